@@ -1,0 +1,1 @@
+"""Small data files authored by the project (speed profiles...), installed as ``accessibilite.profiles``."""

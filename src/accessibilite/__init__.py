@@ -1,0 +1,90 @@
+"""accessibilite — travel-time access to public services for French territories.
+
+The public API is re-exported here. Sub-modules are imported lazily on first
+attribute access so that ``import accessibilite`` (and the command line's
+``--help``) stays fast: geopandas, osmnx and matplotlib load only when used.
+
+Data flow (each module imports only from those to its left)::
+
+    sources → territories, services ─┐
+    network / routing / isochrones ──┴→ indicators → scenarios → maps, report → cli
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_API: dict[str, str] = {
+    # errors
+    "AccessibiliteError": "errors",
+    "DataFileError": "errors",
+    "MissingColumnError": "errors",
+    "InputError": "errors",
+    "NetworkError": "errors",
+    "DownloadError": "errors",
+    # settings / sources
+    "settings": "settings",
+    # territories
+    "communes": "territories",
+    "cantons": "territories",
+    "commune_cantons": "territories",
+    "epcis": "territories",
+    "read_communes": "territories",
+    # population grid
+    "load_carreaux": "carreaux",
+    # services
+    "load_france_services": "services",
+    "load_points": "services",
+    "load_finess": "services",
+    "load_bpe": "services",
+    # travel-time providers
+    "TravelTimeProvider": "provider",
+    "RoadNetwork": "network",
+    "StraightLineEstimate": "estimate",
+    # indicators
+    "access_times": "indicators",
+    "flag_deficits": "indicators",
+    "coverage_over_time": "indicators",
+    "cumulated_deficits": "indicators",
+    # scenarios
+    "closure_impact": "scenarios",
+    "recommend_sites": "scenarios",
+    "potential_access": "scenarios",
+    # outputs
+    "plot_access_map": "maps",
+    "interactive_map": "maps",
+    "write_geopackage": "report",
+    "write_report": "report",
+}
+
+__all__ = sorted(_API) + ["__version__"]
+
+
+def __getattr__(name: str):
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'accessibilite' has no attribute {name!r}")
+    mod = importlib.import_module(f"{__name__}.{module}")
+    value = mod if name == module else getattr(mod, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_API))
+
+
+if TYPE_CHECKING:  # pragma: no cover - for static analysers and IDEs
+    from . import settings
+    from .errors import (
+        AccessibiliteError,
+        DataFileError,
+        DownloadError,
+        InputError,
+        MissingColumnError,
+        NetworkError,
+    )
