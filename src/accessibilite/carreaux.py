@@ -1,0 +1,239 @@
+"""INSEE Filosofi 200 m gridded population ("données carroyées") loader.
+
+The official files (INSEE, *Revenus, pauvreté et niveau de vie en 2019 —
+Données carroyées*, https://www.insee.fr/fr/statistiques/7655475) come as a
+GeoPackage ``carreaux_200m_met.gpkg`` (squares in EPSG:3035, LAEA Europe) and
+as a CSV ``carreaux_200m_met.csv`` without geometry. One row per inhabited
+200 m cell; the columns used here are
+
+``idcar_200m``
+    INSPIRE cell code ``CRS3035RES200mN<y>E<x>``: CRS, cell size and the
+    coordinates of the cell's lower-left corner.
+``lcog_geo``
+    Code(s) of the commune(s) the cell overlaps, concatenated without separator
+    (``"40192"``, or ``"4019240279"`` for a cell across two communes).
+``ind``
+    Number of individuals (population of the cell; may be fractional for
+    cells whose values were imputed, ``i_est_200 = 1``).
+
+The other official columns (``idcar_1km``, ``idcar_nat``, ``i_est_1km``,
+``men``, ``men_pauv``, ``ind_snv``, ``log_*``, ``ind_0_3``...) are accepted and
+ignored. Column names are matched case-insensitively, so the 2017 release
+(``Idcar_200m``, ``I_est_200``, ``Ind``...) loads too.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import warnings
+from os import PathLike
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from . import settings
+from .errors import DataFileError, MissingColumnError
+
+__all__ = ["load_carreaux"]
+
+_ID_RE = re.compile(r"^CRS(\d+)RES(\d+)mN(\d+)E(\d+)$")
+_REQUIRED = ("idcar_200m", "ind")
+_KEPT = ("idcar_200m", "lcog_geo", "ind", "i_est_200")
+
+
+def _read(path: Path, communes) -> tuple[pd.DataFrame, gpd.GeoSeries | None]:
+    """Read the file: attribute table and geometry (GeoPackage: within the communes' bbox)."""
+    if not path.exists():
+        raise DataFileError(path, "fichier introuvable")
+    if path.suffix.lower() in (".csv", ".txt"):
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            head = fh.readline()
+        sep = ";" if head.count(";") > head.count(",") else ","
+        try:
+            table = pd.read_csv(
+                path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig"
+            )
+        except (ValueError, csv.Error, UnicodeDecodeError) as exc:
+            raise DataFileError(path, f"CSV illisible ({exc})") from exc
+        return table, None
+    try:
+        bbox = None
+        if communes is not None:
+            file_crs = pyogrio.read_info(path).get("crs")
+            if file_crs:
+                xmin, ymin, xmax, ymax = communes.to_crs(file_crs).total_bounds
+                bbox = (xmin - 300.0, ymin - 300.0, xmax + 300.0, ymax + 300.0)
+        frame = pyogrio.read_dataframe(path, bbox=bbox)
+    except Exception as exc:  # pyogrio raises several DataSourceError subclasses
+        raise DataFileError(path, f"fichier géographique illisible ({exc})") from exc
+    geoms = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else None
+    table = pd.DataFrame(frame.drop(columns=frame.geometry.name) if geoms is not None else frame)
+    return table, geoms
+
+
+def _columns(table: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Map official column names (any case) to lower-case names, check required ones."""
+    lower = {c: str(c).lower() for c in table.columns}
+    table = table.rename(columns=lower)
+    for col in _REQUIRED:
+        if col not in table.columns:
+            raise MissingColumnError(path, col, list(lower))
+    return table
+
+
+def _squares(ids: pd.Series, target_crs: str) -> tuple[np.ndarray, np.ndarray]:
+    """Cell squares from INSPIRE codes, reprojected; returns (geometries, ok mask)."""
+    parts = ids.fillna("").str.strip().str.extract(_ID_RE)
+    ok = parts.notna().all(axis=1).to_numpy()
+    geoms = np.full(len(ids), None, dtype=object)
+    for code in sorted(parts.loc[ok, 0].unique()):
+        sel = ok & (parts[0] == code).fillna(False).to_numpy(dtype=bool)
+        res, y, x = (parts.loc[sel, i].astype(float).to_numpy() for i in (1, 2, 3))
+        boxes = shapely.box(x, y, x + res, y + res)
+        geoms[sel] = gpd.GeoSeries(boxes, crs=f"EPSG:{code}").to_crs(target_crs).to_numpy()
+    return geoms, ok
+
+
+def _split_codes(lcog: pd.Series) -> pd.Series:
+    """``"4019240279"`` → ``["40192", "40279"]``; empty or malformed → ``[]``."""
+
+    def split(value: str) -> list[str]:
+        value = (value or "").strip()
+        if not value or len(value) % 5:
+            return []
+        return [value[i : i + 5] for i in range(0, len(value), 5)]
+
+    return lcog.fillna("").astype(str).map(split)
+
+
+def _assign_communes(cells: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> pd.Series:
+    """Commune of each cell: its single ``lcog_geo`` code, else the polygon holding its centre."""
+    known = set(communes["code_insee"])
+    codes = cells["_codes"]
+    single = codes.map(lambda c: c[0] if len(c) == 1 and c[0] in known else None)
+    out = pd.Series(single.to_numpy(dtype=object), index=cells.index, dtype=object)
+    todo = out.isna()
+    if todo.any():
+        centres = gpd.GeoDataFrame(geometry=cells.loc[todo].geometry.centroid, crs=cells.crs)
+        polys = communes[["code_insee", communes.geometry.name]].to_crs(cells.crs)
+        hit = gpd.sjoin(centres, polys, how="left", predicate="within")
+        hit = hit[~hit.index.duplicated(keep="first")]
+        out.loc[todo] = hit["code_insee"].reindex(centres.index).to_numpy(dtype=object)
+        # centre outside every polygon (coast, border): first listed code inside the territory
+        still = out.isna() & todo
+        out.loc[still] = codes[still].map(lambda c: next((x for x in c if x in known), None))
+    return out
+
+
+def load_carreaux(
+    path: str | PathLike,
+    communes: gpd.GeoDataFrame | None = None,
+    crs: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Load an INSEE Filosofi 200 m population grid (GeoPackage or CSV).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        ``carreaux_200m_met.gpkg`` (official squares, EPSG:3035) or
+        ``carreaux_200m_met.csv`` (squares rebuilt from ``idcar_200m``).
+    communes : GeoDataFrame, optional
+        Communes (``code_insee``, polygons) of the study area. When given,
+        only the cells of these communes are kept, a cell across several
+        communes is given to the commune holding its centre, and the file is
+        read only within the communes' bounding box (GeoPackage).
+    crs : str, optional
+        Output CRS; default the CRS of ``communes``, else ``settings.crs``
+        (EPSG:2154).
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per accepted cell, sorted by ``idcar``: ``idcar``,
+        ``code_insee`` (missing for a cell across several communes when
+        ``communes`` is not given), ``population`` (float, ``ind``),
+        ``lcog_geo``, ``i_est_200`` (if present), ``geometry`` (square).
+        ``.attrs["rejected"]``: rows not used with a ``reason`` column;
+        ``.attrs["hors_territoire"]``: number of valid cells outside
+        ``communes``; ``.attrs["source"]``: the path. Rows read =
+        accepted + rejected + hors_territoire.
+
+    Raises
+    ------
+    DataFileError
+        Missing or unreadable file.
+    MissingColumnError
+        ``idcar_200m`` or ``ind`` absent (or ``lcog_geo`` without ``communes``).
+    """
+    path = Path(path)
+    out_crs = crs or (communes.crs.to_string() if communes is not None else settings.crs)
+    table, geoms = _read(path, communes)
+    table = _columns(table, path)
+    if "lcog_geo" not in table.columns:
+        if communes is None:
+            raise MissingColumnError(path, "lcog_geo", list(table.columns))
+        table["lcog_geo"] = ""
+    table = table.reset_index(drop=True)
+    ids = table["idcar_200m"].astype("string")
+
+    squares, ok_id = _squares(ids, out_crs)
+    if geoms is not None:  # prefer the file's own squares when present
+        file_geoms = geoms.reset_index(drop=True)
+        has = ~(file_geoms.isna() | file_geoms.is_empty).to_numpy()
+        if has.any():
+            if file_geoms.crs is None:
+                raise DataFileError(path, "système de coordonnées absent")
+            squares[has] = file_geoms[has].to_crs(out_crs).to_numpy()
+            ok_id = ok_id | has
+
+    pop = pd.to_numeric(table["ind"].astype("string").str.replace(",", "."), errors="coerce")
+    reason = pd.Series(None, index=table.index, dtype=object)
+    reason[~ok_id] = "identifiant de carreau illisible"
+    reason[reason.isna() & (pop.isna() | (pop < 0)).to_numpy()] = (
+        "population (ind) absente ou négative"
+    )
+    dup = ids.str.strip().duplicated(keep="first").fillna(False).to_numpy()
+    reason[reason.isna() & dup] = "identifiant de carreau en double"
+
+    keep = reason.isna().to_numpy()
+    cells = gpd.GeoDataFrame(
+        {
+            "idcar": ids[keep].str.strip().to_numpy(dtype=object),
+            "population": pop[keep].to_numpy(dtype=float),
+            "lcog_geo": table.loc[keep, "lcog_geo"].fillna("").astype(str).str.strip().to_numpy(),
+        },
+        geometry=squares[keep],
+        crs=out_crs,
+    )
+    if "i_est_200" in table.columns:
+        cells.insert(3, "i_est_200", pd.to_numeric(table.loc[keep, "i_est_200"]).to_numpy())
+    cells["_codes"] = _split_codes(cells["lcog_geo"]).to_numpy()
+    if communes is None:
+        code = cells["_codes"].map(lambda c: c[0] if len(c) == 1 else None)
+        hors = 0
+    else:
+        code = _assign_communes(cells, communes)
+        hors = int(code.isna().sum())
+    cells.insert(1, "code_insee", code.to_numpy(dtype=object))
+    if communes is not None:
+        cells = cells[cells["code_insee"].notna()]
+    cells = cells.drop(columns="_codes")
+    cells = cells.sort_values("idcar", kind="stable").reset_index(drop=True)
+
+    rejected = table.loc[~keep].copy()
+    rejected["reason"] = reason[~keep].to_numpy()
+    if len(rejected):
+        counts = rejected["reason"].value_counts().sort_index()
+        detail = ", ".join(f"{n} : {r}" for r, n in counts.items())
+        warnings.warn(
+            f"{path} : {len(rejected)} carreau(x) rejeté(s) ({detail})", UserWarning, stacklevel=2
+        )
+    cells.attrs["rejected"] = rejected.reset_index(drop=True)
+    cells.attrs["hors_territoire"] = hors
+    cells.attrs["source"] = str(path)
+    return cells

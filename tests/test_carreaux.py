@@ -1,0 +1,135 @@
+"""Tests of the Filosofi 200 m grid loader on small files in the official schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from pyproj import Transformer
+
+import accessibilite
+from accessibilite import DataFileError, MissingColumnError
+from accessibilite.carreaux import load_carreaux
+
+HERE = Path(__file__).resolve().parent / "data" / "carreaux"
+GPKG = HERE / "carreaux_200m_met.gpkg"
+CSV = HERE / "carreaux_200m_met.csv"
+TO_L93 = Transformer.from_crs(3035, 2154, always_xy=True)
+
+
+def _communes():
+    """Two hand-made communes split at x = 3 478 550 (EPSG:3035), in Lambert-93."""
+    polys = [
+        shapely.box(3_477_800, 2_367_800, 3_478_550, 2_368_600),
+        shapely.box(3_478_550, 2_367_800, 3_479_200, 2_368_600),
+    ]
+    frame = gpd.GeoDataFrame(
+        {"code_insee": ["40192", "40279"], "nom": ["Mont-de-Marsan", "Saint-Pierre-du-Mont"]},
+        geometry=polys,
+        crs="EPSG:3035",
+    )
+    return frame.to_crs("EPSG:2154")
+
+
+def test_public_name():
+    assert accessibilite.load_carreaux is load_carreaux
+
+
+def test_gpkg_without_communes():
+    with pytest.warns(UserWarning, match="1 carreau"):
+        cells = load_carreaux(GPKG)
+    assert cells.crs == "EPSG:2154"
+    assert len(cells) == 8
+    rejected = cells.attrs["rejected"]
+    assert len(rejected) == 1
+    assert rejected["reason"].iloc[0] == "population (ind) absente ou négative"
+    assert rejected["idcar_200m"].iloc[0] == "CRS3035RES200mN2368400E3478000"
+    assert cells.attrs["hors_territoire"] == 0
+    assert list(cells["idcar"]) == sorted(cells["idcar"])
+    by_id = cells.set_index("idcar")
+    assert by_id.loc["CRS3035RES200mN2368000E3478200", "population"] == 30.5
+    assert by_id.loc["CRS3035RES200mN2368000E3478200", "i_est_200"] == 1
+    # a cell across two communes has no single commune without polygons
+    assert pd.isna(by_id.loc["CRS3035RES200mN2368000E3478400", "code_insee"])
+    assert by_id.loc["CRS3035RES200mN2368000E3478400", "lcog_geo"] == "4027940192"
+    assert by_id.loc["CRS3035RES200mN2368800E3478200", "code_insee"] == "40088"
+    assert cells["population"].sum() == pytest.approx(12 + 30.5 + 8 + 20 + 4 + 50 + 3 + 7)
+
+
+def test_square_geometry_is_the_cell_reprojected():
+    with pytest.warns(UserWarning):
+        cells = load_carreaux(GPKG)
+    cell = cells.set_index("idcar").geometry["CRS3035RES200mN2368200E3478600"]
+    x, y = TO_L93.transform(3_478_700.0, 2_368_300.0)  # centre of the cell in EPSG:3035
+    assert cell.centroid.distance(shapely.Point(x, y)) < 0.05
+    # LAEA is equal-area; Lambert-93 scale error in the Landes is < 0.1 %
+    assert cell.area == pytest.approx(40_000.0, rel=2e-3)
+
+
+def test_gpkg_with_communes():
+    with pytest.warns(UserWarning):
+        cells = load_carreaux(GPKG, communes=_communes())
+    assert cells.attrs["hors_territoire"] == 1  # the 40088 cell
+    assert len(cells) == 7
+    assert len(cells) + len(cells.attrs["rejected"]) + cells.attrs["hors_territoire"] == 9
+    codes = cells.set_index("idcar")["code_insee"]
+    # the two-commune cell goes to the commune holding its centre, not the first code listed
+    assert codes["CRS3035RES200mN2368000E3478400"] == "40192"
+    # a single lcog_geo code is trusted even when the centre lies outside that polygon
+    assert codes["CRS3035RES200mN2368200E3479400"] == "40279"
+    pop = cells.groupby("code_insee")["population"].sum()
+    assert pop.to_dict() == {"40192": 12 + 30.5 + 8 + 4, "40279": 20 + 50 + 3}
+
+
+def test_csv_same_cells_as_gpkg_and_rejections():
+    with pytest.warns(UserWarning, match="4 carreau"):
+        from_csv = load_carreaux(CSV, communes=_communes())
+    with pytest.warns(UserWarning):
+        from_gpkg = load_carreaux(GPKG, communes=_communes())
+    rejected = from_csv.attrs["rejected"].set_index("idcar_200m")["reason"]
+    assert len(rejected) == 4
+    assert rejected["CRS3035RES200mNXXXE1"] == "identifiant de carreau illisible"
+    assert sorted(rejected) == sorted(
+        [
+            "identifiant de carreau illisible",
+            "population (ind) absente ou négative",
+            "population (ind) absente ou négative",
+            "identifiant de carreau en double",
+        ]
+    )
+    assert len(from_csv) + len(rejected) + from_csv.attrs["hors_territoire"] == 12
+    pd.testing.assert_frame_equal(
+        from_csv.drop(columns="geometry"), from_gpkg.drop(columns="geometry")
+    )
+    # squares rebuilt from idcar_200m match the official squares
+    dist = from_csv.geometry.reset_index(drop=True).hausdorff_distance(
+        from_gpkg.geometry.reset_index(drop=True)
+    )
+    assert np.all(dist < 0.01)
+
+
+def test_capitalised_2017_names_and_semicolons(tmp_path):
+    table = pd.read_csv(CSV, dtype=str, keep_default_na=False).iloc[:3]
+    table = table.rename(
+        columns={"idcar_200m": "Idcar_200m", "ind": "Ind", "i_est_200": "I_est_200"}
+    )
+    path = tmp_path / "Filosofi2017_carreaux_200m_met.csv"
+    table.to_csv(path, sep=";", index=False)
+    cells = load_carreaux(path)
+    assert list(cells["population"]) == [12.0, 30.5, 8.0]
+    assert list(cells["code_insee"].iloc[:2]) == ["40192", "40192"]
+    assert pd.isna(cells["code_insee"].iloc[2])
+
+
+def test_errors(tmp_path):
+    with pytest.raises(DataFileError, match="introuvable"):
+        load_carreaux(tmp_path / "absent.csv")
+    path = tmp_path / "bad.csv"
+    pd.read_csv(CSV, dtype=str).drop(columns="ind").to_csv(path, index=False)
+    with pytest.raises(MissingColumnError, match="'ind'") as err:
+        load_carreaux(path)
+    assert str(path) in str(err.value)
