@@ -1,0 +1,558 @@
+"""Planning scenarios: closure impact, where to open new sites, potential accessibility.
+
+Three questions a SDAASP asks once the diagnosis is made:
+
+* :func:`closure_impact` — "what if this site closed?": for every site, the
+  population and communes that would fall beyond the time threshold, and the
+  increase of the population-weighted mean access time.
+* :func:`recommend_sites` — "where should the next sites go?": the ``k`` new
+  sites (among candidate points, by default every town hall) that bring the
+  most residents within the threshold, existing sites kept. Greedy heuristic
+  and exact maximal covering location problem (MCLP, Church & ReVelle 1974)
+  solved with PuLP/CBC.
+* :func:`potential_access` — two-step floating catchment area (2SFCA, Luo &
+  Wang 2003) and its distance-decay variant used by the DREES *accessibilité
+  potentielle localisée* (APL, Barlet et al. 2012): supply per 100,000
+  inhabitants, taking neighbours' supply and competing demand into account.
+
+Every function asks the travel-time provider for one time matrix (communes ×
+sites) and works on numpy arrays from there; see ``docs/scenarios.md`` for the
+method and the formulas.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from . import settings
+from .errors import InputError, MissingColumnError, NetworkError
+
+__all__ = ["closure_impact", "recommend_sites", "potential_access"]
+
+#: Default distance-decay bands of the APL-style indicator (upper bounds, minutes)
+#: and their weights: supply within 10 min counts fully, 10–15 min for 2/3,
+#: 15–20 min for 1/3, nothing beyond (DREES APL for general practitioners).
+APL_BANDS_MIN: tuple[float, ...] = (10.0, 15.0, 20.0)
+APL_WEIGHTS: tuple[float, ...] = (1.0, 2.0 / 3.0, 1.0 / 3.0)
+#: Default catchment of the plain 2SFCA (minutes): the APL's outer limit.
+CATCHMENT_2SFCA_MIN: float = 20.0
+#: Accessibility is expressed per this many inhabitants.
+PER_INHABITANTS: int = 100_000
+
+_METHODES = ("glouton", "exact", "les_deux")
+_RESULT_COLUMNS = [
+    "rang",
+    "candidat_id",
+    "code_insee",
+    "nom",
+    "gain_population",
+    "population_couverte_cumulee",
+    "part_couverte_cumulee",
+    "methode",
+]
+
+
+# --------------------------------------------------------------------------- helpers
+def _require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    """Raise :class:`MissingColumnError` for the first absent column."""
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(f"{what} : un (Geo)DataFrame est attendu, pas {type(frame).__name__}")
+    for col in columns:
+        if col not in frame.columns:
+            raise MissingColumnError(None, col, list(frame.columns))
+
+
+def _population(frame: pd.DataFrame, column: str, what: str) -> np.ndarray:
+    """Population column as float64, checked: present, numeric, finite, >= 0."""
+    _require_columns(frame, [column], what)
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype="float64")
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        raise InputError(
+            f"{what} : colonne {column!r} invalide (valeur manquante, non numérique ou "
+            f"négative) sur {int(bad.sum())} ligne(s), ex. ligne {frame.index[bad][0]!r}"
+        )
+    return values
+
+
+def _points(frame: gpd.GeoDataFrame, origine: str = "mairie") -> gpd.GeoSeries:
+    """The points to time a frame from: its town hall or its polygon centroid.
+
+    Parameters
+    ----------
+    frame : GeoDataFrame
+        Communes (or any polygons / points).
+    origine : {"mairie", "centroide"}
+        ``"mairie"`` uses the ``mairie`` point column of the communes frame;
+        ``"centroide"`` the centroid of the active geometry (the point itself
+        for point geometries).
+    """
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise InputError(f"un GeoDataFrame est attendu, pas {type(frame).__name__}")
+    if origine == "mairie":
+        _require_columns(frame, ["mairie"], "communes")
+        pts = gpd.GeoSeries(frame["mairie"], index=frame.index)
+        if pts.crs is None:
+            pts = pts.set_crs(frame.crs)
+    elif origine == "centroide":
+        pts = frame.geometry.centroid
+    else:
+        raise InputError(f"origine inconnue : {origine!r} (attendu 'mairie' ou 'centroide')")
+    if pts.isna().any() or pts.is_empty.any():
+        raise InputError(
+            f"point d'origine ({origine}) manquant pour {int(pts.isna().sum())} ligne(s)"
+        )
+    return pts
+
+
+def _validate_sites(sites: gpd.GeoDataFrame, what: str = "services") -> None:
+    """Sites must be a non-empty GeoDataFrame with unique ``service_id``."""
+    if not isinstance(sites, gpd.GeoDataFrame):
+        raise InputError(f"{what} : un GeoDataFrame est attendu, pas {type(sites).__name__}")
+    if len(sites) == 0:
+        raise InputError(f"{what} : aucun site (tableau vide)")
+    _require_columns(sites, ["service_id"], what)
+    if sites["service_id"].duplicated().any():
+        dup = sites.loc[sites["service_id"].duplicated(), "service_id"].iloc[0]
+        raise InputError(f"{what} : identifiant 'service_id' en double : {dup!r}")
+
+
+def _validate_seuil(seuil_min: float) -> float:
+    seuil = float(seuil_min)
+    if not math.isfinite(seuil) or seuil <= 0:
+        raise InputError(f"seuil_min doit être un nombre de minutes > 0, pas {seuil_min!r}")
+    return seuil
+
+
+def _minutes(network, origins, destinations) -> np.ndarray:
+    """``network.time_matrix`` in minutes, shape-checked; ``inf`` = unreachable."""
+    secs = np.asarray(network.time_matrix(origins, destinations), dtype="float64")
+    expected = (len(origins), len(destinations))
+    if secs.shape != expected:
+        raise NetworkError(
+            f"matrice de temps de forme {secs.shape} au lieu de {expected} "
+            f"({type(network).__name__})"
+        )
+    if np.isnan(secs).any():
+        raise NetworkError(f"matrice de temps avec des valeurs NaN ({type(network).__name__})")
+    return secs / 60.0
+
+
+def _description(network) -> str:
+    return str(getattr(network, "description", type(network).__name__))
+
+
+# --------------------------------------------------------------------------- closure
+def closure_impact(
+    communes: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame,
+    network,
+    seuil_min: float = 30,
+    origine: str = "mairie",
+) -> gpd.GeoDataFrame:
+    """Impact of closing each site, one site at a time, the others kept.
+
+    Parameters
+    ----------
+    communes : GeoDataFrame
+        Communes frame (``code_insee``, ``nom``, ``population``, ``mairie``).
+    services : GeoDataFrame
+        Current sites (``service_id``, ``nom`` if any, Point geometry).
+    network : TravelTimeProvider
+        Only ``network.time_matrix`` is used (one communes × sites matrix).
+    seuil_min : float, default 30
+        Access-time threshold in minutes.
+    origine : {"mairie", "centroide"}
+        Where each commune's residents are assumed to start.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per site (geometry = the site), sorted by decreasing
+        ``population_basculant``, then decreasing ``hausse_temps_moyen_min``,
+        then ``service_id``: ``service_id``, ``nom``, ``population_basculant``
+        (residents within the threshold today whose best alternative is beyond
+        it), ``nb_communes_basculant``, ``communes_basculant`` (names, sorted,
+        ``"; "``-joined), ``hausse_temps_moyen_min`` (increase of the
+        population-weighted mean time over communes that reach a site today;
+        ``inf`` when some would reach none). ``.attrs``: ``seuil_min``,
+        ``origine``, ``population_totale``, ``temps_moyen_min``, ``methode``.
+    """
+    seuil = _validate_seuil(seuil_min)
+    _require_columns(communes, ["nom"], "communes")
+    pop = _population(communes, "population", "communes")
+    _validate_sites(services)
+    origins = _points(communes, origine)
+    tmin = _minutes(network, origins, services.geometry)
+
+    n_sites = tmin.shape[1]
+    best = np.argmin(tmin, axis=1)
+    t1 = tmin[np.arange(len(tmin)), best]
+    t2 = np.partition(tmin, 1, axis=1)[:, 1] if n_sites > 1 else np.full(len(tmin), np.inf)
+    served = np.isfinite(t1)
+
+    flips = served & (t1 <= seuil) & (t2 > seuil)
+    with np.errstate(invalid="ignore"):  # inf - inf, 0 * inf: masked just below
+        delta = np.where(served & (pop > 0), pop * (t2 - t1), 0.0)  # inf: no alternative
+    pop_served = pop[served].sum()
+    mean_before = (
+        float((pop * np.where(served, t1, 0.0)).sum() / pop_served) if pop_served else np.nan
+    )
+
+    pop_flip = np.bincount(best[flips], weights=pop[flips], minlength=n_sites)
+    nb_flip = np.bincount(best[flips], minlength=n_sites)
+    hausse = np.zeros(n_sites)
+    for j in np.unique(best[served]):  # np.bincount cannot sum inf safely
+        hausse[j] = delta[served & (best == j)].sum()
+    hausse = hausse / pop_served if pop_served else np.full(n_sites, np.nan)
+
+    names = communes["nom"].astype(str).to_numpy()
+    noms_flip = [""] * n_sites
+    for j in np.unique(best[flips]):
+        noms_flip[j] = "; ".join(sorted(names[flips & (best == j)]))
+
+    nom = services["nom"].astype(str) if "nom" in services.columns else services["service_id"]
+    out = gpd.GeoDataFrame(
+        {
+            "service_id": services["service_id"].astype(str).to_numpy(),
+            "nom": nom.to_numpy(),
+            "population_basculant": pop_flip.round().astype("int64"),
+            "nb_communes_basculant": nb_flip.astype("int64"),
+            "communes_basculant": noms_flip,
+            "hausse_temps_moyen_min": hausse,
+        },
+        geometry=services.geometry.to_numpy(),
+        crs=services.crs,
+    )
+    out = out.sort_values(
+        ["population_basculant", "hausse_temps_moyen_min", "service_id"],
+        ascending=[False, False, True],
+        kind="mergesort",
+    ).reset_index(drop=True)
+    out.attrs.update(
+        seuil_min=seuil,
+        origine=origine,
+        population_totale=int(round(pop.sum())),
+        temps_moyen_min=mean_before,
+        methode=_description(network),
+    )
+    return out
+
+
+# --------------------------------------------------------------------------- recommend
+def _candidates(communes: gpd.GeoDataFrame, candidats, origine: str) -> pd.DataFrame:
+    """Candidate table ``candidat_id``, ``code_insee``, ``nom``, ``geometry`` (points)."""
+    if candidats is None:
+        _require_columns(communes, ["code_insee", "nom"], "communes")
+        pts = _points(communes, origine)
+        table = gpd.GeoDataFrame(
+            {
+                "candidat_id": communes["code_insee"].astype(str).to_numpy(),
+                "code_insee": communes["code_insee"].astype(str).to_numpy(),
+                "nom": communes["nom"].astype(str).to_numpy(),
+            },
+            geometry=pts.to_numpy(),
+            crs=pts.crs,
+        )
+    else:
+        if not isinstance(candidats, gpd.GeoDataFrame):
+            raise InputError(
+                f"candidats : un GeoDataFrame est attendu, pas {type(candidats).__name__}"
+            )
+        if len(candidats) == 0:
+            raise InputError("candidats : aucun site candidat (tableau vide)")
+        id_col = next(
+            (c for c in ("candidat_id", "service_id", "code_insee") if c in candidats), None
+        )
+        ids = candidats[id_col] if id_col else pd.Series(candidats.index, index=candidats.index)
+
+        def col(name):
+            return candidats[name].astype(str).to_numpy() if name in candidats else None
+
+        table = gpd.GeoDataFrame(
+            {
+                "candidat_id": ids.astype(str).to_numpy(),
+                "code_insee": col("code_insee"),
+                "nom": col("nom"),
+            },
+            geometry=candidats.geometry.to_numpy(),
+            crs=candidats.crs,
+        )
+    if table["candidat_id"].duplicated().any():
+        dup = table.loc[table["candidat_id"].duplicated(), "candidat_id"].iloc[0]
+        raise InputError(f"candidats : identifiant en double : {dup!r}")
+    return table
+
+
+def _greedy(cover: np.ndarray, weight: np.ndarray, k: int) -> list[int]:
+    """Greedy maximal covering: k times, the candidate adding the most weight."""
+    remaining = weight.copy()
+    cover_f = cover.astype("float64")
+    picks: list[int] = []
+    for _ in tqdm(range(k), desc="Sites (glouton)", disable=not settings.progress, leave=False):
+        gains = remaining @ cover_f
+        j = int(np.argmax(gains))  # first maximum: lowest candidate index on ties
+        if gains[j] <= 0:
+            break
+        picks.append(j)
+        remaining[cover[:, j]] = 0.0
+    return picks
+
+
+def _exact(cover: np.ndarray, weight: np.ndarray, k: int) -> list[int]:
+    """Exact MCLP (Church & ReVelle 1974) with PuLP and the bundled CBC solver.
+
+    max Σ_i w_i y_i  s.t.  y_i <= Σ_{j covers i} x_j,  Σ_j x_j <= k,
+    x_j ∈ {0, 1}, 0 <= y_i <= 1 (y is integral at the optimum for integral x).
+    Only uncovered communes with weight and the candidates reaching one enter the model.
+    """
+    import pulp
+
+    rows = np.flatnonzero((weight > 0) & cover.any(axis=1))
+    cols = np.flatnonzero(cover[rows].any(axis=0))
+    if len(cols) <= k:
+        return [int(j) for j in cols]
+    prob = pulp.LpProblem("mclp", pulp.LpMaximize)
+    new_var = getattr(prob, "add_variable", None) or pulp.LpVariable  # PuLP >= 3.3 / older
+    x = {int(j): new_var(f"x_{j}", 0, 1, cat=pulp.LpBinary) for j in cols}
+    y = {int(i): new_var(f"y_{i}", 0, 1) for i in rows}
+    prob += pulp.lpSum(float(weight[i]) * y[i] for i in y)
+    for i in y:
+        prob += y[i] <= pulp.lpSum(x[int(j)] for j in np.flatnonzero(cover[i]) if int(j) in x)
+    prob += pulp.lpSum(x.values()) <= k
+    coin = pulp.COIN_CMD(msg=False, threads=1)  # a CBC on the PATH (pulp[cbc]) if any
+    with warnings.catch_warnings():  # else the CBC bundled with PuLP (deprecated in PuLP 4)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        solver = coin if coin.available() else pulp.PULP_CBC_CMD(msg=False, threads=1)
+        status = prob.solve(solver)
+    if pulp.LpStatus[status] != "Optimal":
+        raise InputError(
+            f"MCLP : le solveur CBC n'a pas trouvé d'optimum ({pulp.LpStatus[status]})"
+        )
+    return sorted(j for j, var in x.items() if var.value() is not None and var.value() > 0.5)
+
+
+def _ranked(picks: list[int], cover: np.ndarray, weight: np.ndarray) -> list[tuple[int, float]]:
+    """Order a set of picks by marginal gain (greedy order), dropping zero gains."""
+    remaining, left, out = weight.copy(), list(picks), []
+    while left:
+        gains = [remaining[cover[:, j]].sum() for j in left]
+        best = int(np.argmax(gains))
+        if gains[best] <= 0:
+            break
+        j = left.pop(best)
+        out.append((j, float(gains[best])))
+        remaining[cover[:, j]] = 0.0
+    return out
+
+
+def recommend_sites(
+    communes: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame | None,
+    network,
+    k: int = 3,
+    seuil_min: float = 30,
+    candidats: gpd.GeoDataFrame | None = None,
+    methode: str = "glouton",
+    origine: str = "mairie",
+) -> gpd.GeoDataFrame:
+    """The ``k`` new sites bringing the most residents within the threshold.
+
+    Parameters
+    ----------
+    communes : GeoDataFrame
+        Communes frame (``code_insee``, ``nom``, ``population``, ``mairie``).
+    services : GeoDataFrame or None
+        Existing sites, all kept; ``None`` means none exists yet (an empty
+        frame is refused as a probable filtering mistake).
+    network : TravelTimeProvider
+        Only ``network.time_matrix`` is used.
+    k : int, default 3
+        Number of new sites (>= 1).
+    seuil_min : float, default 30
+        Access-time threshold in minutes.
+    candidats : GeoDataFrame, optional
+        Candidate points; identifier taken from ``candidat_id``,
+        ``service_id`` or ``code_insee`` (first present), else the index.
+        Default: every commune's town hall (identifier = ``code_insee``).
+    methode : {"glouton", "exact", "les_deux"}
+        Greedy heuristic, exact MCLP (PuLP/CBC), or both stacked.
+    origine : {"mairie", "centroide"}
+        Where each commune's residents start.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per pick (geometry = candidate point), by ``methode`` then
+        ``rang``: ``rang`` (1..), ``candidat_id``, ``code_insee``, ``nom``,
+        ``gain_population`` (marginal gain: residents newly within the
+        threshold), ``population_couverte_cumulee`` (residents within the
+        threshold with existing sites and picks up to this rank),
+        ``part_couverte_cumulee`` (same, share of the total population),
+        ``methode``. Communes already within the threshold bring no gain.
+        Fewer than ``k`` rows (with a warning) when no further pick adds
+        residents. ``.attrs``: ``population_totale``,
+        ``population_couverte_initiale``, ``seuil_min``, and per method
+        ``population_couverte_<methode>``; with ``"les_deux"`` also
+        ``ecart_population`` (exact − greedy, >= 0).
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise InputError(f"k doit être un entier >= 1, pas {k!r}")
+    if methode not in _METHODES:
+        raise InputError(f"methode inconnue : {methode!r} (attendu {', '.join(_METHODES)})")
+    seuil = _validate_seuil(seuil_min)
+    pop = _population(communes, "population", "communes")
+    origins = _points(communes, origine)
+    table = _candidates(communes, candidats, origine)
+
+    covered0 = np.zeros(len(communes), dtype=bool)
+    if services is not None:
+        _validate_sites(services)
+        covered0 = (_minutes(network, origins, services.geometry) <= seuil).any(axis=1)
+    cover = _minutes(network, origins, table.geometry) <= seuil
+    weight = np.where(covered0, 0.0, pop)
+    total, base = float(pop.sum()), float(pop[covered0].sum())
+
+    frames, attrs = (
+        [],
+        {
+            "population_totale": int(round(total)),
+            "population_couverte_initiale": int(round(base)),
+            "seuil_min": seuil,
+            "methode": _description(network),
+        },
+    )
+    for name in ("glouton", "exact") if methode == "les_deux" else (methode,):
+        picks = _greedy(cover, weight, k) if name == "glouton" else _exact(cover, weight, k)
+        ranked = _ranked(picks, cover, weight)
+        if len(ranked) < k:
+            warnings.warn(
+                f"{name} : seulement {len(ranked)} site(s) sur {k} apportent de nouveaux "
+                f"habitants à moins de {seuil:g} min",
+                UserWarning,
+                stacklevel=2,
+            )
+        idx = [j for j, _ in ranked]
+        gains = np.array([g for _, g in ranked], dtype="float64")
+        cumul = base + np.cumsum(gains)
+        frame = table.iloc[idx].reset_index(drop=True)
+        frame.insert(0, "rang", np.arange(1, len(idx) + 1, dtype="int64"))
+        frame["gain_population"] = gains.round().astype("int64")
+        frame["population_couverte_cumulee"] = cumul.round().astype("int64")
+        frame["part_couverte_cumulee"] = cumul / total if total else np.nan
+        frame["methode"] = name
+        attrs[f"population_couverte_{name}"] = int(round(base + gains.sum()))
+        frames.append(frame[[*_RESULT_COLUMNS, "geometry"]])
+    out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=table.crs)
+    if methode == "les_deux":
+        attrs["ecart_population"] = (
+            attrs["population_couverte_exact"] - attrs["population_couverte_glouton"]
+        )
+    out.attrs.update(attrs)
+    return out
+
+
+# --------------------------------------------------------------------------- 2SFCA / APL
+def _decay(bands_min, weights, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """Validated band upper bounds (minutes, increasing) and their weights."""
+    if method == "2sfca":
+        bands = (CATCHMENT_2SFCA_MIN,) if bands_min is None else bands_min
+        bands = np.atleast_1d(np.asarray(bands, dtype="float64"))
+        if len(bands) != 1:
+            raise InputError("méthode '2sfca' : une seule zone de chalandise (bands_min=(seuil,))")
+        if weights is not None and list(np.atleast_1d(weights)) != [1]:
+            raise InputError("méthode '2sfca' : poids 1 uniquement (utiliser method='apl')")
+        w = np.ones(1)
+    elif method == "apl":
+        bands = np.atleast_1d(
+            np.asarray(APL_BANDS_MIN if bands_min is None else bands_min, "float64")
+        )
+        default_w = APL_WEIGHTS if bands_min is None else None
+        w = np.atleast_1d(np.asarray(weights if weights is not None else default_w, "float64"))
+        if weights is None and bands_min is not None:
+            raise InputError("méthode 'apl' : donner weights avec bands_min (un poids par bande)")
+        if len(w) != len(bands):
+            raise InputError(f"{len(bands)} bande(s) mais {len(w)} poids")
+        if not np.all(np.isfinite(w)) or (w < 0).any():
+            raise InputError(f"poids invalides : {w.tolist()} (attendus finis et >= 0)")
+    else:
+        raise InputError(f"méthode inconnue : {method!r} (attendu '2sfca' ou 'apl')")
+    if not np.all(np.isfinite(bands)) or (bands <= 0).any() or (np.diff(bands) <= 0).any():
+        raise InputError(f"bands_min invalides : {bands.tolist()} (minutes > 0, croissantes)")
+    return bands, w
+
+
+def potential_access(
+    demand: gpd.GeoDataFrame,
+    supply: gpd.GeoDataFrame,
+    network,
+    method: str = "2sfca",
+    bands_min: Sequence[float] | float | None = None,
+    weights: Sequence[float] | None = None,
+    capacity_col: str = "capacite",
+    population_col: str = "population",
+    origine: str = "mairie",
+) -> gpd.GeoDataFrame:
+    """Two-step floating catchment accessibility (2SFCA, APL-style decay).
+
+    Step 1, for each supply site *j*: ``R_j = S_j / Σ_i W(t_ij) P_i``;
+    step 2, for each demand unit *i*: ``A_i = 100 000 × Σ_j W(t_ij) R_j``,
+    with ``S_j`` the capacity, ``P_i`` the population, ``t_ij`` the travel
+    time and ``W`` a step weight: ``W(t) = w_b`` when ``t`` lies in band *b*
+    ``(bound_{b-1}, bound_b]`` (first band from 0 included), 0 beyond the last.
+
+    Parameters
+    ----------
+    demand : GeoDataFrame
+        Demand units, usually communes (population column, ``mairie``).
+    supply : GeoDataFrame
+        Supply points with a capacity column (e.g. GPs per commune from
+        BPE D201 placed at the town hall).
+    network : TravelTimeProvider
+        Only ``network.time_matrix`` is used.
+    method : {"2sfca", "apl"}
+        ``"2sfca"``: one catchment, weight 1 within ``bands_min`` (default
+        20 min). ``"apl"``: distance-decay bands, default 0–10 min: 1,
+        10–15: 2/3, 15–20: 1/3 (DREES APL); custom ``bands_min`` need ``weights``.
+    bands_min : float or sequence of float, optional
+        Upper bounds of the bands, minutes, increasing.
+    weights : sequence of float, optional
+        One weight per band (APL only).
+    capacity_col, population_col : str
+        Names of the supply capacity and demand population columns.
+    origine : {"mairie", "centroide"}
+        Point each demand unit is timed from.
+
+    Returns
+    -------
+    GeoDataFrame
+        A copy of ``demand`` with a float column ``acces`` (supply per 100,000
+        inhabitants). A unit with no supply of its own still gets the share of
+        its neighbours' supply within the bands; 0 when none is in reach.
+        ``.attrs``: ``method``, ``bands_min``, ``weights``, ``methode``.
+    """
+    bands, w = _decay(bands_min, weights, method)
+    pop = _population(demand, population_col, "demande")
+    if not isinstance(supply, gpd.GeoDataFrame) or len(supply) == 0:
+        raise InputError("offre : aucun site (GeoDataFrame vide ou absent)")
+    cap = _population(supply, capacity_col, "offre")
+    origins = _points(demand, origine)
+    tmin = _minutes(network, origins, supply.geometry)
+
+    weight_of_band = np.append(w, 0.0)
+    wmat = weight_of_band[np.searchsorted(bands, tmin, side="left")]  # (n_demand, n_supply)
+    weighted_demand = pop @ wmat  # Σ_i W_ij P_i, per supply site
+    ratio = np.divide(cap, weighted_demand, out=np.zeros_like(cap), where=weighted_demand > 0)
+    out = demand.copy()
+    out["acces"] = (wmat @ ratio) * PER_INHABITANTS
+    out.attrs.update(
+        method=method, bands_min=bands.tolist(), weights=w.tolist(), methode=_description(network)
+    )
+    return out
