@@ -1,0 +1,712 @@
+"""Static (matplotlib) and interactive (folium) maps of access times.
+
+Both maps read the :class:`~accessibilite.indicators.Deficits` result of
+:func:`~accessibilite.indicators.flag_deficits` (or, more loosely, any object
+with ``communes``, ``cantons`` and ``seuil_min`` attributes, or a bare commune
+GeoDataFrame from :func:`~accessibilite.indicators.access_times`).
+
+All user-facing text (titles, legends, popups) is in French.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from .errors import InputError, MissingColumnError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import folium
+    import geopandas as gpd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["plot_access_map", "save_map", "interactive_map", "classify_times"]
+
+#: Upper bounds (minutes) of the access-time classes; the last class is open.
+CLASSES_MIN: tuple[float, ...] = (10, 20, 30, 45)
+#: Sequential palette (ColorBrewer YlGnBu, 5 classes) then the "inaccessible" grey.
+PALETTE: tuple[str, ...] = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
+COULEUR_INACCESSIBLE = "#bdbdbd"
+COULEUR_SEUIL = "#e31a1c"
+SOURCES = "Sources : © contributeurs OpenStreetMap, ANCT, IGN/INSEE"
+A4_PORTRAIT = (8.27, 11.69)
+_MODES = {
+    "voiture": "en voiture",
+    "marche": "à pied",
+    "velo": "à vélo",
+    "vol-oiseau": "en voiture (estimation à vol d'oiseau)",
+}
+
+
+# ----------------------------------------------------------------------------- helpers
+def class_labels() -> list[str]:
+    """French labels of the access-time classes, then ``"inaccessible"``."""
+    bounds = (0, *CLASSES_MIN)
+    labels = [f"{a:g} à {b:g} min" for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return [*labels, f"plus de {CLASSES_MIN[-1]:g} min", "inaccessible"]
+
+
+def classify_times(minutes) -> np.ndarray:
+    """Class index of each time: 0..4 for the bands of :data:`CLASSES_MIN`, 5 if unreachable.
+
+    A time equal to a bound falls in the lower class (10 min → "0 à 10 min").
+    ``inf`` and NaN are "inaccessible".
+    """
+    t = np.asarray(pd.to_numeric(pd.Series(minutes), errors="coerce"), dtype=float)
+    idx = np.searchsorted(np.asarray(CLASSES_MIN, dtype=float), t, side="left")
+    idx[~np.isfinite(t)] = len(CLASSES_MIN) + 1
+    return idx
+
+
+def _parts(deficits, seuil_min: float | None = None) -> dict[str, Any]:
+    """Normalise a ``Deficits`` (or a bare commune table) into its pieces."""
+    import geopandas as gpd
+
+    if isinstance(deficits, gpd.GeoDataFrame):
+        communes, cantons, epci, dep = deficits, None, None, None
+        seuil = seuil_min
+    else:
+        communes = getattr(deficits, "communes", None)
+        if not isinstance(communes, gpd.GeoDataFrame):
+            raise InputError(
+                "deficits doit être le résultat de flag_deficits (attribut 'communes' "
+                "GeoDataFrame) ou une GeoDataFrame de communes"
+            )
+        cantons = getattr(deficits, "cantons", None)
+        epci = getattr(deficits, "epci", None)
+        dep = getattr(deficits, "departement", None)
+        seuil = seuil_min if seuil_min is not None else getattr(deficits, "seuil_min", None)
+    for col in ("code_insee", "nom", "population", "temps_min"):
+        if col not in communes.columns:
+            raise MissingColumnError(None, col, communes.columns)
+    if communes.crs is None:
+        raise InputError("les communes n'ont pas de système de coordonnées (crs)")
+    if seuil is None:
+        seuil = 30.0
+    communes = communes.copy()
+    communes["temps_min"] = pd.to_numeric(communes["temps_min"], errors="coerce").astype(float)
+    if "au_dela_seuil" not in communes.columns or seuil_min is not None:
+        t = communes["temps_min"].to_numpy()
+        communes["au_dela_seuil"] = ~(t <= float(seuil))
+    return {
+        "communes": communes,
+        "cantons": cantons,
+        "epci": epci,
+        "departement": dep,
+        "seuil": float(seuil),
+    }
+
+
+def _method_text(communes) -> str:
+    """The provider's French description, as stored in ``communes.attrs`` by indicators."""
+    attrs = communes.attrs or {}
+    for key in ("description", "methode", "method"):
+        val = attrs.get(key)
+        if isinstance(val, dict):
+            val = val.get("description")
+        if isinstance(val, str) and val:
+            return val
+    return ""
+
+
+def _mode(communes) -> str | None:
+    attrs = communes.attrs or {}
+    mode = attrs.get("mode")
+    if mode is None and isinstance(attrs.get("methode"), dict):
+        mode = attrs["methode"].get("mode")
+    if mode is None and "vol d'oiseau" in _method_text(communes):
+        mode = "vol-oiseau"
+    return mode
+
+
+def _departement_name(parts) -> str | None:
+    dep = parts["departement"]
+    if isinstance(dep, pd.DataFrame) and len(dep):
+        for col in ("nom", "nom_departement"):
+            if col in dep.columns and isinstance(dep[col].iloc[0], str):
+                return dep[col].iloc[0]
+    return None
+
+
+def _service_phrase(services) -> str:
+    cats = []
+    if services is not None and "categorie" in services.columns:
+        cats = sorted(services["categorie"].dropna().astype(str).unique())
+    if len(cats) == 1 and cats[0].replace("_", " ").replace("-", " ").lower() == "france services":
+        return "au France Services le plus proche"
+    if len(cats) == 1:
+        return f"au service le plus proche ({cats[0].replace('_', ' ')})"
+    return "au service le plus proche"
+
+
+def default_title(deficits, services=None) -> str:
+    """French map title, e.g. "Temps d'accès en voiture au France Services le plus proche — Landes"."""
+    parts = _parts(deficits)
+    mode = _MODES.get(_mode(parts["communes"]) or "", "")
+    titre = " ".join(w for w in ("Temps d'accès", mode, _service_phrase(services)) if w)
+    dep = _departement_name(parts)
+    return f"{titre} — {dep}" if dep else titre
+
+
+def fmt_int(value) -> str:
+    """French thousands: 12345 → "12 345" (narrow no-break space)."""
+    return f"{int(round(float(value))):,}".replace(",", "\u202f")
+
+
+def _plural(n, word: str) -> str:
+    return f"{fmt_int(n)} {word}{'s' if n >= 2 else ''}"
+
+
+def fmt_pct(share: float, digits: int = 1) -> str:
+    """A share in [0, 1] as a French percentage: 0.1234 → "12,3 %"."""
+    return f"{100 * float(share):.{digits}f}".replace(".", ",") + "\u00a0%"
+
+
+def _ring_path(geom):
+    """One compound matplotlib Path for a (Multi)Polygon, holes included."""
+    from matplotlib.path import Path as MplPath
+
+    geom = shapely.orient_polygons(geom)
+    verts, codes = [], []
+    for poly in getattr(geom, "geoms", [geom]):
+        if poly.is_empty:
+            continue
+        for ring in (poly.exterior, *poly.interiors):
+            xy = np.asarray(ring.coords)[:, :2]
+            verts.append(xy)
+            c = np.full(len(xy), MplPath.LINETO, dtype=np.uint8)
+            c[0], c[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
+            codes.append(c)
+    if not verts:
+        return MplPath(np.zeros((1, 2)), [MplPath.MOVETO])
+    return MplPath(np.concatenate(verts), np.concatenate(codes))
+
+
+def _polygons(ax, geoms, gid: str, **kwargs):
+    """Add one PatchCollection holding exactly one path per geometry."""
+    from matplotlib.collections import PathCollection
+
+    paths = [_ring_path(g) for g in geoms]
+    coll = PathCollection(paths, **kwargs)
+    coll.set_gid(gid)
+    ax.add_collection(coll)
+    return coll
+
+
+def _lines(ax, geom, gid: str, **kwargs):
+    """Add a LineCollection of every line part of ``geom``."""
+    from matplotlib.collections import LineCollection
+
+    parts = shapely.get_parts(shapely.line_merge(geom)) if not geom.is_empty else []
+    segs = [np.asarray(p.coords)[:, :2] for p in parts if p.geom_type == "LineString"]
+    coll = LineCollection(segs, **kwargs)
+    coll.set_gid(gid)
+    ax.add_collection(coll)
+    return coll
+
+
+def _nice_length(span_m: float) -> float:
+    raw = span_m / 4
+    exp = 10 ** np.floor(np.log10(raw))
+    return float(max(m for m in (1, 2, 5, 10) if m * exp <= raw) * exp)
+
+
+def _scale_bar(ax) -> None:
+    """Black-and-white scale bar in kilometres, lower right of a metric axis."""
+    from matplotlib.patches import Rectangle
+
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    length = _nice_length(x1 - x0)
+    h = (y1 - y0) * 0.008
+    left, base = x1 - (x1 - x0) * 0.05 - length, y0 + (y1 - y0) * 0.03
+    for i in range(4):
+        ax.add_patch(
+            Rectangle(
+                (left + i * length / 4, base),
+                length / 4,
+                h,
+                facecolor="black" if i % 2 == 0 else "white",
+                edgecolor="black",
+                lw=0.6,
+                gid="echelle",
+                zorder=10,
+            )
+        )
+    unit = 1000.0 if length >= 1000 else 1.0
+    suffix = " km" if unit == 1000.0 else " m"
+    for frac in (0, 0.5, 1):
+        label = f"{frac * length / unit:g}" + (suffix if frac == 1 else "")
+        ax.text(
+            left + frac * length,
+            base + 1.8 * h,
+            label,
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            gid="echelle",
+            zorder=10,
+        )
+
+
+def _north_arrow(ax) -> None:
+    ax.annotate(
+        "N",
+        xy=(0.95, 0.97),
+        xytext=(0.95, 0.90),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=11,
+        fontweight="bold",
+        arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5},
+        gid="nord",
+    )
+
+
+_ISO_STYLES = ("-", "--", ":", "-.")
+
+
+# ----------------------------------------------------------------------------- static map
+def plot_access_map(
+    deficits,
+    services: gpd.GeoDataFrame | None = None,
+    isochrones: gpd.GeoDataFrame | None = None,
+    *,
+    titre: str | None = None,
+    ax: Axes | None = None,
+    seuil_min: float | None = None,
+) -> Figure:
+    """Choropleth of the access time by commune, ready to print at A4.
+
+    Parameters
+    ----------
+    deficits : Deficits or GeoDataFrame
+        Result of :func:`~accessibilite.indicators.flag_deficits` (communes,
+        cantons with ``sans_service``, ``seuil_min``), or a commune table with
+        ``temps_min``.
+    services : GeoDataFrame, optional
+        Service points (``itinerant`` sites get a distinct marker).
+    isochrones : GeoDataFrame, optional
+        Band polygons with a ``bande_min`` column, drawn as contour lines.
+    titre : str, optional
+        Map title; by default built from the travel mode, the service category
+        and the département name.
+    ax : matplotlib Axes, optional
+        Draw into this axis; by default a new A4 portrait figure is made.
+    seuil_min : float, optional
+        Threshold in minutes; defaults to ``deficits.seuil_min`` (else 30).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Classes 0-10-20-30-45+ min, communes beyond the threshold outlined in
+        red, cantons without a service site hatched, scale bar, north arrow,
+        French legend and the sources line with the method sentence.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    parts = _parts(deficits, seuil_min)
+    communes, cantons, seuil = parts["communes"], parts["cantons"], parts["seuil"]
+    crs = communes.crs
+    if ax is None:
+        fig = plt.figure(figsize=A4_PORTRAIT)
+        ax = fig.add_axes((0.03, 0.25, 0.94, 0.66))
+        own = True
+    else:
+        fig, own = ax.figure, False
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+
+    cls = classify_times(communes["temps_min"])
+    colours = [(*PALETTE, COULEUR_INACCESSIBLE)[i] for i in cls]
+    _polygons(
+        ax,
+        communes.geometry,
+        "communes",
+        facecolors=colours,
+        edgecolors="white",
+        linewidths=0.25,
+        zorder=1,
+    )
+    labels = class_labels()
+    handles: list = [
+        Patch(facecolor=c, edgecolor="#777777", lw=0.4, label=lab)
+        for c, lab in zip(PALETTE, labels, strict=False)
+    ]
+    if (cls == len(PALETTE)).any():
+        handles.append(Patch(facecolor=COULEUR_INACCESSIBLE, edgecolor="#777777", label=labels[-1]))
+
+    beyond = communes[communes["au_dela_seuil"].astype(bool)]
+    _polygons(
+        ax,
+        beyond.geometry,
+        "au_dela_seuil",
+        facecolors="none",
+        edgecolors=COULEUR_SEUIL,
+        linewidths=1.6,
+        zorder=4,
+    )
+    handles.append(
+        Patch(
+            facecolor="none",
+            edgecolor=COULEUR_SEUIL,
+            lw=1.6,
+            label=f"Commune au-delà de {seuil:g} min ({len(beyond)})",
+        )
+    )
+
+    if isochrones is not None and len(isochrones):
+        iso = isochrones.to_crs(crs)
+        if "bande_min" not in iso.columns:
+            raise MissingColumnError(None, "bande_min", iso.columns)
+        iso = iso.dissolve(by="bande_min", as_index=False).sort_values("bande_min")
+        territory = communes.geometry.union_all()
+        for k, (band, geom) in enumerate(zip(iso["bande_min"], iso.geometry, strict=True)):
+            style = _ISO_STYLES[k % len(_ISO_STYLES)]
+            _lines(
+                ax,
+                shapely.intersection(shapely.boundary(geom), territory),
+                f"isochrone_{band:g}",
+                colors="#4a1486",
+                linewidths=1.0,
+                linestyles=style,
+                zorder=3,
+            )
+            handles.append(
+                Line2D([], [], color="#4a1486", ls=style, lw=1.0, label=f"Isochrone {band:g} min")
+            )
+
+    if cantons is not None and len(cantons):
+        cantons = cantons.to_crs(crs)
+        _polygons(
+            ax,
+            cantons.geometry,
+            "cantons",
+            facecolors="none",
+            edgecolors="#252525",
+            linewidths=0.9,
+            zorder=2,
+        )
+        handles.append(Patch(facecolor="none", edgecolor="#252525", lw=0.9, label="Canton"))
+        if "sans_service" in cantons.columns:
+            sans = cantons[cantons["sans_service"].fillna(False).astype(bool)]
+            if len(sans):
+                _polygons(
+                    ax,
+                    sans.geometry,
+                    "cantons_sans_service",
+                    facecolors="none",
+                    edgecolors="#252525",
+                    linewidths=0.9,
+                    hatch="///",
+                    zorder=2,
+                )
+            handles.append(
+                Patch(
+                    facecolor="none",
+                    edgecolor="#252525",
+                    hatch="///",
+                    label=f"Canton sans site ({len(sans)})",
+                )
+            )
+
+    if services is not None and len(services):
+        pts = services.to_crs(crs)
+        itin = (
+            pts["itinerant"].fillna(False).astype(bool)
+            if "itinerant" in pts.columns
+            else pd.Series(False, index=pts.index)
+        )
+        for mask, marker, size, label, gid in (
+            (~itin, "o", 42, "Site fixe", "services_fixes"),
+            (itin, "^", 60, "Site itinérant (point de base)", "services_itinerants"),
+        ):
+            sub = pts[mask.to_numpy()]
+            if not len(sub):
+                continue
+            ax.scatter(
+                sub.geometry.x,
+                sub.geometry.y,
+                s=size,
+                marker=marker,
+                facecolor="#ff7f00" if marker == "^" else "white",
+                edgecolor="black",
+                linewidths=1.0,
+                zorder=6,
+                gid=gid,
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    ls="",
+                    marker=marker,
+                    markersize=7 if marker == "o" else 8,
+                    markerfacecolor="#ff7f00" if marker == "^" else "white",
+                    markeredgecolor="black",
+                    label=f"{label} ({len(sub)})",
+                )
+            )
+
+    xmin, ymin, xmax, ymax = communes.total_bounds
+    pad = 0.03 * max(xmax - xmin, ymax - ymin)
+    ax.set_xlim(xmin - pad, xmax + pad)
+    ax.set_ylim(ymin - pad * 2.5, ymax + pad)
+    _scale_bar(ax)
+    _north_arrow(ax)
+
+    titre = titre if titre is not None else default_title(deficits, services)
+    method = _method_text(communes)
+    caption = SOURCES + (f". Méthode : {method}" if method else "")
+    caption = "\n".join(textwrap.wrap(caption, 110 if own else 80))
+    if own:
+        fig.suptitle("\n".join(textwrap.wrap(titre, 60)), fontsize=15, y=0.975, va="top")
+        fig.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.245),
+            ncol=2,
+            fontsize=9.5,
+            frameon=False,
+            title="Temps d'accès par commune",
+            title_fontsize=10.5,
+        )
+        pop = communes["population"].astype(float)
+        pop_out = pop[communes["au_dela_seuil"].astype(bool)].sum()
+        share = pop_out / pop.sum() if pop.sum() else 0.0
+        fig.text(
+            0.5,
+            0.255,
+            f"{_plural(len(beyond), 'commune')} et {_plural(pop_out, 'habitant')} ({fmt_pct(share)}) "
+            f"au-delà de {seuil:g} min",
+            ha="center",
+            fontsize=11,
+            fontweight="bold",
+            gid="chiffres",
+        )
+        fig.text(0.03, 0.015, caption, fontsize=7.5, va="bottom", ha="left", gid="sources")
+    else:
+        ax.set_title(titre, fontsize=11)
+        ax.legend(handles=handles, loc="lower left", fontsize=7, title_fontsize=8)
+        ax.annotate(
+            caption,
+            xy=(0, 0),
+            xycoords="axes fraction",
+            xytext=(0, -4),
+            textcoords="offset points",
+            va="top",
+            fontsize=6,
+            gid="sources",
+        )
+    return fig
+
+
+def save_map(fig: Figure, path, dpi: int = 200) -> Path:
+    """Save a figure with no timestamp nor version metadata (byte-identical reruns).
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+    path : str or Path
+        ``.png`` (default format), ``.pdf`` or ``.svg``.
+    dpi : int
+        Resolution of raster output; 200 dpi on A4 gives a print-quality PNG.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    import matplotlib
+
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".") or "png"
+    metadata = {
+        "png": {"Software": None},
+        "pdf": {"Creator": None, "Producer": None, "CreationDate": None},
+        "svg": {"Creator": None, "Date": None},
+    }.get(fmt)
+    if metadata is None:
+        raise InputError(f"{path}: format de carte non pris en charge (png, pdf ou svg)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with matplotlib.rc_context({"svg.hashsalt": "accessibilite"}):
+        fig.savefig(path, dpi=dpi, format=fmt, metadata=metadata, facecolor="white")
+    return path
+
+
+# ----------------------------------------------------------------------------- folium map
+def _style(fill: str, colour: str = "#ffffff", weight: float = 0.5, **extra):
+    def style(_feature):
+        return {"fillColor": fill, "color": colour, "weight": weight, "fillOpacity": 0.8, **extra}
+
+    return style
+
+
+def _deterministic_ids(element, counter=None) -> None:
+    """Replace folium's random element ids by sequential ones (stable HTML output)."""
+    from branca.element import Element
+
+    counter = counter if counter is not None else [0]
+    if hasattr(element, "_id"):
+        element._id = f"{counter[0]:06d}"
+        counter[0] += 1
+    for attr in ("header", "html", "script"):
+        sub = getattr(element, attr, None)
+        if isinstance(sub, Element) and sub is not element:
+            _deterministic_ids(sub, counter)
+    children = getattr(element, "_children", None)
+    if children:
+        renamed = {}
+        for key, child in list(children.items()):
+            auto = key == child.get_name()
+            _deterministic_ids(child, counter)
+            renamed[child.get_name() if auto else key] = child
+        children.clear()
+        children.update(renamed)
+
+
+def interactive_map(
+    deficits,
+    services: gpd.GeoDataFrame | None = None,
+    isochrones: gpd.GeoDataFrame | None = None,
+    *,
+    simplify_m: float = 20.0,
+) -> folium.Map:
+    """Interactive Leaflet map: communes by access time, services, isochrones, cantons.
+
+    Parameters
+    ----------
+    deficits, services, isochrones
+        As for :func:`plot_access_map`.
+    simplify_m : float
+        Tolerance (metres) used to lighten the commune outlines; 0 keeps them.
+
+    Returns
+    -------
+    folium.Map
+        Layers (toggled in the layer control): "Communes", "Communes au-delà du
+        seuil", "Isochrones", "Cantons sans site", "Sites". Commune popups give
+        the commune, its population and the time in minutes.
+    """
+    import folium
+
+    parts = _parts(deficits)
+    communes, cantons, seuil = parts["communes"], parts["cantons"], parts["seuil"]
+    if simplify_m:
+        communes = communes.set_geometry(communes.geometry.simplify(simplify_m))
+    geo = communes[["code_insee", "nom", "population", "temps_min", "au_dela_seuil", "geometry"]]
+    geo = geo.to_crs(4326)
+    cls = classify_times(geo["temps_min"])
+    t = geo["temps_min"].to_numpy()
+    geo = geo.assign(
+        population=[fmt_int(p) for p in geo["population"]],
+        temps_min=[f"{v:.0f} min" if np.isfinite(v) else "inaccessible" for v in t],
+        au_dela_seuil=np.where(geo["au_dela_seuil"].astype(bool), "oui", "non"),
+        couleur=[(*PALETTE, COULEUR_INACCESSIBLE)[i] for i in cls],
+    )
+    xmin, ymin, xmax, ymax = geo.total_bounds
+    m = folium.Map(tiles="OpenStreetMap", control_scale=True)
+    m.fit_bounds([[ymin, xmin], [ymax, xmax]])
+    fields = ["nom", "code_insee", "population", "temps_min", "au_dela_seuil"]
+    aliases = [
+        "Commune",
+        "Code INSEE",
+        "Population",
+        "Temps d'accès",
+        f"Au-delà de {seuil:g} min",
+    ]
+    folium.GeoJson(
+        geo,
+        name="Communes (temps d'accès)",
+        style_function=lambda f: {
+            "fillColor": f["properties"]["couleur"],
+            "color": "#ffffff",
+            "weight": 0.5,
+            "fillOpacity": 0.75,
+        },
+        popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, localize=False),
+        tooltip=folium.GeoJsonTooltip(fields=["nom", "temps_min"], aliases=["Commune", "Temps"]),
+    ).add_to(m)
+    beyond = geo[geo["au_dela_seuil"] == "oui"]
+    if len(beyond):
+        folium.GeoJson(
+            beyond[["nom", "geometry"]],
+            name=f"Communes au-delà de {seuil:g} min",
+            style_function=_style("none", COULEUR_SEUIL, 2.5, fillOpacity=0),
+        ).add_to(m)
+    if isochrones is not None and len(isochrones):
+        iso = isochrones.dissolve(by="bande_min", as_index=False).sort_values("bande_min")
+        group = folium.FeatureGroup(name="Isochrones")
+        for band, geom in zip(iso["bande_min"], iso.to_crs(4326).geometry, strict=True):
+            folium.GeoJson(
+                geom.__geo_interface__,
+                style_function=_style("#4a1486", "#4a1486", 1.5, fillOpacity=0.05),
+                tooltip=f"Isochrone {band:g} min",
+            ).add_to(group)
+        group.add_to(m)
+    if cantons is not None and "sans_service" in cantons.columns:
+        sans = cantons[cantons["sans_service"].fillna(False).astype(bool)]
+        if len(sans):
+            folium.GeoJson(
+                sans[["code", "nom", "geometry"]].to_crs(4326),
+                name="Cantons sans site",
+                style_function=_style("#252525", "#252525", 2, fillOpacity=0.15, dashArray="6 4"),
+                tooltip=folium.GeoJsonTooltip(fields=["nom"], aliases=["Canton sans site"]),
+            ).add_to(m)
+    if services is not None and len(services):
+        group = folium.FeatureGroup(name="Sites")
+        pts = services.to_crs(4326)
+        for _, row in pts.sort_values("service_id").iterrows():
+            itin = bool(row.get("itinerant", False))
+            nom = str(row.get("nom", row["service_id"]))
+            popup = folium.Popup(
+                f"<b>{_escape(nom)}</b><br>{'Site itinérant (point de base)' if itin else 'Site fixe'}",
+                max_width=300,
+            )
+            loc = [row.geometry.y, row.geometry.x]
+            if itin:
+                folium.RegularPolygonMarker(
+                    loc, number_of_sides=3, radius=9, color="black", weight=1,
+                    fill_color="#ff7f00", fill_opacity=1, rotation=30, popup=popup,
+                ).add_to(group)  # fmt: skip
+            else:
+                folium.CircleMarker(
+                    loc, radius=6, color="black", weight=1.5,
+                    fill_color="white", fill_opacity=1, popup=popup,
+                ).add_to(group)  # fmt: skip
+        group.add_to(m)
+    m.get_root().html.add_child(folium.Element(_legend_html(seuil)))
+    folium.LayerControl(collapsed=False).add_to(m)
+    _deterministic_ids(m.get_root())
+    return m
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(str(text))
+
+
+def _legend_html(seuil: float) -> str:
+    rows = "".join(
+        f'<div><span style="background:{c};width:14px;height:14px;display:inline-block;'
+        f'border:1px solid #777;margin-right:4px"></span>{_escape(lab)}</div>'
+        for c, lab in zip((*PALETTE, COULEUR_INACCESSIBLE), class_labels(), strict=True)
+    )
+    return (
+        '<div style="position:fixed;bottom:24px;left:12px;z-index:9999;background:white;'
+        'padding:8px;border:1px solid #999;font:12px sans-serif">'
+        f"<b>Temps d'accès par commune</b>{rows}"
+        f'<div><span style="border:2px solid {COULEUR_SEUIL};width:12px;height:12px;'
+        f'display:inline-block;margin-right:4px"></span>Au-delà de {seuil:g} min</div>'
+        f"<div>{_escape(SOURCES)}</div></div>"
+    )

@@ -1,0 +1,229 @@
+"""Tests of the static and interactive maps (maps.py)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import geopandas as gpd
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Point, box
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+from accessibilite.errors import InputError, MissingColumnError  # noqa: E402
+from accessibilite.maps import (  # noqa: E402
+    class_labels,
+    classify_times,
+    interactive_map,
+    plot_access_map,
+    save_map,
+)
+
+SOURCES = "© contributeurs OpenStreetMap, ANCT, IGN/INSEE"
+DESCRIPTION = "Estimation à vol d'oiseau : distance × 1,3 ÷ 60 km/h."
+
+
+@dataclass
+class HandDeficits:
+    """A hand-made object with the attributes of ``indicators.Deficits``."""
+
+    communes: gpd.GeoDataFrame
+    cantons: gpd.GeoDataFrame
+    epci: gpd.GeoDataFrame
+    departement: pd.DataFrame
+    seuil_min: float
+
+
+# 6 rows × 5 columns of 8 km squares; times chosen by hand to hit every class
+TIMES = [
+    *[3.0, 9.5, 10.0, 12.0, 19.9],
+    *[20.0, 25.0, 29.0, 30.0, 30.5],
+    *[31.0, 44.0, 45.0, 46.0, 60.0],
+    *[5.0, 15.0, 22.0, 35.0, 50.0],
+    *[8.0, 18.0, 28.0, 38.0, 48.0],
+    *[1.0, 2.0, 4.0, 6.0, np.inf],
+]
+
+
+def hand_case(seuil: float = 30.0):
+    x0, y0, s = 380_000.0, 6_280_000.0, 8_000.0
+    rows = []
+    for k, t in enumerate(TIMES):
+        j, i = divmod(k, 5)
+        rows.append(
+            {
+                "code_insee": f"40{k:03d}",
+                "nom": f"Commune n°{k} <b>",
+                "population": 100 * (k + 1),
+                "temps_min": t,
+                "service_id": None if np.isinf(t) else "FS1",
+                "distance_km": t,
+                "geometry": box(x0 + i * s, y0 + j * s, x0 + (i + 1) * s, y0 + (j + 1) * s),
+            }
+        )
+    communes = gpd.GeoDataFrame(rows, crs=2154)
+    communes["au_dela_seuil"] = ~(communes["temps_min"] <= seuil)
+    communes.attrs["description"] = DESCRIPTION
+    communes.attrs["mode"] = "vol-oiseau"
+    col = np.arange(len(TIMES)) % 5
+    cantons = gpd.GeoDataFrame(
+        {
+            "code": ["4001", "4002", "4003"],
+            "nom": ["Canton Ouest", "Canton Centre", "Canton Est"],
+            "sans_service": [False, False, True],
+        },
+        geometry=[communes[np.isin(col, c)].union_all() for c in ([0, 1], [2, 3], [4])],
+        crs=2154,
+    )
+    services = gpd.GeoDataFrame(
+        {
+            "service_id": ["FS1", "FS2", "FS3"],
+            "nom": ["FS A", "FS B", "FS Bus"],
+            "categorie": "france_services",
+            "itinerant": [False, False, True],
+        },
+        geometry=[
+            Point(x0 + 4e3, y0 + 4e3),
+            Point(x0 + 20e3, y0 + 20e3),
+            Point(x0 + 9e3, y0 + 44e3),
+        ],
+        crs=2154,
+    )
+    dep = pd.DataFrame({"code": ["40"], "nom": ["Landes"]})
+    return HandDeficits(communes, cantons, cantons.iloc[:0], dep, seuil), services
+
+
+def by_gid(fig, gid):
+    return [a for a in fig.findobj() if a.get_gid() == gid]
+
+
+def test_classify_times_bounds():
+    t = [0, 10, 10.01, 20, 30, 44.9, 45, 45.1, 100, np.inf, np.nan]
+    assert classify_times(t).tolist() == [0, 0, 1, 1, 2, 3, 3, 4, 4, 5, 5]
+    assert class_labels() == [
+        "0 à 10 min",
+        "10 à 20 min",
+        "20 à 30 min",
+        "30 à 45 min",
+        "plus de 45 min",
+        "inaccessible",
+    ]
+
+
+def test_static_map_hand_case():
+    deficits, services = hand_case()
+    iso = gpd.GeoDataFrame(
+        {"bande_min": [10, 20, 10]},
+        geometry=[
+            services.geometry[0].buffer(10e3),
+            services.geometry[0].buffer(20e3),
+            services.geometry[1].buffer(10e3),
+        ],
+        crs=2154,
+    )
+    fig = plot_access_map(deficits, services, iso)
+    (communes,) = by_gid(fig, "communes")
+    assert len(communes.get_paths()) == 30
+    # face colours follow the classes computed by hand from TIMES
+    expected = [
+        0 if t <= 10 else 1 if t <= 20 else 2 if t <= 30 else 3 if t <= 45 else 4
+        for t in TIMES[:-1]
+    ] + [5]
+    palette = [*("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"), "#bdbdbd"]
+    got = [matplotlib.colors.to_hex(c) for c in communes.get_facecolors()]
+    assert got == [palette[k] for k in expected]
+    (beyond,) = by_gid(fig, "au_dela_seuil")
+    n_beyond = sum(not t <= 30 for t in TIMES)
+    assert n_beyond == 11 and len(beyond.get_paths()) == n_beyond
+    (hatched,) = by_gid(fig, "cantons_sans_service")
+    assert len(hatched.get_paths()) == 1 and hatched.get_hatch() == "///"
+    (cantons,) = by_gid(fig, "cantons")
+    assert len(cantons.get_paths()) == 3
+    assert len(by_gid(fig, "services_fixes")[0].get_offsets()) == 2
+    assert len(by_gid(fig, "services_itinerants")[0].get_offsets()) == 1
+    assert len(by_gid(fig, "isochrone_10")) == 1 and len(by_gid(fig, "isochrone_20")) == 1
+
+    legend_texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend_texts[:6] == class_labels()
+    assert "Commune au-delà de 30 min (11)" in legend_texts
+    assert "Canton sans site (1)" in legend_texts
+    assert "Site itinérant (point de base) (1)" in legend_texts
+    assert "Isochrone 20 min" in legend_texts
+    assert fig._suptitle.get_text().replace("\n", " ") == (
+        "Temps d'accès en voiture (estimation à vol d'oiseau) au France Services le plus proche — Landes"
+    )
+    (sources,) = by_gid(fig, "sources")
+    text = sources.get_text().replace("\n", " ")
+    assert SOURCES in text and DESCRIPTION in text
+    pop_beyond = sum(100 * (k + 1) for k, t in enumerate(TIMES) if not t <= 30)
+    (chiffres,) = by_gid(fig, "chiffres")
+    assert chiffres.get_text() == (
+        f"11 communes et {pop_beyond:,} habitants ({100 * pop_beyond / 46500:.1f} %) au-delà de 30 min".replace(
+            ",", "\u202f"
+        )
+        .replace(".", ",")
+        .replace(" %", "\u00a0%")
+    )
+    scale = [a.get_text() for a in by_gid(fig, "echelle") if hasattr(a, "get_text")]
+    assert scale == ["0", "5", "10 km"]  # 10 km ≈ a quarter of the 40 km wide case
+    plt.close(fig)
+
+
+def test_threshold_override_and_custom_title():
+    deficits, services = hand_case()
+    fig, ax = plt.subplots()
+    out = plot_access_map(deficits, services, titre="Ma carte", ax=ax, seuil_min=20)
+    assert out is fig
+    assert ax.get_title() == "Ma carte"
+    (beyond,) = by_gid(fig, "au_dela_seuil")
+    assert len(beyond.get_paths()) == sum(not t <= 20 for t in TIMES)
+    plt.close(fig)
+
+
+def test_bad_input():
+    deficits, _ = hand_case()
+    with pytest.raises(MissingColumnError, match="temps_min"):
+        plot_access_map(deficits.communes.drop(columns="temps_min"))
+    with pytest.raises(InputError):
+        plot_access_map(pd.DataFrame({"a": [1]}))
+    fig = plot_access_map(deficits)
+    with pytest.raises(InputError, match="format"):
+        save_map(fig, "carte.jpg")
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("suffix", ["png", "pdf", "svg"])
+def test_save_map_is_byte_identical(tmp_path, suffix):
+    deficits, services = hand_case()
+    paths = []
+    for k in range(2):
+        fig = plot_access_map(deficits, services)
+        paths.append(save_map(fig, tmp_path / f"carte{k}.{suffix}", dpi=60))
+        plt.close(fig)
+    data = [p.read_bytes() for p in paths]
+    assert len(data[0]) > 1000 and data[0] == data[1]
+
+
+def test_interactive_map_hand_case(tmp_path):
+    deficits, services = hand_case()
+    m = interactive_map(deficits, services)
+    html = m.get_root().render()
+    for nom in deficits.communes["nom"]:
+        assert json.dumps(nom)[1:-1].replace("<", "\\u003c").replace(">", "\\u003e") in html
+    for alias in ("Commune", "Population", "Temps d'accès", "Au-delà de 30 min"):
+        assert alias in html
+    assert '"temps_min": "inaccessible"' in html and '"temps_min": "46 min"' in html
+    assert '"population": "3\\u202f000"' in html  # commune n°29, 30 × 100 inhabitants
+    for layer in ("Communes au-delà de 30 min", "Cantons sans site", "Sites"):
+        assert json.dumps(layer) in html  # layer-control entries
+    assert "Canton Est" in html and "Canton Ouest" not in html
+    assert "FS Bus" in html and "Site itinérant" in html
+    assert html.count("L.circleMarker") == 2 and html.count("L.RegularPolygonMarker") == 1
+    # same input → identical HTML (sequential element ids)
+    assert interactive_map(deficits, services).get_root().render() == html
