@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
+import shapely
+from pyproj import Transformer
 
-from accessibilite import InputError, communes
+from accessibilite import DataFileError, InputError, MissingColumnError, communes
+from accessibilite.territories import (
+    cantons,
+    commune_cantons,
+    departement_contour,
+    epcis,
+    read_communes,
+)
 
 
 def test_landes_communes_real_figures(landes_communes):
@@ -78,3 +90,170 @@ def test_unknown_departement(bad):
 def test_mixed_projections_refused():
     with pytest.raises(InputError, match="projection"):
         communes(["40", "974"])
+
+
+# ---------------------------------------------------------------- cantons
+
+SPLIT = {"40088": {"Dax-1", "Dax-2"}, "40192": {"Mont-de-Marsan-1", "Mont-de-Marsan-2"}}
+
+
+@pytest.fixture(scope="module")
+def landes_cantons():
+    return cantons("40")
+
+
+@pytest.fixture(scope="module")
+def landes_links():
+    return commune_cantons("40")
+
+
+def test_landes_cantons(landes_cantons, landes_communes):
+    c = landes_cantons
+    assert len(c) == 15
+    assert list(c.columns) == ["code_canton", "nom", "population", "geometry"]
+    assert c["code_canton"].tolist() == [f"40{i:02d}" for i in range(1, 16)]
+    # the pseudo-cantons of type V (4098 Dax, 4099 Mont-de-Marsan) are not cantons
+    assert not c["code_canton"].isin(["4098", "4099"]).any()
+    assert c.crs.to_epsg() == 2154
+    assert "Seignanx" in set(c["nom"]) and "Dax-1" in set(c["nom"])
+    assert c["population"].sum() == landes_communes["population"].sum() == 407_444
+    assert set(c.geometry.geom_type) == {"MultiPolygon"}
+
+
+def test_split_towns_in_exactly_two_named_cantons(landes_links, landes_cantons):
+    names = landes_cantons.set_index("code_canton")["nom"]
+    links = landes_links.assign(nom=landes_links["code_canton"].map(names))
+    for code, expected in SPLIT.items():
+        rows = links[links["code_insee"] == code]
+        assert set(rows["nom"]) == expected
+        assert rows["part_surface"].sum() == pytest.approx(1.0)
+
+
+def test_every_commune_in_at_least_one_canton(landes_links, landes_communes):
+    counts = landes_links.groupby("code_insee").size()
+    assert set(counts.index) == set(landes_communes["code_insee"])
+    assert landes_links["code_canton"].notna().all()
+    others = counts.drop(list(SPLIT))
+    assert (others == 1).all() and len(others) == 325
+    assert np.allclose(landes_links.groupby("code_insee")["part_surface"].sum(), 1.0)
+    assert list(landes_links.columns) == ["code_insee", "code_canton", "part_surface"]
+
+
+def test_canton_population_independent_sum(landes_links, landes_communes, landes_cantons):
+    """Whole communes summed + split towns apportioned half/half (largest remainder)."""
+    pop = landes_communes.set_index("code_insee")["population"]
+    whole = landes_links[~landes_links["code_insee"].isin(list(SPLIT))]
+    expected = whole.groupby("code_canton")["code_insee"].agg(lambda c: int(pop[c].sum()))
+    dax, mdm = int(pop["40088"]), int(pop["40192"])
+    expected["4005"] += dax - dax // 2  # the remainder goes to the first canton
+    expected["4006"] += dax // 2
+    expected["4010"] += mdm - mdm // 2
+    expected["4011"] += mdm // 2
+    got = landes_cantons.set_index("code_canton")["population"]
+    assert got.to_dict() == expected.to_dict()
+
+
+def test_canton_geometry_is_union_of_its_communes(landes_cantons, landes_communes):
+    seignanx = landes_cantons[landes_cantons["nom"] == "Seignanx"].geometry.item()
+    inside = landes_communes[landes_communes["mairie"].within(seignanx)]
+    # Seignanx: Biarrotte, Biaudos, Ondres, Saint-André-de-Seignanx, Saint-Barthélemy,
+    # Saint-Laurent-de-Gosse, Saint-Martin-de-Seignanx, Tarnos
+    assert len(inside) == 8
+    assert "Tarnos" in set(inside["nom"])
+
+
+def test_paris_has_no_canton():
+    with pytest.raises(InputError, match="cantons"):
+        commune_cantons("75")
+
+
+# ---------------------------------------------------------------- EPCI, contour
+
+
+def test_landes_epcis(landes_communes):
+    e = epcis("40")
+    assert list(e.columns) == ["code_epci", "nom", "type", "population", "nb_communes", "geometry"]
+    assert len(e) == landes_communes["code_epci"].nunique() == 18
+    assert e["population"].sum() == 407_444
+    assert e["nb_communes"].sum() == 327
+    grand_dax = e[e["code_epci"] == "244000675"]
+    assert grand_dax["nom"].item() == "Communauté d'agglomération du Grand Dax"
+    assert grand_dax["type"].item() == "CA"
+    members = landes_communes[landes_communes["code_epci"] == "244000675"]
+    assert grand_dax["population"].item() == members["population"].sum()
+    assert grand_dax.geometry.area.item() == pytest.approx(members.geometry.area.sum())
+    assert set(e["type"]) <= {"CC", "CA", "CU", "ME"}
+
+
+def test_departement_contour(landes_communes):
+    shape = departement_contour("40")
+    assert shape.area == pytest.approx(landes_communes.geometry.area.sum(), rel=1e-6)
+    assert landes_communes["mairie"].within(shape).all()
+    wider = departement_contour(40, buffer_km=5)
+    assert wider.contains(shape)
+    # Bayonne's town hall (64) lies ~4.5 km south of the Landes border at Tarnos
+    bayonne = communes("64").set_index("code_insee").loc["64102", "mairie"]
+    assert not shape.contains(bayonne) and wider.contains(bayonne)
+    with pytest.raises(InputError):
+        departement_contour("40", buffer_km=-1)
+
+
+# ---------------------------------------------------------------- user files
+
+DATA = Path(__file__).parent / "data" / "territories"
+
+
+def test_read_admin_express():
+    c = read_communes(DATA / "admin_express_commune.geojson")
+    assert c["code_insee"].tolist() == ["40088", "40279", "40999", "64102"]
+    assert c["population"].tolist() == [21238, 13645, 0, 51411]
+    assert c.crs.to_epsg() == 2154
+    assert c["code_epci"].tolist() == ["244000675", "244000675", None, "200067106"]
+    assert c["nom_epci"][0] == "Communauté d'agglomération du Grand Dax"
+    # Lambert-93 file: coordinates kept as they are; town hall inside the square
+    assert c.geometry[0].area == 36e6
+    assert c["mairie"][0].equals(shapely.Point(366000, 6297000))
+    assert set(c.geometry.geom_type) == {"MultiPolygon"}
+    only = communes("64", source=DATA / "admin_express_commune.geojson")
+    assert only["nom"].tolist() == ["Bayonne"]
+
+
+def test_read_geo_api_geojson():
+    c = read_communes(DATA / "geo_api_communes_40.geojson", departement="40")
+    assert c["code_insee"].tolist() == ["40192", "40243", "40281"]
+    assert c["nom_epci"].tolist() == [
+        "Mont de Marsan Agglomération",
+        "Communauté de communes du Pays Tarusate",
+        "Mont de Marsan Agglomération",
+    ]
+    to_l93 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
+    x, y = to_l93.transform(-0.4912, 43.8938)  # the file's "centre"
+    assert (c["mairie"][0].x, c["mairie"][0].y) == pytest.approx((x, y), abs=1e-6)
+    # no centre for Saint-Pierre-du-Mont: a point inside the polygon
+    assert c["mairie"][2].within(c.geometry[2])
+
+
+def test_read_communes_errors(tmp_path):
+    with pytest.raises(DataFileError, match="absent.geojson"):
+        read_communes(tmp_path / "absent.geojson")
+    garbage = tmp_path / "garbage.geojson"
+    garbage.write_text("{not json")
+    with pytest.raises(DataFileError, match="garbage.geojson"):
+        read_communes(garbage)
+    src = json.loads((DATA / "geo_api_communes_40.geojson").read_text())
+    for feature in src["features"]:
+        del feature["properties"]["population"]
+    nopop = tmp_path / "nopop.geojson"
+    nopop.write_text(json.dumps(src))
+    with pytest.raises(MissingColumnError, match="POPULATION") as err:
+        read_communes(nopop)
+    assert "nopop.geojson" in str(err.value)
+    src["features"][0]["properties"]["population"] = "n/a"
+    for feature in src["features"][1:]:
+        feature["properties"]["population"] = 10
+    badpop = tmp_path / "badpop.geojson"
+    badpop.write_text(json.dumps(src))
+    with pytest.raises(DataFileError, match="40192"):
+        read_communes(badpop)
+    with pytest.raises(InputError, match="aucune commune"):
+        read_communes(DATA / "geo_api_communes_40.geojson", departement="64")
