@@ -400,3 +400,119 @@ def test_public_api():
     assert accessibilite.closure_impact is scenarios.closure_impact
     assert accessibilite.recommend_sites is scenarios.recommend_sites
     assert accessibilite.potential_access is scenarios.potential_access
+
+
+def test_supply_is_conserved(three_communes):
+    """Σ_i A_i P_i / 100 000 = Σ_j S_j: every GP is shared out among the residents in reach."""
+    demand, supply, net = three_communes
+    for method in ("2sfca", "apl"):
+        out = potential_access(demand, supply, net, method=method)
+        assert (out["acces"] * out["population"]).sum() / 1e5 == pytest.approx(3.0, rel=1e-12)
+
+
+# --------------------------------------------------------------------------- real data: Landes
+@pytest.fixture(scope="module")
+def landes(landes_communes, fs_2024, bpe_d201):
+    with pytest.warns(UserWarning):  # rows of other départements are reported as rejected
+        fs = accessibilite.load_france_services(fs_2024, departement="40")
+    gps = accessibilite.load_bpe(bpe_d201, landes_communes, code="D201")
+    return landes_communes, fs, gps, accessibilite.StraightLineEstimate()
+
+
+def _covered_population(communes, sites, net, seuil) -> int:
+    times = net.nearest(sites, communes.set_geometry("mairie"))["time_s"].to_numpy() / 60
+    return int(communes.loc[times <= seuil, "population"].sum())
+
+
+@pytest.mark.parametrize("seuil", [20, 30])
+def test_landes_closure_impact_brute_force(landes, seuil):
+    communes, fs, _, net = landes
+    out = closure_impact(communes, fs, net, seuil_min=seuil)
+    assert len(out) == len(fs) == 20
+    assert sorted(out["service_id"]) == sorted(fs["service_id"])
+    total = communes["population"].sum()
+    # A commune has one nearest site, so the residents lost by each closure are disjoint.
+    assert out["population_basculant"].sum() <= total
+    keys = list(
+        zip(
+            -out["population_basculant"],
+            -out["hausse_temps_moyen_min"],
+            out["service_id"],
+            strict=True,
+        )
+    )
+    assert keys == sorted(keys)
+    pts = communes.set_geometry("mairie")
+    pop = communes["population"].to_numpy()
+    before = net.nearest(fs, pts)["time_s"].to_numpy() / 60
+    for row in out.itertuples():
+        after = net.nearest(fs[fs["service_id"] != row.service_id], pts)["time_s"].to_numpy() / 60
+        flips = (before <= seuil) & (after > seuil)
+        assert row.population_basculant == pop[flips].sum()
+        assert row.nb_communes_basculant == flips.sum()
+        assert row.communes_basculant == "; ".join(sorted(communes.loc[flips, "nom"]))
+        assert row.hausse_temps_moyen_min == pytest.approx(
+            (pop * (after - before)).sum() / pop.sum(), rel=1e-9, abs=1e-12
+        )
+    if seuil == 30:  # the isolated north-western coast depends on one site
+        assert "Parentis-en-Born" in out.loc[0, "nom"]
+        assert "Biscarrosse" in out.loc[0, "communes_basculant"].split("; ")
+
+
+def _best_pair(cover: np.ndarray, weight: np.ndarray) -> float:
+    """Brute force over all pairs: w·(a ∪ b) = w·a + w·b − w·(a ∩ b)."""
+    single = weight @ cover
+    overlap = cover.T.astype(float) @ (cover * weight[:, None])
+    pair = single[:, None] + single[None, :] - overlap
+    return float(pair[np.triu_indices(len(single), 1)].max())
+
+
+@pytest.mark.parametrize("with_existing", [False, True])
+def test_landes_recommend_sites(landes, with_existing):
+    communes, fs, _, net = landes
+    existing = fs if with_existing else None
+    seuil = 15
+    out = recommend_sites(communes, existing, net, k=2, seuil_min=seuil, methode="les_deux")
+    halls = communes.set_geometry("mairie")
+    base = _covered_population(communes, fs, net, seuil) if with_existing else 0
+    assert out.attrs["population_couverte_initiale"] == base
+    # Exact optimum = brute force over the 53 301 pairs of town halls.
+    times = net.time_matrix(halls, halls) / 60
+    covered0 = np.zeros(len(communes), bool)
+    if with_existing:
+        covered0 = (net.time_matrix(halls, fs) / 60 <= seuil).any(axis=1)
+    weight = np.where(covered0, 0.0, communes["population"].to_numpy(float))
+    assert out.attrs["population_couverte_exact"] == base + _best_pair(times <= seuil, weight)
+    assert out.attrs["population_couverte_glouton"] <= out.attrs["population_couverte_exact"]
+    for methode, rows in out.groupby("methode"):
+        assert len(rows) == 2 and rows["rang"].tolist() == [1, 2]
+        # Independent check: add the picks as sites and time the communes again.
+        picks = communes.set_index("code_insee").loc[rows["candidat_id"]].set_geometry("mairie")
+        new = gpd.GeoDataFrame(
+            {"service_id": rows["candidat_id"].tolist()},
+            geometry=picks["mairie"].to_numpy(),
+            crs=CRS,
+        )
+        sites = pd.concat([fs[["service_id", "geometry"]], new]) if with_existing else new
+        covered = _covered_population(communes, sites, net, seuil)
+        assert rows["population_couverte_cumulee"].iloc[-1] == covered, methode
+        assert rows["part_couverte_cumulee"].iloc[-1] == pytest.approx(
+            covered / communes["population"].sum()
+        )
+
+
+@pytest.mark.parametrize("method", ["2sfca", "apl"])
+def test_landes_gp_potential_access(landes, method):
+    communes, _, gps, net = landes
+    assert len(gps) == 96 and gps["capacite"].sum() == 428
+    out = potential_access(communes, gps, net, method=method)
+    assert len(out) == 327 and out["code_insee"].tolist() == communes["code_insee"].tolist()
+    assert np.isfinite(out["acces"]).all() and (out["acces"] >= 0).all()
+    # Every GP is in reach of its own commune's residents: all 428 are shared out.
+    assert (out["acces"] * out["population"]).sum() / 1e5 == pytest.approx(428, rel=1e-9)
+    # Communes without a GP get a value > 0 exactly when a GP is within 20 min (outer band).
+    nearest = net.nearest(gps, communes.set_geometry("mairie"))["time_s"].to_numpy() / 60
+    without = ~communes["code_insee"].isin(gps["code_insee"]).to_numpy()
+    assert without.sum() == 231
+    assert ((out["acces"].to_numpy() > 0) == (nearest <= 20))[without].all()
+    assert (out["acces"].to_numpy()[without & (nearest <= 20)] > 0).sum() > 200
