@@ -9,10 +9,17 @@ isochrone queries are delegated to :mod:`accessibilite.routing` and
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import importlib.resources
+import io
+import json
 import math
 import re
+import tempfile
 import tomllib
+import warnings
+import zipfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,8 +27,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from scipy.sparse import csgraph
 
-from .errors import DataFileError, InputError, NetworkError
+from . import settings
+from .errors import DataFileError, DownloadError, InputError, NetworkError
 
 __all__ = ["RoadNetwork", "load_profile", "parse_maxspeed", "speed_kmh"]
 
@@ -316,6 +325,336 @@ class RoadNetwork:
         )
         return cls(x, y, graph, length, mode=mode, crs=crs, description=description, source="arcs")
 
+    @classmethod
+    def from_networkx(
+        cls,
+        G,
+        mode: str = "voiture",
+        *,
+        profile: str | Path | dict | None = None,
+        source: str | None = None,
+        date: str | None = None,
+    ) -> RoadNetwork:
+        """Build a network from an osmnx ``MultiDiGraph``.
+
+        Edges usable in ``mode`` are kept (highway classes and access tags of the
+        profile), timed as length ÷ speed (:func:`speed_kmh`), node coordinates are
+        projected to EPSG:2154, and only the largest strongly connected component is
+        kept (a French warning reports the nodes dropped).
+
+        Parameters
+        ----------
+        G : networkx.MultiDiGraph
+            osmnx graph: node attributes ``x``, ``y`` in the graph's ``crs``
+            (default EPSG:4326), edge attributes ``highway``, ``length`` (m),
+            ``maxspeed``, ``oneway``, ``access``... One-way streets are single
+            directed edges, two-way streets have both directions (osmnx convention).
+        mode : {"voiture", "marche", "velo"}
+            ``marche`` makes every edge usable both ways; ``velo`` adds the reverse of
+            one-way edges with a contraflow exemption (see ``docs/speed-model.md``).
+        profile : path, dict or None
+            Speed profile (default: packaged ``vitesses_fr.toml``).
+        source, date : str, optional
+            Provenance shown in the description (default: graph name, ``created_date``).
+
+        Returns
+        -------
+        RoadNetwork
+
+        Raises
+        ------
+        NetworkError
+            No edge usable in ``mode``, missing node coordinates, bad lengths.
+        """
+        _validate_mode(mode)
+        prof = load_profile(profile)
+        conf = prof[mode]
+        heads, tails, lengths, speeds, back = [], [], [], [], []
+        cache: dict[tuple[str, str], float | None] = {}
+        for a, b, data in G.edges(data=True):
+            key = (str(data.get("highway")), str(data.get("maxspeed")))
+            if key not in cache:
+                cache[key] = speed_kmh(data.get("highway"), data.get("maxspeed"), mode, prof)
+            kmh = cache[key]
+            if kmh is None or not _usable(data, mode, conf):
+                continue
+            heads.append(a)
+            tails.append(b)
+            lengths.append(data.get("length"))
+            speeds.append(kmh)
+            back.append(mode == "marche" or (mode == "velo" and _contraflow(data, conf, prof)))
+        if not heads:
+            raise NetworkError(
+                f"aucune voie utilisable {_MODE_LABEL[mode]} dans le graphe "
+                f"({G.number_of_edges()} arcs lus) : vérifier la zone ou le mode"
+            )
+        ids, inverse = _factorize(heads + tails)
+        ui, vi = inverse[: len(heads)], inverse[len(heads) :]
+        x, y = _project_nodes(G, ids)
+        length = np.array(pd.to_numeric(pd.Series(lengths, dtype=object), errors="coerce"), float)
+        missing = np.isnan(length)
+        length[missing] = np.hypot(x[vi] - x[ui], y[vi] - y[ui])[missing]
+        _check_weights(length, "length")
+        time = length / (np.asarray(speeds) / 3.6)
+        back = np.asarray(back)
+        ui, vi = np.concatenate([ui, vi[back]]), np.concatenate([vi, ui[back]])
+        time, length = np.concatenate([time, time[back]]), np.concatenate([length, length[back]])
+        # largest strongly connected component
+        n = ids.size
+        adjacency = sparse.csr_matrix((np.ones(ui.size), (ui, vi)), shape=(n, n))
+        _, labels = csgraph.connected_components(adjacency, directed=True, connection="strong")
+        keep = labels == np.argmax(np.bincount(labels))
+        dropped = int(n - keep.sum())
+        if dropped:
+            warnings.warn(
+                f"réseau {mode} : {dropped} nœud(s) hors de la plus grande composante "
+                f"fortement connexe retiré(s) ({int(keep.sum())} nœuds conservés)",
+                UserWarning,
+                stacklevel=2,
+            )
+        renumber = np.cumsum(keep) - 1
+        on = keep[ui] & keep[vi]
+        graph, lengths_csr = _build_csr(
+            renumber[ui[on]], renumber[vi[on]], time[on], length[on], int(keep.sum())
+        )
+        osmid = None
+        if np.issubdtype(ids.dtype, np.integer):
+            osmid = ids[keep].astype(np.int64)
+        source = source or str(G.graph.get("name", "graphe osmnx"))
+        date = date or str(G.graph.get("created_date", ""))[:10] or None
+        return cls(
+            x[keep],
+            y[keep],
+            graph,
+            lengths_csr,
+            mode=mode,
+            description=_description(mode, source, date, prof),
+            osmid=osmid,
+            dropped_nodes=dropped,
+            source=source,
+            date=date,
+            access_speed_kmh=conf["access_speed_kmh"],
+            max_snap_m=conf["max_snap_m"],
+        )
+
+    @classmethod
+    def from_graphml(
+        cls, path: str | Path, mode: str = "voiture", *, profile: str | Path | dict | None = None
+    ) -> RoadNetwork:
+        """Build a network from an osmnx GraphML file (see :meth:`from_networkx`).
+
+        Raises
+        ------
+        DataFileError
+            The file is missing or is not a readable osmnx GraphML file.
+        """
+        import osmnx as ox
+
+        _validate_mode(mode)
+        path = Path(path)
+        if not path.is_file():
+            raise DataFileError(path, "fichier GraphML introuvable")
+        try:
+            G = ox.load_graphml(path)
+        except Exception as exc:  # noqa: BLE001 - osmnx/networkx raise many types
+            raise DataFileError(path, f"fichier GraphML illisible ({exc})") from exc
+        return cls.from_networkx(G, mode, profile=profile, source=path.name)
+
+    @classmethod
+    def from_osm(
+        cls, path: str | Path, mode: str = "voiture", *, profile: str | Path | dict | None = None
+    ) -> RoadNetwork:
+        """Build a network from an OpenStreetMap extract: OSM XML or ``.osm.pbf``.
+
+        XML is read by ``osmnx.graph_from_xml``. PBF needs the optional ``osmium``
+        package (``pip install accessibilite[pbf]``): its highway ways and their
+        nodes are copied to a temporary OSM XML file, then read the same way, so
+        both formats give the same network.
+
+        Raises
+        ------
+        DataFileError
+            Missing or unreadable file, or ``osmium`` absent for a PBF file.
+        NetworkError
+            No way usable in ``mode``.
+        """
+        import osmnx as ox
+
+        _validate_mode(mode)
+        path = Path(path)
+        if not path.is_file():
+            raise DataFileError(path, "fichier OpenStreetMap introuvable")
+        with tempfile.TemporaryDirectory() as tmp, _extra_osm_tags():
+            xml = path
+            if path.name.lower().endswith(".pbf"):
+                xml = Path(tmp) / "highways.osm"
+                _pbf_to_xml(path, xml)
+            try:
+                G = ox.graph_from_xml(xml, simplify=True, retain_all=True)
+            except Exception as exc:  # noqa: BLE001 - sax, osmnx errors...
+                raise DataFileError(path, f"fichier OpenStreetMap illisible ({exc})") from exc
+        G.graph.pop("created_date", None)  # creation time of the graph, not data date
+        return cls.from_networkx(G, mode, profile=profile, source=path.name)
+
+    @classmethod
+    def download(
+        cls,
+        territory,
+        buffer_km: float = 10,
+        mode: str = "voiture",
+        cache: bool = True,
+        *,
+        profile: str | Path | dict | None = None,
+    ) -> RoadNetwork:
+        """Download the OSM network around a territory (osmnx / Overpass), cached on disk.
+
+        Parameters
+        ----------
+        territory : GeoDataFrame, GeoSeries or shapely geometry
+            Area to cover, in EPSG:2154 (a GeoDataFrame/GeoSeries in another CRS is
+            reprojected), e.g. ``communes("40")``.
+        buffer_km : float
+            The area is enlarged by this distance so that services just across the
+            border, and roads leaving and re-entering it, count.
+        mode : {"voiture", "marche", "velo"}
+        cache : bool
+            Reuse / write the built network in ``settings.cache_folder / "reseaux"``,
+            keyed by a hash of (buffered polygon, mode, profile).
+        profile : path, dict or None
+
+        Raises
+        ------
+        DownloadError
+            Overpass could not be reached or returned no data.
+        """
+        import geopandas as gpd
+
+        _validate_mode(mode)
+        prof = load_profile(profile)
+        polygon = _territory_polygon(territory).buffer(float(buffer_km) * 1000.0)
+        digest = hashlib.sha256(polygon.wkb)
+        digest.update(json.dumps([mode, prof, _FORMAT_VERSION], sort_keys=True).encode())
+        path = (
+            Path(settings.cache_folder) / "reseaux" / f"reseau_{mode}_{digest.hexdigest()[:20]}.npz"
+        )
+        if cache and path.is_file():
+            return cls.load(path)
+        import osmnx as ox
+        from tqdm.auto import tqdm
+
+        wgs84 = gpd.GeoSeries([polygon], crs="EPSG:2154").to_crs("EPSG:4326").iloc[0]
+        with tqdm(total=2, disable=not settings.progress, unit="étape") as bar:
+            bar.set_description(
+                f"Téléchargement du réseau OSM ({mode}, {polygon.area / 1e6:,.0f} km²)"
+            )
+            try:
+                with _extra_osm_tags():
+                    G = ox.graph_from_polygon(
+                        wgs84,
+                        custom_filter=_overpass_filter(mode, prof),
+                        simplify=True,
+                        retain_all=False,
+                    )
+            except Exception as exc:  # noqa: BLE001 - requests / osmnx errors
+                raise DownloadError(
+                    f"téléchargement du réseau OpenStreetMap impossible ({exc}) ; "
+                    "utiliser RoadNetwork.from_osm avec un extrait régional"
+                ) from exc
+            bar.update()
+            bar.set_description("Construction du réseau")
+            net = cls.from_networkx(G, mode, profile=prof, source="Overpass API via osmnx")
+            bar.update()
+        if cache:
+            net.save(path)
+        return net
+
+    # ----------------------------------------------------------------- save / load
+    def save(self, path: str | Path) -> Path:
+        """Write the network to a single ``.npz`` file (no pickle, byte-reproducible).
+
+        Returns
+        -------
+        Path
+        """
+        path = Path(path)
+        meta = {
+            "format": "accessibilite.RoadNetwork",
+            "version": _FORMAT_VERSION,
+            "mode": self.mode,
+            "crs": self.crs,
+            "description": self.description,
+            "access_speed_kmh": self.access_speed_kmh,
+            "max_snap_m": self.max_snap_m,
+            "dropped_nodes": self.dropped_nodes,
+            "source": self.source,
+            "date": self.date,
+        }
+        arrays = {
+            "x": self.x,
+            "y": self.y,
+            "indptr": self.graph.indptr.astype(np.int64),
+            "indices": self.graph.indices.astype(np.int64),
+            "time": self.graph.data.astype(np.float64),
+            "length": self.length.data.astype(np.float64),
+            "meta": np.frombuffer(json.dumps(meta, sort_keys=True).encode("utf-8"), np.uint8),
+        }
+        if self.osmid is not None:
+            arrays["osmid"] = self.osmid
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
+            for name in sorted(arrays):
+                buffer = io.BytesIO()
+                np.lib.format.write_array(
+                    buffer, np.ascontiguousarray(arrays[name]), allow_pickle=False
+                )
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                archive.writestr(info, buffer.getvalue())
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> RoadNetwork:
+        """Read a network written by :meth:`save`.
+
+        Raises
+        ------
+        DataFileError
+            Missing, unreadable or not a saved network.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise DataFileError(path, "fichier de réseau introuvable")
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                meta = json.loads(archive["meta"].tobytes().decode("utf-8"))
+                arrays = {k: archive[k] for k in archive.files if k != "meta"}
+            if meta.get("format") != "accessibilite.RoadNetwork":
+                raise ValueError("ce n'est pas un réseau accessibilite")
+            n = arrays["x"].size
+            indices = arrays["indices"].astype(np.int32 if n < 2**31 else np.int64)
+            graph = sparse.csr_matrix((arrays["time"], indices, arrays["indptr"]), shape=(n, n))
+            length = sparse.csr_matrix(
+                (arrays["length"], indices.copy(), arrays["indptr"].copy()), shape=(n, n)
+            )
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            raise DataFileError(path, f"fichier de réseau illisible ou incomplet ({exc})") from exc
+        return cls(
+            arrays["x"],
+            arrays["y"],
+            graph,
+            length,
+            mode=meta["mode"],
+            crs=meta["crs"],
+            description=meta["description"],
+            access_speed_kmh=meta["access_speed_kmh"],
+            max_snap_m=meta["max_snap_m"],
+            osmid=arrays.get("osmid"),
+            dropped_nodes=meta["dropped_nodes"],
+            source=meta["source"],
+            date=meta["date"],
+        )
+
     # ----------------------------------------------------------------- views
     @property
     def n_nodes(self) -> int:
@@ -425,3 +764,121 @@ def _build_csr(u, v, t, lengths, n):
         (lengths.astype(np.float64), indices.copy(), indptr.copy()), shape=(n, n)
     )
     return graph, length
+
+
+def _factorize(keys: list) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique node ids (first-seen order if unsortable) and inverse indices."""
+    try:
+        ids, inverse = np.unique(np.asarray(keys), return_inverse=True)
+    except TypeError:
+        codes, uniques = pd.factorize(pd.Series(keys, dtype=object))
+        return np.asarray(uniques, dtype=object), codes.astype(np.int64)
+    return ids, inverse.astype(np.int64).ravel()
+
+
+def _project_nodes(G, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Node coordinates of ``ids`` projected from the graph's CRS to EPSG:2154."""
+    from pyproj import CRS, Transformer
+
+    try:
+        xs = np.array([G.nodes[n]["x"] for n in ids.tolist()], dtype=np.float64)
+        ys = np.array([G.nodes[n]["y"] for n in ids.tolist()], dtype=np.float64)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise NetworkError(f"coordonnées x/y absentes ou invalides sur un nœud ({exc})") from exc
+    source = CRS.from_user_input(G.graph.get("crs", "EPSG:4326"))
+    target = CRS.from_user_input(settings.crs)
+    if source != target:
+        xs, ys = Transformer.from_crs(source, target, always_xy=True).transform(xs, ys)
+    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+    if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
+        raise NetworkError("coordonnées de nœuds non projetables en Lambert-93 (EPSG:2154)")
+    return xs, ys
+
+
+def _contraflow(data: dict, conf: dict, prof: dict) -> bool:
+    """Whether a cyclist may ride an edge against its direction."""
+    if not _truthy(data.get("oneway")):
+        return True
+    if "no" in _as_list(data.get("oneway:bicycle")):
+        return True
+    if any(v.startswith("opposite") for v in _as_list(data.get("cycleway"))):
+        return True
+    legal = parse_maxspeed(data.get("maxspeed"), prof)
+    return legal is not None and legal <= conf["contraflow_max_kmh"]
+
+
+_EXTRA_WAY_TAGS = ["motor_vehicle", "motorcar", "foot", "bicycle", "oneway:bicycle", "cycleway"]
+
+
+@contextlib.contextmanager
+def _extra_osm_tags():
+    """Temporarily keep the access tags the modes need as osmnx edge attributes."""
+    import osmnx as ox
+
+    before = list(ox.settings.useful_tags_way)
+    ox.settings.useful_tags_way = before + [t for t in _EXTRA_WAY_TAGS if t not in before]
+    try:
+        yield
+    finally:
+        ox.settings.useful_tags_way = before
+
+
+def _pbf_to_xml(path: Path, out: Path) -> None:
+    """Copy the highway ways of a PBF file and their nodes to an OSM XML file."""
+    try:
+        import osmium
+    except ImportError as exc:
+        raise DataFileError(
+            path,
+            "la lecture des fichiers .osm.pbf nécessite le paquet osmium "
+            "(pip install 'accessibilite[pbf]')",
+        ) from exc
+    try:
+        needed: set[int] = set()
+        ways = osmium.FileProcessor(str(path), osmium.osm.WAY)
+        for way in ways.with_filter(osmium.filter.KeyFilter("highway")):
+            needed.update(node.ref for node in way.nodes)
+        writer = osmium.SimpleWriter(str(out))
+        try:
+            for obj in osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY):
+                if obj.is_node() and obj.id in needed:
+                    writer.add_node(obj)
+                elif obj.is_way() and "highway" in obj.tags:
+                    writer.add_way(obj)
+        finally:
+            writer.close()
+    except RuntimeError as exc:
+        raise DataFileError(path, f"fichier PBF illisible ({exc})") from exc
+
+
+def _territory_polygon(territory):
+    """Union of a territory (GeoDataFrame, GeoSeries or geometry) in EPSG:2154."""
+    import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
+
+    if isinstance(territory, gpd.GeoDataFrame | gpd.GeoSeries):
+        if territory.crs is not None:
+            territory = territory.to_crs(settings.crs)
+        geometry = territory.geometry.union_all() if len(territory) else None
+    elif isinstance(territory, BaseGeometry):
+        geometry = territory
+    else:
+        raise InputError(
+            f"territoire de type {type(territory).__name__} : attendu un GeoDataFrame, "
+            "une GeoSeries ou une géométrie shapely en EPSG:2154"
+        )
+    if geometry is None or geometry.is_empty:
+        raise InputError("territoire vide : aucune géométrie pour délimiter le réseau")
+    return geometry
+
+
+def _overpass_filter(mode: str, prof: dict) -> str:
+    """Overpass QL way filter equivalent to the profile's classes and access tags."""
+    conf = prof[mode]
+    classes = conf["default_kmh"] if mode == "voiture" else conf["classes"]
+    query = f'["highway"~"^({"|".join(sorted(classes))})$"]'
+    for tag, bad in sorted(conf["exclude_tags"].items()):
+        query += f'["{tag}"!~"^({"|".join(bad)})$"]'
+    if mode == "voiture":
+        query += f'["service"!~"^({"|".join(conf["exclude_service"])})$"]'
+    return query
