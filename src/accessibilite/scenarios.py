@@ -32,7 +32,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from . import settings
-from .errors import InputError, MissingColumnError, NetworkError
+from .errors import AccessibiliteError, InputError, MissingColumnError, NetworkError
 
 __all__ = ["closure_impact", "recommend_sites", "potential_access"]
 
@@ -65,8 +65,8 @@ def _require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> 
     if not isinstance(frame, pd.DataFrame):
         raise InputError(f"{what} : un (Geo)DataFrame est attendu, pas {type(frame).__name__}")
     for col in columns:
-        if col not in frame.columns:
-            raise MissingColumnError(None, col, list(frame.columns))
+        if col not in frame.columns:  # name the source file when the loader recorded it
+            raise MissingColumnError(frame.attrs.get("source"), col, list(frame.columns))
 
 
 def _population(frame: pd.DataFrame, column: str, what: str) -> np.ndarray:
@@ -105,10 +105,9 @@ def _points(frame: gpd.GeoDataFrame, origine: str = "mairie") -> gpd.GeoSeries:
         pts = frame.geometry.centroid
     else:
         raise InputError(f"origine inconnue : {origine!r} (attendu 'mairie' ou 'centroide')")
-    if pts.isna().any() or pts.is_empty.any():
-        raise InputError(
-            f"point d'origine ({origine}) manquant pour {int(pts.isna().sum())} ligne(s)"
-        )
+    missing = pts.isna().to_numpy() | pts.is_empty.to_numpy()
+    if missing.any():
+        raise InputError(f"point d'origine ({origine}) manquant pour {int(missing.sum())} ligne(s)")
     return pts
 
 
@@ -125,7 +124,10 @@ def _validate_sites(sites: gpd.GeoDataFrame, what: str = "services") -> None:
 
 
 def _validate_seuil(seuil_min: float) -> float:
-    seuil = float(seuil_min)
+    try:
+        seuil = float(seuil_min)
+    except (TypeError, ValueError):
+        seuil = math.nan
     if not math.isfinite(seuil) or seuil <= 0:
         raise InputError(f"seuil_min doit être un nombre de minutes > 0, pas {seuil_min!r}")
     return seuil
@@ -218,7 +220,8 @@ def closure_impact(
     for j in np.unique(best[flips]):
         noms_flip[j] = "; ".join(sorted(names[flips & (best == j)]))
 
-    nom = services["nom"].astype(str) if "nom" in services.columns else services["service_id"]
+    nom = services["nom"] if "nom" in services.columns else services["service_id"]
+    nom = nom.where(nom.notna(), services["service_id"]).astype(str)
     out = gpd.GeoDataFrame(
         {
             "service_id": services["service_id"].astype(str).to_numpy(),
@@ -247,44 +250,27 @@ def closure_impact(
 
 
 # --------------------------------------------------------------------------- recommend
-def _candidates(communes: gpd.GeoDataFrame, candidats, origine: str) -> pd.DataFrame:
+def _candidates(communes: gpd.GeoDataFrame, candidats, origine: str) -> gpd.GeoDataFrame:
     """Candidate table ``candidat_id``, ``code_insee``, ``nom``, ``geometry`` (points)."""
-    if candidats is None:
+    if candidats is None:  # every commune's town hall (or centroid)
         _require_columns(communes, ["code_insee", "nom"], "communes")
         pts = _points(communes, origine)
-        table = gpd.GeoDataFrame(
-            {
-                "candidat_id": communes["code_insee"].astype(str).to_numpy(),
-                "code_insee": communes["code_insee"].astype(str).to_numpy(),
-                "nom": communes["nom"].astype(str).to_numpy(),
-            },
-            geometry=pts.to_numpy(),
-            crs=pts.crs,
+        candidats = gpd.GeoDataFrame(
+            communes[["code_insee", "nom"]].astype(str), geometry=pts.to_numpy(), crs=pts.crs
         )
-    else:
-        if not isinstance(candidats, gpd.GeoDataFrame):
-            raise InputError(
-                f"candidats : un GeoDataFrame est attendu, pas {type(candidats).__name__}"
-            )
-        if len(candidats) == 0:
-            raise InputError("candidats : aucun site candidat (tableau vide)")
-        id_col = next(
-            (c for c in ("candidat_id", "service_id", "code_insee") if c in candidats), None
-        )
-        ids = candidats[id_col] if id_col else pd.Series(candidats.index, index=candidats.index)
-
-        def col(name):
-            return candidats[name].astype(str).to_numpy() if name in candidats else None
-
-        table = gpd.GeoDataFrame(
-            {
-                "candidat_id": ids.astype(str).to_numpy(),
-                "code_insee": col("code_insee"),
-                "nom": col("nom"),
-            },
-            geometry=candidats.geometry.to_numpy(),
-            crs=candidats.crs,
-        )
+    elif not isinstance(candidats, gpd.GeoDataFrame) or len(candidats) == 0:
+        raise InputError("candidats : un GeoDataFrame non vide de points est attendu")
+    id_col = next((c for c in ("candidat_id", "service_id", "code_insee") if c in candidats), None)
+    ids = candidats[id_col] if id_col else pd.Series(candidats.index, index=candidats.index)
+    table = gpd.GeoDataFrame(
+        {
+            "candidat_id": ids.astype(str).to_numpy(),
+            **{c: candidats[c].astype(str).to_numpy() if c in candidats else None
+               for c in ("code_insee", "nom")},
+        },
+        geometry=candidats.geometry.to_numpy(),
+        crs=candidats.crs,
+    )  # fmt: skip
     if table["candidat_id"].duplicated().any():
         dup = table.loc[table["candidat_id"].duplicated(), "candidat_id"].iloc[0]
         raise InputError(f"candidats : identifiant en double : {dup!r}")
@@ -333,7 +319,7 @@ def _exact(cover: np.ndarray, weight: np.ndarray, k: int) -> list[int]:
         solver = coin if coin.available() else pulp.PULP_CBC_CMD(msg=False, threads=1)
         status = prob.solve(solver)
     if pulp.LpStatus[status] != "Optimal":
-        raise InputError(
+        raise AccessibiliteError(
             f"MCLP : le solveur CBC n'a pas trouvé d'optimum ({pulp.LpStatus[status]})"
         )
     return sorted(j for j, var in x.items() if var.value() is not None and var.value() > 0.5)
@@ -420,15 +406,13 @@ def recommend_sites(
     weight = np.where(covered0, 0.0, pop)
     total, base = float(pop.sum()), float(pop[covered0].sum())
 
-    frames, attrs = (
-        [],
-        {
-            "population_totale": int(round(total)),
-            "population_couverte_initiale": int(round(base)),
-            "seuil_min": seuil,
-            "methode": _description(network),
-        },
-    )
+    frames: list[gpd.GeoDataFrame] = []
+    attrs = {
+        "population_totale": int(round(total)),
+        "population_couverte_initiale": int(round(base)),
+        "seuil_min": seuil,
+        "methode": _description(network),
+    }
     for name in ("glouton", "exact") if methode == "les_deux" else (methode,):
         picks = _greedy(cover, weight, k) if name == "glouton" else _exact(cover, weight, k)
         ranked = _ranked(picks, cover, weight)
