@@ -1,0 +1,368 @@
+"""Tests of the service loaders on the real ANCT/BPE files and small hand-written files."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+import shapely
+
+from accessibilite import DataFileError, InputError, MissingColumnError
+from accessibilite.services import (
+    RejectedRowsWarning,
+    load_bpe,
+    load_finess,
+    load_france_services,
+    load_points,
+)
+
+DATA = Path(__file__).parent / "data" / "services"
+FINESS = DATA / "etalab-cs1100507-stock-20240301-0337.csv"
+STANDARD = ["service_id", "nom", "categorie", "code_insee", "date_ouverture", "itinerant"]
+TO_L93 = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
+#: The 20 Landes sites of the 2024 list (communes named in the file's PROVENANCE.md).
+LANDES_2024 = sorted(
+    "Mont-de-Marsan Peyrehorade Geaune Rion-des-Landes Aire-sur-l'Adour Saint-Julien-en-Born "
+    "Parentis-en-Born Dax Gabarret Roquefort Saint-Pierre-du-Mont Hagetmau Castets Sabres "
+    "Morcenx-la-Nouvelle Amou Montfort-en-Chalosse Soustons Saint-Vincent-de-Tyrosse "
+    "Grenade-sur-l'Adour".split()
+)
+
+
+def _quiet(func, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RejectedRowsWarning)
+        return func(*args, **kwargs)
+
+
+def _check_frame(frame, rows_read):
+    """Contract of every services frame."""
+    assert list(frame.columns[:7]) == STANDARD + ["geometry"]
+    assert frame.crs == "EPSG:2154"
+    assert frame["service_id"].is_unique
+    assert frame["date_ouverture"].dtype == "datetime64[ns]"
+    assert frame["itinerant"].dtype == bool
+    assert (frame.geometry.geom_type == "Point").all()
+    assert isinstance(frame.index, pd.RangeIndex)
+    rejected = frame.attrs["rejected"]
+    assert "reason" in rejected.columns and rejected["reason"].notna().all()
+    assert frame.attrs["rows_read"] == rows_read
+    assert len(frame) + len(rejected) + frame.attrs.get("filtered_by_date", 0) == rows_read
+
+
+# ------------------------------------------------------------ France Services
+
+
+def test_france_services_2024_full_list(fs_2024):
+    raw = pd.read_csv(fs_2024, dtype=str)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RejectedRowsWarning)  # nothing is rejected
+        fs = load_france_services(fs_2024)
+    _check_frame(fs, 2845)
+    assert len(fs) == 2845 and fs.attrs["schema"] == "2024"
+    assert (fs["categorie"] == "france_services").all()
+    assert fs["service_id"].tolist() == raw["id_fs"].tolist()
+    assert fs["code_insee"].tolist() == raw["insee_com"].tolist()  # leading zeros kept
+    # itinerant: Bus_équivalent (134) + Itinérante (29), per the file's value counts
+    assert fs["itinerant"].sum() == 163
+    assert set(fs.loc[fs["itinerant"], "format_fs"]) == {"Bus_équivalent", "Itinérante"}
+    # label years listed in PROVENANCE.md: 2020: 938, 2021: 914, 2022: 808, 2023: 169, 2024: 16
+    years = fs["date_ouverture"].dt.year.value_counts().to_dict()
+    assert years == {2020: 938, 2021: 914, 2022: 808, 2023: 169, 2024: 16}
+    # geometry = independent pyproj transform of the WGS84 columns
+    x, y = TO_L93.transform(raw["longitude"].astype(float), raw["latitude"].astype(float))
+    np.testing.assert_allclose(fs.geometry.x, x, atol=1e-6)
+    np.testing.assert_allclose(fs.geometry.y, y, atol=1e-6)
+
+
+def test_france_services_date_filter_is_not_a_rejection(fs_2024):
+    fs = load_france_services(fs_2024, date="2020-12-31")
+    assert len(fs) == 938 and fs.attrs["filtered_by_date"] == 2845 - 938
+    assert len(fs.attrs["rejected"]) == 0 and fs.attrs["date"] == "2020-12-31"
+    assert (fs["date_ouverture"] <= "2020-12-31").all()
+    with pytest.raises(InputError, match="date illisible"):
+        load_france_services(fs_2024, date="pas une date")
+
+
+def test_france_services_landes(fs_2024):
+    with pytest.warns(RejectedRowsWarning, match=r"2825 ligne\(s\) rejetée\(s\) sur 2845"):
+        fs = load_france_services(fs_2024, departement="40")
+    _check_frame(fs, 2845)
+    assert sorted(fs["lib_com"]) == LANDES_2024
+    assert fs["code_insee"].str.startswith("40").all()
+    assert set(fs.attrs["rejected"]["reason"]) == {"hors du territoire"}
+    assert not fs.attrs["rejected"]["insee_dep"].eq("40").any()
+    assert fs["itinerant"].sum() == 3  # Mont-de-Marsan, Dax and Morcenx buses
+
+
+def test_france_services_landes_by_2020(fs_2024):
+    fs = _quiet(load_france_services, fs_2024, date="2020-01-01", departement="40")
+    assert sorted(fs["lib_com"]) == ["Aire-sur-l'Adour", "Geaune", "Peyrehorade", "Rion-des-Landes"]
+    assert sorted(fs["code_insee"]) == ["40001", "40110", "40224", "40243"]
+    assert fs.attrs["filtered_by_date"] == 16 and len(fs.attrs["rejected"]) == 2825
+    _check_frame(fs, 2845)
+
+
+def test_france_services_buffer_keeps_sites_across_the_border(fs_2024):
+    from accessibilite.territories import departement_contour
+
+    fs = _quiet(load_france_services, fs_2024, departement="40", buffer_km=15)
+    contour = departement_contour("40")
+    distance = shapely.distance(contour, fs.geometry.values)
+    assert len(fs) > 20 and (distance <= 15_000 + 1e-6).all()
+    assert (fs["insee_dep"] != "40").sum() == len(fs) - 20
+    rejected = fs.attrs["rejected"]
+    x, y = TO_L93.transform(rejected["longitude"].astype(float), rejected["latitude"].astype(float))
+    assert (shapely.distance(contour, shapely.points(x, y)) > 15_000).all()
+
+
+def test_france_services_2020_list(fs_2020):
+    with pytest.warns(RejectedRowsWarning, match="coordonnées manquantes : 2"):
+        fs = load_france_services(fs_2020)
+    _check_frame(fs, 456)
+    assert len(fs) == 454 and fs.attrs["schema"] == "2020"
+    rejected = fs.attrs["rejected"]
+    assert rejected["lib_com"].tolist() == ["BOGNY-SUR-MEUSE", "DESCARTES"]
+    assert (rejected["reason"] == "coordonnées manquantes").all()
+    assert fs["date_ouverture"].isna().all()
+    assert fs["service_id"].iloc[[0, -1]].tolist() == ["2020-001", "2020-456"]
+    # 18 "Oui" in itinerance, one of them (Bogny-sur-Meuse) has no coordinates
+    assert fs["itinerant"].sum() == 17
+    assert fs.loc[0, "code_insee"] == "01033"  # from result_citycode (insee_com is empty)
+    landes = _quiet(load_france_services, fs_2020, departement="40")
+    assert sorted(landes["result_city"]) == [
+        "Aire-sur-l'Adour", "Geaune", "Peyrehorade", "Rion-des-Landes"]  # fmt: skip
+    with pytest.raises(InputError, match="janvier 2020"):
+        load_france_services(fs_2020, date="2020-01-01")
+
+
+def test_france_services_default_source_uses_the_cache(monkeypatch, fs_2024):
+    sources = pytest.importorskip("accessibilite.sources")
+    asked = []
+
+    def fake_fetch(name, filename=None, *, refresh=False):
+        asked.append(name)
+        return fs_2024
+
+    monkeypatch.setattr(sources, "fetch", fake_fetch)
+    fs = load_france_services(date="2020-01-01")
+    assert asked == ["france_services"] and fs.attrs["source"] == str(fs_2024)
+    assert len(fs) == 516 and fs.attrs["filtered_by_date"] == 2845 - 516
+
+
+def test_france_services_bad_files(tmp_path):
+    with pytest.raises(DataFileError, match="introuvable"):
+        load_france_services(tmp_path / "absent.csv")
+    bad = tmp_path / "fs.csv"
+    bad.write_text("id_fs,lib_fs,latitude\n1,France services X,44.0\n", encoding="utf-8")
+    with pytest.raises(MissingColumnError, match="'longitude'") as info:
+        load_france_services(bad)
+    assert "fs.csv" in str(info.value) and info.value.column == "longitude"
+
+
+# ------------------------------------------------------------------ points
+
+
+def test_points_lambert93_semicolon_decimal_comma_cp1252():
+    with pytest.warns(RejectedRowsWarning):
+        pts = load_points(
+            DATA / "agences_l93.csv", "agence", id_col="IDENTIFIANT", nom_col="NOM",
+            date_col="DATE_OUVERTURE", capacite_col="NB_AGENTS",
+        )  # fmt: skip
+    _check_frame(pts, 6)
+    assert pts["service_id"].tolist() == ["L1", "L2", "L3"]
+    assert pts["nom"].tolist()[0] == "Agence de Mont-de-Marsan"
+    assert pts["code_insee"].tolist() == ["40192", "40088", "40119"]  # CODE_COMMUNE found
+    assert pts["capacite"].tolist() == [2.5, 3.5, 4.5]
+    assert pts["date_ouverture"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2019-03-01", "2019-03-02", "2019-03-03"]  # fmt: skip
+    # Lambert-93 recognised from the values: coordinates kept exactly
+    assert pts.geometry.iloc[0].coords[0] == (418853.7, 6316364.0)
+    reasons = pts.attrs["rejected"].set_index("NOM")["reason"].to_dict()
+    assert reasons == {
+        "Agence sans coordonnées": "coordonnées manquantes",
+        "Doublon de Dax": "identifiant en double",
+        "Agence à date illisible": "date illisible",
+    }
+
+
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [("sites_3857.gpkg", {"id_col": "code", "nom_col": "name", "layer": "sites"}),
+     ("sites_l93.shp", {"nom_col": "name", "capacite_col": "places"})],
+)  # fmt: skip
+def test_points_gpkg_web_mercator_and_shapefile_lambert93(name, kwargs):
+    pts = load_points(DATA / name, "site", **kwargs)
+    _check_frame(pts, 3)
+    expected = TO_L93.transform([-0.4997, -1.0536, -0.5792], [43.8902, 43.7102, 44.8378])
+    np.testing.assert_allclose(pts.geometry.x, expected[0], atol=0.01)
+    np.testing.assert_allclose(pts.geometry.y, expected[1], atol=0.01)
+    assert pts["nom"].tolist() == ["Site Mont-de-Marsan", "Site Dax", "Site Bordeaux"]
+    assert pts["code_insee"].tolist() == ["40192", "40088", "33063"]
+    if "capacite_col" in kwargs:
+        assert pts["capacite"].tolist() == [10.0, 20.0, 30.0]
+        assert pts["service_id"].tolist() == ["site-1", "site-2", "site-3"]
+
+
+def test_points_geojson_null_geometry_and_swapped_point():
+    with pytest.warns(RejectedRowsWarning, match="latitude et longitude inversées : 1"):
+        pts = load_points(DATA / "mairies_wgs84.geojson", "mairie")
+    _check_frame(pts, 5)
+    assert pts["service_id"].tolist() == ["G1", "G2", "G3"]
+    assert "nom" not in pts.columns[7:]  # the consumed source column is not repeated
+    reasons = pts.attrs["rejected"].set_index("id")["reason"].to_dict()
+    assert reasons == {"G4": "coordonnées manquantes", "G5": "latitude et longitude inversées"}
+
+
+def test_points_opendatasoft_geo_point_2d():
+    pts = _quiet(load_points, DATA / "ods_mediatheques.csv", "mediatheque",
+                 nom_col="Nom de l'équipement")  # fmt: skip
+    _check_frame(pts, 4)
+    x, y = TO_L93.transform([-0.4997, -1.0536, -0.5700], [43.8902, 43.7102, 43.7575])
+    np.testing.assert_allclose(pts.geometry.x, x, atol=1e-6)
+    np.testing.assert_allclose(pts.geometry.y, y, atol=1e-6)
+    assert pts["code_insee"].tolist() == ["40192", "40088", "40282"]  # "Code INSEE"
+    assert pts.attrs["rejected"]["Commune"].tolist() == ["Mimizan"]
+
+
+def test_points_caf_annuaire_tab_separated_and_territory():
+    caf = load_points(DATA / "caf_annuaire.tsv", "caf")
+    _check_frame(caf, 3)
+    assert caf["service_id"].tolist() == ["caf-40192-01", "caf-40088-01", "caf-33063-01"]
+    assert caf["code_insee"].tolist() == ["40192", "40088", "33063"]
+    with pytest.warns(RejectedRowsWarning, match="hors du territoire : 1"):
+        landes = load_points(DATA / "caf_annuaire.tsv", "caf", departement="40")
+    assert landes["service_id"].tolist() == ["caf-40192-01", "caf-40088-01"]
+    assert landes.attrs["rejected"]["codeinsee"].tolist() == ["33063"]
+
+
+def test_points_every_rejection_reason():
+    with pytest.warns(RejectedRowsWarning) as record:
+        pts = load_points(DATA / "rejets.csv", "test", date_col="date", departement="40")
+    assert len(record) == 1 and "8 ligne(s) rejetée(s) sur 9" in str(record[0].message)
+    _check_frame(pts, 9)
+    assert pts["service_id"].tolist() == ["R1"]
+    reasons = pts.attrs["rejected"].set_index("nom")["reason"].to_dict()
+    assert reasons == {
+        "Sans coordonnées": "coordonnées manquantes",
+        "Madrid": "coordonnées hors de France",
+        "Inversée Dax": "latitude et longitude inversées",
+        "Date illisible": "date illisible",
+        "Doublon": "identifiant en double",
+        "Bordeaux (Gironde)": "hors du territoire",
+        "Saint-Denis (La Réunion)": "hors du territoire",
+        "Texte illisible": "coordonnées illisibles",
+    }
+    # without a territory, the overseas point is valid
+    assert "R7" in _quiet(load_points, DATA / "rejets.csv", "test")["service_id"].tolist()
+
+
+def test_points_errors(tmp_path):
+    with pytest.raises(DataFileError, match="introuvable"):
+        load_points(tmp_path / "absent.csv", "x")
+    nocoord = tmp_path / "sans.csv"
+    nocoord.write_text("nom;adresse\nMairie;1 place\n", encoding="utf-8")
+    with pytest.raises(MissingColumnError, match="longitude/latitude") as info:
+        load_points(nocoord, "x")
+    assert "sans.csv" in str(info.value)
+    with pytest.raises(MissingColumnError, match="'LATITUDE'"):
+        load_points(DATA / "rejets.csv", "x", x="lon", y="LATITUDE")
+    broken = tmp_path / "casse.gpkg"
+    broken.write_bytes(b"not a geopackage")
+    with pytest.raises(DataFileError, match="casse.gpkg"):
+        load_points(broken, "x")
+    weird = tmp_path / "inconnu.csv"
+    weird.write_text("id;x;y\n1;5000000;9000000\n", encoding="utf-8")
+    with pytest.raises(InputError, match="crs="):
+        load_points(weird, "x")
+
+
+def test_points_explicit_columns_and_crs_give_the_same_result(fs_2020):
+    auto = _quiet(load_points, fs_2020, "fs")
+    explicit = _quiet(load_points, fs_2020, "fs", x="long", y="lat", crs="EPSG:4326")
+    pd.testing.assert_frame_equal(auto, explicit)
+    assert auto["code_insee"].iloc[0] == "01033"  # empty insee_com skipped for result_citycode
+
+
+# ------------------------------------------------------------------ FINESS
+
+
+def test_finess_official_layout():
+    with pytest.warns(RejectedRowsWarning, match="3 ligne"):
+        fin = load_finess(FINESS)
+    _check_frame(fin, 8)  # 9 structureet records, 1 EHPAD out of the categories
+    assert fin.attrs["out_of_scope"] == 1
+    assert fin["service_id"].tolist() == [
+        "400012345", "400012346", "970112345", "330012345", "970412345"]  # fmt: skip
+    assert fin["categorie"].tolist() == ["msp", "centre_sante", "msp", "msp", "centre_sante"]
+    assert fin["code_insee"].tolist() == ["40192", "40088", "97101", "33063", "97411"]
+    assert fin["nom"].iloc[1] == "CENTRE DE SANTE MUNICIPAL DE DAX"
+    assert fin["date_ouverture"].iloc[0] == pd.Timestamp("2015-09-01")
+    # legacy "LAMBERT_93" and new "EPSG:2154 ..." rows are kept exactly
+    assert fin.geometry.iloc[0].coords[0] == (418853.7, 6316364.0)
+    assert fin.geometry.iloc[1].coords[0] == (373366.5, 6298515.8)
+    # overseas rows: read in their own UTM system, back to the original lon/lat
+    back = pyproj.Transformer.from_crs("EPSG:2154", "EPSG:4326", always_xy=True)
+    lon, lat = back.transform(fin.geometry.x.iloc[[2, 4]], fin.geometry.y.iloc[[2, 4]])
+    np.testing.assert_allclose(lon, [-61.5046, 55.4481], atol=1e-6)
+    np.testing.assert_allclose(lat, [16.2710, -20.8789], atol=1e-6)
+    reasons = fin.attrs["rejected"].set_index("nofinesset")["reason"].to_dict()
+    assert reasons == {
+        "400012348": "coordonnées manquantes",  # no geolocalisation record
+        "400012345": "identifiant en double",
+        "400012349": "système de coordonnées inconnu",
+    }
+
+
+def test_finess_categories_and_departement():
+    fin = _quiet(load_finess, FINESS, categories=["msp"], departement="40")
+    assert fin["service_id"].tolist() == ["400012345"]
+    assert fin.attrs["out_of_scope"] == 3
+    ehpad = load_finess(FINESS, categories=["500"])
+    assert ehpad["service_id"].tolist() == ["400012347"] and ehpad["categorie"].tolist() == ["500"]
+
+
+def test_finess_not_an_etalab_file(tmp_path):
+    with pytest.raises(DataFileError, match="finess;etalab"):
+        load_finess(DATA / "rejets.csv")
+    with pytest.raises(DataFileError, match="introuvable"):
+        load_finess(tmp_path / "etalab-cs1100507-stock.csv")
+
+
+# ------------------------------------------------------------------ BPE
+
+
+def test_bpe_landes_general_practitioners(bpe_d201, landes_communes):
+    raw = pd.read_csv(bpe_d201, dtype={"CODGEO": str})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RejectedRowsWarning)
+        gp = load_bpe(bpe_d201, landes_communes)
+    _check_frame(gp, 96)
+    assert len(gp) == 96 and gp["capacite"].sum() == 428
+    assert gp.attrs["out_of_scope"] == len(raw) - 96
+    assert (gp["categorie"] == "medecin_generaliste").all()
+    assert gp["service_id"].iloc[0] == "D201-40001" and gp["nom"].iloc[0] == "Aire-sur-l'Adour"
+    mairies = landes_communes.set_index("code_insee")["mairie"]
+    assert all(g.equals(mairies[c]) for g, c in zip(gp.geometry, gp["code_insee"], strict=True))
+    dax = gp.set_index("code_insee").loc["40088", "capacite"]
+    assert dax == raw.set_index("CODGEO").loc["40088", "NB_D201"]
+
+
+def test_bpe_maternities_and_rejections(bpe_d107, landes_communes, tmp_path):
+    mat = load_bpe(bpe_d107, landes_communes, code="D107")
+    assert (
+        sorted(mat["nom"]) == ["Dax", "Mont-de-Marsan"] and (mat["categorie"] == "maternite").all()
+    )
+    small = tmp_path / "bpe.csv"
+    small.write_text('"CODGEO","NB_D201"\n"40088",12\n"40999",3\n"40192",0\n"33063",500\n')
+    with pytest.warns(RejectedRowsWarning, match="2 ligne"):
+        gp = load_bpe(small, landes_communes)
+    assert gp["service_id"].tolist() == ["D201-40088"] and gp.attrs["out_of_scope"] == 1
+    assert gp.attrs["rejected"].set_index("CODGEO")["reason"].to_dict() == {
+        "40999": "commune inconnue", "40192": "effectif nul ou illisible"}  # fmt: skip
+    with pytest.raises(MissingColumnError, match="NB_D301"):
+        load_bpe(small, landes_communes, code="D301")
