@@ -168,6 +168,20 @@ def fmt_pct(share: float, digits: int = 1) -> str:
     return f"{100 * float(share):.{digits}f}".replace(".", ",") + "\u00a0%"
 
 
+def population_beyond(communes: pd.DataFrame) -> tuple[float, float]:
+    """Population beyond the threshold and its share of the total population.
+
+    Uses ``population_au_dela_seuil`` when the indicators give it (partial for
+    the ``carreaux`` origin), else the population of the flagged communes.
+    """
+    pop = communes["population"].astype(float)
+    if "population_au_dela_seuil" in communes.columns:
+        out = float(communes["population_au_dela_seuil"].astype(float).sum())
+    else:
+        out = float(pop[communes["au_dela_seuil"].astype(bool)].sum())
+    return out, (out / pop.sum() if pop.sum() else 0.0)
+
+
 def _ring_path(geom):
     """One compound matplotlib Path for a (Multi)Polygon, holes included."""
     from matplotlib.path import Path as MplPath
@@ -271,6 +285,12 @@ def _north_arrow(ax) -> None:
 
 
 _ISO_STYLES = ("-", "--", ":", "-.")
+#: marker, size, face colour, legend label, gid of the service point layers
+_SERVICE_STYLES = {
+    "fixe": ("o", 42, "white", "Site fixe", "services_fixes"),
+    "itinerant": ("^", 60, "#ff7f00", "Site itinérant (point de base)", "services_itinerants"),
+    "hors": ("o", 18, "#969696", "Site hors territoire", "services_hors_territoire"),
+}
 
 
 # ----------------------------------------------------------------------------- static map
@@ -421,41 +441,22 @@ def plot_access_map(
 
     if services is not None and len(services):
         pts = services.to_crs(crs)
-        itin = (
-            pts["itinerant"].fillna(False).astype(bool)
-            if "itinerant" in pts.columns
-            else pd.Series(False, index=pts.index)
-        )
-        for mask, marker, size, label, gid in (
-            (~itin, "o", 42, "Site fixe", "services_fixes"),
-            (itin, "^", 60, "Site itinérant (point de base)", "services_itinerants"),
+        itin = pts.get("itinerant", pd.Series(False, index=pts.index)).fillna(False).astype(bool)
+        inside = pts.within(communes.geometry.union_all().buffer(1.0))
+        for mask, (marker, size, face, label, gid) in (
+            (~itin & inside, _SERVICE_STYLES["fixe"]),
+            (itin & inside, _SERVICE_STYLES["itinerant"]),
+            (~inside, _SERVICE_STYLES["hors"]),
         ):
             sub = pts[mask.to_numpy()]
             if not len(sub):
                 continue
-            ax.scatter(
-                sub.geometry.x,
-                sub.geometry.y,
-                s=size,
-                marker=marker,
-                facecolor="#ff7f00" if marker == "^" else "white",
-                edgecolor="black",
-                linewidths=1.0,
-                zorder=6,
-                gid=gid,
-            )
+            ax.scatter(sub.geometry.x, sub.geometry.y, s=size, marker=marker, facecolor=face,
+                       edgecolor="black", linewidths=1.0, zorder=6, gid=gid)  # fmt: skip
             handles.append(
-                Line2D(
-                    [],
-                    [],
-                    ls="",
-                    marker=marker,
-                    markersize=7 if marker == "o" else 8,
-                    markerfacecolor="#ff7f00" if marker == "^" else "white",
-                    markeredgecolor="black",
-                    label=f"{label} ({len(sub)})",
-                )
-            )
+                Line2D([], [], ls="", marker=marker, markersize=np.sqrt(size) + 0.5,
+                       markerfacecolor=face, markeredgecolor="black", label=f"{label} ({len(sub)})")
+            )  # fmt: skip
 
     xmin, ymin, xmax, ymax = communes.total_bounds
     pad = 0.03 * max(xmax - xmin, ymax - ymin)
@@ -480,9 +481,7 @@ def plot_access_map(
             title="Temps d'accès par commune",
             title_fontsize=10.5,
         )
-        pop = communes["population"].astype(float)
-        pop_out = pop[communes["au_dela_seuil"].astype(bool)].sum()
-        share = pop_out / pop.sum() if pop.sum() else 0.0
+        pop_out, share = population_beyond(communes)
         fig.text(
             0.5,
             0.255,

