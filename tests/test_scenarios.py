@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from fractions import Fraction
 
 import geopandas as gpd
@@ -396,6 +397,35 @@ def test_bad_inputs(closure_case, three_communes):
         potential_access(demand, supply.iloc[:0], net3)
 
 
+def test_more_bad_inputs(greedy_trap, closure_case):
+    communes, cands, net = greedy_trap
+    with pytest.raises(InputError, match="candidats"):
+        recommend_sites(communes, None, net, candidats=cands.iloc[:0])
+    with pytest.raises(InputError, match="en double"):
+        recommend_sites(communes, None, net, candidats=pd.concat([cands, cands]))
+    with pytest.raises(InputError, match="origine"):
+        recommend_sites(communes, None, net, candidats=cands, origine="gare")
+    with pytest.raises(InputError, match="seuil_min"):
+        recommend_sites(communes, None, net, candidats=cands, seuil_min="trente")
+    with pytest.raises(InputError, match="k doit"):
+        recommend_sites(communes, None, net, candidats=cands, k=1.5)
+    communes, sites, net = closure_case
+    with pytest.raises(InputError, match="aucun site"):
+        recommend_sites(communes, sites.iloc[:0], net)  # empty, not None: a filtering mistake?
+    with pytest.raises(MissingColumnError, match="service_id"):
+        closure_impact(communes, sites.drop(columns="service_id"), net)
+
+
+def test_centroid_origin(closure_case):
+    """Centroids of the test squares are the town halls: same result either way."""
+    communes, sites, net = closure_case
+    pd.testing.assert_frame_equal(
+        closure_impact(communes, sites, net, origine="centroide"),
+        closure_impact(communes, sites, net, origine="mairie"),
+        check_like=False,
+    )
+
+
 def test_public_api():
     assert accessibilite.closure_impact is scenarios.closure_impact
     assert accessibilite.recommend_sites is scenarios.recommend_sites
@@ -413,7 +443,8 @@ def test_supply_is_conserved(three_communes):
 # --------------------------------------------------------------------------- real data: Landes
 @pytest.fixture(scope="module")
 def landes(landes_communes, fs_2024, bpe_d201):
-    with pytest.warns(UserWarning):  # rows of other départements are reported as rejected
+    with warnings.catch_warnings():  # rows of other départements are reported as rejected
+        warnings.simplefilter("ignore", UserWarning)
         fs = accessibilite.load_france_services(fs_2024, departement="40")
     gps = accessibilite.load_bpe(bpe_d201, landes_communes, code="D201")
     return landes_communes, fs, gps, accessibilite.StraightLineEstimate()
