@@ -547,3 +547,32 @@ def test_landes_gp_potential_access(landes, method):
     assert without.sum() == 231
     assert ((out["acces"].to_numpy() > 0) == (nearest <= 20))[without].all()
     assert (out["acces"].to_numpy()[without & (nearest <= 20)] > 0).sum() > 200
+
+
+def test_road_network_closure_and_2sfca(sgl_graphml):
+    """On a routed OSM network (Saint-Germain-en-Laye): closure impact = brute force,
+    and 2SFCA conserves supply."""
+    with warnings.catch_warnings():  # nodes outside the main component are reported
+        warnings.simplefilter("ignore", UserWarning)
+        net = accessibilite.RoadNetwork.from_graphml(sgl_graphml, mode="voiture")
+    rng = np.random.default_rng(1)
+    idx = rng.choice(len(net.x), 45, replace=False)
+    coords = {f"C{i}": (net.x[j], net.y[j]) for i, j in enumerate(idx[:40])}
+    coords |= {f"S{i}": (net.x[j], net.y[j]) for i, j in enumerate(idx[40:])}
+    pops = rng.integers(100, 5000, 40)
+    communes = make_communes({f"C{i}": int(p) for i, p in enumerate(pops)}, coords)
+    sites = make_sites([f"S{i}" for i in range(5)], coords, capacite=[1.0, 2.0, 3.0, 1.0, 1.0])
+    seuil = 4
+    out = closure_impact(communes, sites, net, seuil_min=seuil).set_index("service_id")
+    pts = communes.set_geometry("mairie")
+    before = net.nearest(sites, pts)["time_s"].to_numpy() / 60
+    assert (before <= seuil).any() and (before > seuil).any()  # the threshold matters here
+    for sid in sites["service_id"]:
+        after = net.nearest(sites[sites["service_id"] != sid], pts)["time_s"].to_numpy() / 60
+        flips = (before <= seuil) & (after > seuil)
+        assert out.loc[sid, "population_basculant"] == pops[flips].sum()
+        assert out.loc[sid, "hausse_temps_moyen_min"] == pytest.approx(
+            (pops * (after - before)).sum() / pops.sum(), rel=1e-6, abs=1e-9
+        )
+    acces = potential_access(communes, sites, net, method="2sfca", bands_min=30)["acces"]
+    assert (acces * pops).sum() / 1e5 == pytest.approx(8.0, rel=1e-9)  # all 8 units shared out
