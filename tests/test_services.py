@@ -141,7 +141,8 @@ def test_france_services_2020_list(fs_2020):
 
 
 def test_france_services_default_source_uses_the_cache(monkeypatch, fs_2024):
-    sources = pytest.importorskip("accessibilite.sources")
+    from accessibilite import sources
+
     asked = []
 
     def fake_fetch(name, filename=None, *, refresh=False):
@@ -366,3 +367,44 @@ def test_bpe_maternities_and_rejections(bpe_d107, landes_communes, tmp_path):
         "40999": "commune inconnue", "40192": "effectif nul ou illisible"}  # fmt: skip
     with pytest.raises(MissingColumnError, match="NB_D301"):
         load_bpe(small, landes_communes, code="D301")
+
+
+def test_points_bpe_geolocated_layout_and_per_row_crs(tmp_path):
+    bpe = _quiet(load_points, DATA / "bpe20_xy_extrait.csv", "medecin")
+    _check_frame(bpe, 3)
+    assert bpe["code_insee"].tolist() == ["40088", "40192"]  # DEPCOM
+    assert bpe.geometry.iloc[0].coords[0] == (373366.51, 6298515.84)
+    assert bpe.attrs["rejected"]["QUALITE_XY"].tolist() == ["Non géolocalisé"]
+    # an "EPSG" column gives one system per row (Lambert-93 and La Réunion UTM 40S)
+    utm = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:2975", always_xy=True)
+    ux, uy = utm.transform(55.4481, -20.8789)
+    mixed = tmp_path / "mixte.csv"
+    mixed.write_text(
+        f"id;X;Y;EPSG\nA;373366.5;6298515.8;2154\nB;{ux};{uy};2975\nC;1;2;99999\n",
+        encoding="utf-8",
+    )
+    pts = _quiet(load_points, mixed, "x")
+    assert pts["service_id"].tolist() == ["A", "B"]
+    assert pts.geometry.iloc[0].coords[0] == (373366.5, 6298515.8)
+    lon, lat = pyproj.Transformer.from_crs("EPSG:2154", "EPSG:4326", always_xy=True).transform(
+        pts.geometry.x.iloc[1], pts.geometry.y.iloc[1]
+    )
+    assert lon == pytest.approx(55.4481, abs=1e-7) and lat == pytest.approx(-20.8789, abs=1e-7)
+    assert pts.attrs["rejected"]["reason"].tolist() == ["système de coordonnées inconnu"]
+    with pytest.raises(InputError, match="inconnu"):
+        load_points(mixed, "x", crs="EPSG:99999")
+
+
+def test_finess_default_source_uses_the_cache(monkeypatch):
+    from accessibilite import sources
+
+    monkeypatch.setattr(sources, "fetch", lambda name, filename=None, *, refresh=False: FINESS)
+    fin = _quiet(load_finess)
+    assert fin.attrs["source"] == str(FINESS) and len(fin) == 5
+
+
+def test_same_input_same_output(fs_2024):
+    first = _quiet(load_france_services, fs_2024, departement="40")
+    second = _quiet(load_france_services, fs_2024, departement="40")
+    pd.testing.assert_frame_equal(first, second)
+    pd.testing.assert_frame_equal(first.attrs["rejected"], second.attrs["rejected"])

@@ -239,6 +239,15 @@ def _transformer(src: str, dst: str) -> pyproj.Transformer:
     return pyproj.Transformer.from_crs(src, dst, always_xy=True)
 
 
+@functools.lru_cache(maxsize=64)
+def _crs_name(crs) -> str | None:
+    """``EPSG:XXXX`` form of a CRS (None when pyproj does not know it)."""
+    try:
+        return pyproj.CRS(crs).to_string()
+    except pyproj.exceptions.CRSError:
+        return None
+
+
 def _in_france(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Vectorised test of lon/lat against the boxes of France."""
     lon, lat = lon[:, None], lat[:, None]
@@ -512,8 +521,9 @@ def load_points(path, categorie: str, *, x=None, y=None, crs=None, id_col=None, 
         ``coordx``/``coordy``, ``x``/``y``...) or a ``geo_point_2d`` column
         (``"lat, lon"``).
     crs : str, optional
-        CRS of the coordinates. By default the file's own CRS, else guessed from
-        the values (WGS84, Lambert-93 or Lambert II étendu).
+        CRS of the coordinates, or the name of a column giving it per row
+        (``"EPSG:2154"`` or ``2154``). By default the file's own CRS, else
+        guessed from the values (WGS84, Lambert-93 or Lambert II étendu).
     id_col, nom_col, insee_col, date_col, capacite_col : str, optional
         Source columns of ``service_id``, ``nom``, ``code_insee``,
         ``date_ouverture`` and ``capacite``. ``id``, ``nom``, ``code_insee``
@@ -569,7 +579,14 @@ def load_points(path, categorie: str, *, x=None, y=None, crs=None, id_col=None, 
                 path, "longitude/latitude (ou lon/lat, x/y, LAMBERT_X/LAMBERT_Y, geo_point_2d)",
                 table.columns,
             )  # fmt: skip
-        src = crs or _guess_crs(xs, ys, path)
+        src = crs or _find(table.columns, ["epsg"]) or _guess_crs(xs, ys, path)
+    if src in table.columns:  # one system per row, e.g. BPE's "EPSG" column
+        codes = _text(table[src]).str.replace(r"^(\d{4,5})$", r"EPSG:\1", regex=True)
+        src = codes.map(lambda c: _crs_name(c) if isinstance(c, str) else None).to_numpy()
+    elif _crs_name(src) is None:
+        raise InputError(f"{path}: système de coordonnées inconnu : {src!r}")
+    else:
+        src = _crs_name(src)
     n = len(table)
     id_col = id_col or _find(table.columns, _ID_NAMES)
     nom_col = nom_col or _find(table.columns, _NOM_NAMES)
@@ -577,7 +594,7 @@ def load_points(path, categorie: str, *, x=None, y=None, crs=None, id_col=None, 
         (c for c in (_find(table.columns, [name]) for name in _INSEE_NAMES)
          if c is not None and table[c].notna().any()), None)  # fmt: skip
     return _assemble(
-        table, x=np.asarray(xs, float), y=np.asarray(ys, float), crs=pyproj.CRS(src).to_string(),
+        table, x=np.asarray(xs, float), y=np.asarray(ys, float), crs=src,
         ids=_text(table[id_col]) if id_col else _generated_ids(categorie, n),
         noms=_text(table[nom_col]) if nom_col else [None] * n, categorie=categorie,
         insee=_codes(table[insee_col]) if insee_col else [None] * n,
@@ -610,7 +627,7 @@ def _finess_crs(values: pd.Series) -> np.ndarray:
     return _text(epsg.fillna(utm_code)).to_numpy(dtype=object)
 
 
-def load_finess(path, categories=("msp", "centre_sante"), departement=None, buffer_km=0.0):
+def load_finess(path=None, categories=("msp", "centre_sante"), departement=None, buffer_km=0.0):
     """Load health establishments from the official FINESS extract (etalab "stock" file).
 
     Parameters
@@ -619,7 +636,8 @@ def load_finess(path, categories=("msp", "centre_sante"), departement=None, buff
         ``etalab-cs1100507-stock-AAAAMMJJ-HHMM.csv``: semicolon-separated, no
         header row, a first line ``finess;etalab;...``, then ``structureet``
         records (32 fields) and ``geolocalisation`` records (``nofinesset``,
-        ``coordxet``, ``coordyet``, ``sourcecoordet``, ``datemaj``).
+        ``coordxet``, ``coordyet``, ``sourcecoordet``, ``datemaj``). ``None``
+        downloads the current extract into the cache (``sources.fetch("finess")``).
     categories : iterable of str, default ("msp", "centre_sante")
         ``"msp"`` (categetab 603, Maison de santé L.6223-3), ``"centre_sante"``
         (124) or raw ``categetab`` codes.
@@ -635,6 +653,10 @@ def load_finess(path, categories=("msp", "centre_sante"), departement=None, buff
         counted in ``attrs["out_of_scope"]``. Coordinates are reprojected from
         the system each row states (Lambert-93, overseas UTM...).
     """
+    if path is None:
+        from . import sources
+
+        path = sources.fetch("finess")
     path = Path(path)
     if not path.exists():
         raise DataFileError(path, "fichier introuvable")
