@@ -23,6 +23,7 @@ from . import settings
 from .errors import InputError, MissingColumnError
 
 __all__ = [
+    "CellTimes",
     "Deficits",
     "access_times",
     "flag_deficits",
@@ -83,6 +84,26 @@ class Deficits:
     departement: gpd.GeoDataFrame
     seuil_min: float
     inclure_itinerants: bool = True
+
+
+@dataclass(eq=False)
+class CellTimes:
+    """Per-cell times kept in ``times.attrs["temps_carreaux"]`` (``origine="carreaux"``).
+
+    A wrapper rather than a bare DataFrame so that pandas can compare and
+    propagate ``attrs`` (it compares them with ``==``) without error.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per inhabited cell: ``idcar``, ``code_insee``, ``population``,
+        ``temps_min``.
+    """
+
+    table: pd.DataFrame
+
+    def __repr__(self) -> str:
+        return f"CellTimes({len(self.table)} carreaux)"
 
 
 # --------------------------------------------------------------------- helpers
@@ -313,7 +334,7 @@ def access_times(
         ``origine="carreaux"`` also ``temps_moyen_pondere_min`` (equal to
         ``temps_min``, the population-weighted mean over the commune's cells).
         ``.attrs``: ``origine``, ``description``, ``mode``, ``estimation`` and,
-        for cells, ``temps_carreaux`` (one row per cell: ``idcar``, ``code_insee``,
+        for cells, ``temps_carreaux`` (a :class:`CellTimes`; its ``table`` has one row per cell: ``idcar``, ``code_insee``,
         ``population``, ``temps_min``) and ``communes_sans_carreau``.
     """
     _validate_communes(communes)
@@ -353,13 +374,15 @@ def access_times(
             res = res.astype({"service_id": object})
             for col in ("time_s", "service_id", "distance_m", "snap_m"):
                 res.loc[without, col] = fallback[col].to_numpy()
-        attrs["temps_carreaux"] = pd.DataFrame(
-            {
-                "idcar": cells["idcar"].to_numpy(),
-                "code_insee": code,
-                "population": pop,
-                "temps_min": cell_res["time_s"].to_numpy() / 60.0,
-            }
+        attrs["temps_carreaux"] = CellTimes(
+            pd.DataFrame(
+                {
+                    "idcar": cells["idcar"].to_numpy(),
+                    "code_insee": code,
+                    "population": pop,
+                    "temps_min": cell_res["time_s"].to_numpy() / 60.0,
+                }
+            )
         )
         attrs["communes_sans_carreau"] = sorted(communes.loc[without, "code_insee"])
     else:
@@ -397,6 +420,7 @@ def _part_beyond(times: gpd.GeoDataFrame, seuil_min: float) -> np.ndarray:
     beyond = ~(times["temps_min"].to_numpy(dtype=float) <= seuil_min)  # NaN, inf → beyond
     part = beyond.astype(float)
     cells = times.attrs.get("temps_carreaux")
+    cells = cells.table if isinstance(cells, CellTimes) else cells
     if times.attrs.get("origine") == "carreaux" and isinstance(cells, pd.DataFrame):
         far = ~(cells["temps_min"].to_numpy(dtype=float) <= seuil_min)
         w = cells["population"].to_numpy(dtype=float)
