@@ -458,10 +458,9 @@ def _decay(bands_min, weights, method: str) -> tuple[np.ndarray, np.ndarray]:
         bands = np.atleast_1d(
             np.asarray(APL_BANDS_MIN if bands_min is None else bands_min, "float64")
         )
-        default_w = APL_WEIGHTS if bands_min is None else None
-        w = np.atleast_1d(np.asarray(weights if weights is not None else default_w, "float64"))
         if weights is None and bands_min is not None:
             raise InputError("méthode 'apl' : donner weights avec bands_min (un poids par bande)")
+        w = np.atleast_1d(np.asarray(APL_WEIGHTS if weights is None else weights, "float64"))
         if len(w) != len(bands):
             raise InputError(f"{len(bands)} bande(s) mais {len(w)} poids")
         if not np.all(np.isfinite(w)) or (w < 0).any():
