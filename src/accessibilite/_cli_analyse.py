@@ -2,12 +2,13 @@
 
 Private helper of :mod:`accessibilite.cli` (kept apart to keep each module
 short). Like the rest of the command line it only parses, reports progress
-and calls the public API.
+and calls the package's functions.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -18,48 +19,50 @@ from accessibilite.cli import (
     _fmt_int,
     _load_communes,
     _load_service_file,
-    _write_table,
+    _parse_codes,
 )
 
 __all__ = ["cmd_analyse", "cmd_scenario"]
 
-_GRAPHML = (".graphml", ".gml", ".xml.graphml")
-_OSM = (".osm", ".pbf", ".xml", ".bz2")
+_GRAPHML = (".graphml", ".gml")
+_OSM = (".osm", ".pbf", ".xml", ".osm.bz2")
+#: Isochrone bands drawn on the maps (the threshold is added).
+_BANDS_MIN = (10, 20, 30)
 
 
 # --------------------------------------------------------------------------- inputs
-def _load_services(args: argparse.Namespace, communes):
-    """Service sites for the analysis, from ``--services`` / ``--services-fichier``."""
+def _check_args(args: argparse.Namespace) -> None:
+    if args.date is not None:
+        try:
+            dt.date.fromisoformat(args.date)
+        except ValueError:
+            raise acc.InputError(
+                f"--date : date invalide {args.date!r} (attendu AAAA-MM-JJ)"
+            ) from None
+    if args.seuil <= 0:
+        raise acc.InputError(f"--seuil : {args.seuil:g} minute(s), attendu un nombre > 0")
+    if args.buffer_km < 0:
+        raise acc.InputError("--buffer-km : attendu un nombre >= 0")
+    if args.origine == "carreaux" and not args.carreaux:
+        raise acc.InputError("--origine carreaux : --carreaux FICHIER requis")
+    if args.mode == "vol-oiseau" and args.reseau:
+        raise acc.InputError("--reseau et --mode vol-oiseau s'excluent : choisissez l'un des deux")
+
+
+def _load_services(args: argparse.Namespace):
+    """Service sites for the analysis, in the département plus ``--buffer-km``."""
     kind = args.services.lower().replace("_", "-")
     path = _existing_file(args.services_fichier) if args.services_fichier else None
+    where = {"departement": args.departement, "buffer_km": args.buffer_km}
     if kind == "france-services":
-        if path is None:
-            services = acc.load_france_services(None, date=args.date)
-        else:
-            services = acc.load_france_services(path, date=args.date)
-    elif kind == "finess":
-        if path is None:
-            raise acc.InputError(
-                "--services finess : --services-fichier (extraction FINESS) requis"
-            )
-        services = acc.load_finess(path)
-    else:
-        if path is None:
-            raise acc.InputError(f"--services {args.services} : --services-fichier requis")
-        args.categorie = kind.replace("-", "_")
-        services = _load_service_file(path, args)
-    return services
-
-
-def _check_dates(args: argparse.Namespace) -> None:
-    if args.date is None:
-        return
-    import datetime as dt
-
-    try:
-        dt.date.fromisoformat(args.date)
-    except ValueError:
-        raise acc.InputError(f"--date : date invalide {args.date!r} (attendu AAAA-MM-JJ)") from None
+        return acc.load_france_services(path, date=args.date, **where)
+    if path is None:
+        raise acc.InputError(f"--services {args.services} : --services-fichier FICHIER requis")
+    if kind == "finess":
+        return acc.load_finess(path, **where)
+    ns = argparse.Namespace(**vars(args))
+    ns.categorie = kind.replace("-", "_")
+    return _load_service_file(path, ns, buffer_km=args.buffer_km)
 
 
 def _load_provider(args: argparse.Namespace, communes):
@@ -69,8 +72,6 @@ def _load_provider(args: argparse.Namespace, communes):
     never as a silent fallback when the road network cannot be obtained.
     """
     if args.mode == "vol-oiseau":
-        if args.reseau:
-            raise acc.InputError("--reseau n'a pas de sens avec --mode vol-oiseau")
         return acc.StraightLineEstimate()
     if args.reseau:
         path = _existing_file(args.reseau)
@@ -86,24 +87,24 @@ def _load_provider(args: argparse.Namespace, communes):
         return acc.RoadNetwork.download(communes, buffer_km=args.buffer_km, mode=args.mode)
     except acc.DownloadError as exc:
         raise acc.DownloadError(
-            f"réseau routier indisponible ({exc}). Sans connexion internet, fournissez un "
-            "réseau local avec --reseau FICHIER (GraphML, OSM, PBF), ou demandez "
-            "explicitement l'estimation à vol d'oiseau avec --mode vol-oiseau."
+            f"réseau routier indisponible ({exc}). Sans connexion internet, donnez un réseau "
+            "local avec --reseau FICHIER (GraphML, OSM ou PBF), ou demandez explicitement "
+            "l'estimation à vol d'oiseau avec --mode vol-oiseau."
         ) from exc
 
 
 def _prepare(args: argparse.Namespace, progress: Progress):
     """Communes, services, carreaux and provider shared by analyse and scenario."""
-    _check_dates(args)
-    if args.origine == "carreaux" and not args.carreaux:
-        raise acc.InputError("--origine carreaux : --carreaux FICHIER requis")
+    _check_args(args)
     progress.step("Chargement des communes")
     communes = _load_communes(args)
     progress.step("Chargement des services")
-    services = _load_services(args, communes)
-    rejected = services.attrs.get("rejected")
-    if rejected is not None and len(rejected):
-        print(f"  {len(rejected)} ligne(s) de services rejetée(s)", file=sys.stderr)
+    services = _load_services(args)
+    if len(services) == 0:
+        raise acc.InputError(
+            f"aucun site de service retenu dans le département {args.departement}"
+            + (f" à la date du {args.date}" if args.date else "")
+        )
     carreaux = None
     if args.origine == "carreaux":
         carreaux = acc.load_carreaux(_existing_file(args.carreaux))
@@ -113,56 +114,119 @@ def _prepare(args: argparse.Namespace, progress: Progress):
     return communes, services, carreaux, provider
 
 
-def _report_snapping(times) -> None:
-    """Warn about communes whose origin lies far from the network (outside its area)."""
-    if "hors_reseau" in times.columns:
-        far = times[times["hors_reseau"].astype(bool)]
-    elif "snap_m" in times.columns and hasattr(times, "attrs"):
-        limit = times.attrs.get("max_snap_m")
-        far = times.iloc[0:0] if limit is None else times[times["snap_m"] > limit]
-    else:
+def _territories(args: argparse.Namespace, communes) -> dict:
+    """Cantons / EPCI restricted to those of ``--communes`` (else: flag_deficits loads them)."""
+    if _parse_codes(args.communes) is None:
+        return {}
+    codes = set(communes["code_insee"])
+    links = acc.commune_cantons(args.departement)
+    links = links[links["code_insee"].isin(codes)].reset_index(drop=True)
+    cantons = acc.cantons(args.departement)
+    cantons = cantons[cantons["code_canton"].isin(set(links["code_canton"]))]
+    epcis = acc.epcis(args.departement)
+    epcis = epcis[epcis["code_epci"].isin(set(communes["code_epci"].dropna()))]
+    return {
+        "cantons": cantons.reset_index(drop=True),
+        "commune_cantons": links,
+        "epcis": epcis.reset_index(drop=True),
+    }
+
+
+def _report_snapping(times, provider) -> None:
+    """Warn about communes whose origin lies beyond the network's snapping limit."""
+    limit = getattr(provider, "max_snap_m", None)
+    if limit is None or "snap_m" not in times.columns:
         return
+    far = times[times["snap_m"] > limit]
     if len(far):
         names = ", ".join(f"{r.nom} ({r.code_insee})" for r in far.itertuples())
         print(
-            f"attention : {len(far)} commune(s) hors de l'emprise du réseau : {names}",
+            f"attention : {len(far)} commune(s) hors de l'emprise du réseau (à plus de "
+            f"{limit:g} m d'une route, comptées inaccessibles) : {names}",
             file=sys.stderr,
         )
 
 
-# --------------------------------------------------------------------------- analyse
-def _write_csv(frame, path: Path) -> None:
-    _write_table(frame, path, layer=path.stem)
+def _report_margin(times, provider, buffer_km: float) -> None:
+    """Warn when a site beyond the ``--buffer-km`` margin could be nearer (straight line).
+
+    Sites are loaded within ``buffer_km`` of the département: a commune whose
+    nearest loaded site is farther than that in a straight line might have a
+    nearer one outside the margin.
+    """
+    detour = getattr(provider, "detour", None)
+    if detour is None or "distance_km" not in times.columns:
+        return
+    far = times[times["distance_km"] / detour > buffer_km]
+    if len(far):
+        print(
+            f"attention : {len(far)} commune(s) ont leur site le plus proche à plus de "
+            f"{buffer_km:g} km à vol d'oiseau : un site hors de la marge pourrait être plus "
+            "proche, augmentez --buffer-km",
+            file=sys.stderr,
+        )
 
 
-def cmd_analyse(args: argparse.Namespace) -> int:
-    """Run ``accessibilite analyse``."""
-    progress = Progress(8, quiet=args.silencieux)
-    communes, services, carreaux, provider = _prepare(args, progress)
-    out = Path(args.sortie)
-    out.mkdir(parents=True, exist_ok=True)
+def _method(args: argparse.Namespace, services) -> dict[str, str]:
+    """Method lines of the report (no path of the output folder: reruns stay identical)."""
+    lines = {"Mode de déplacement": args.mode}
+    if args.reseau:
+        lines["Réseau routier"] = f"fichier {Path(args.reseau).name}"
+    elif args.mode != "vol-oiseau":
+        lines["Réseau routier"] = f"OpenStreetMap téléchargé (territoire + {args.buffer_km:g} km)"
+    lines["Services"] = f"{args.services} : {len(services)} site(s)"
+    if args.date:
+        lines["Date des sites"] = f"sites labellisés au {args.date}"
+    if args.communes:
+        lines["Communes étudiées"] = args.communes
+    return lines
 
+
+def _compute(args, progress, communes, services, carreaux, provider):
     progress.step("Calcul des temps d'accès")
     times = acc.access_times(communes, services, provider, origine=args.origine, carreaux=carreaux)
-    _report_snapping(times)
+    _report_snapping(times, provider)
+    _report_margin(times, provider, args.buffer_km)
     progress.step(f"Déficits au seuil de {args.seuil:g} min")
-    deficits = acc.flag_deficits(times, services, seuil_min=args.seuil)
+    return acc.flag_deficits(times, services, seuil_min=args.seuil, **_territories(args, communes))
 
-    progress.step("Écriture des tableaux et du GeoPackage")
-    _write_csv(deficits.communes, out / "communes.csv")
-    _write_csv(deficits.cantons, out / "cantons.csv")
-    _write_csv(deficits.epci, out / "epci.csv")
-    acc.write_geopackage(deficits, services, out / "resultats.gpkg", network=provider)
+
+# --------------------------------------------------------------------------- analyse
+def cmd_analyse(args: argparse.Namespace) -> int:
+    """Run ``accessibilite analyse``."""
+    from accessibilite import maps, report
+
+    progress = Progress(9, quiet=args.silencieux)
+    communes, services, carreaux, provider = _prepare(args, progress)
+    deficits = _compute(args, progress, communes, services, carreaux, provider)
+    out = Path(args.sortie)
+
+    progress.step("Isochrones")
+    bands = sorted({*_BANDS_MIN, float(args.seuil)})
+    isochrones = provider.isochrones(services, bands_min=bands)
+
+    progress.step("Écriture des tableaux CSV et du GeoPackage")
+    report.write_csv(deficits, out)
+    report.write_geopackage(out / "resultats.gpkg", deficits, services, isochrones)
 
     progress.step("Cartes")
-    acc.plot_access_map(deficits, services, network=provider, path=out / "carte.png")
-    acc.interactive_map(deficits, services, path=out / "carte.html")
+    fig = maps.plot_access_map(deficits, services, isochrones)
+    maps.save_map(fig, out / "carte.png")
+    maps.interactive_map(deficits, services, isochrones).save(str(out / "carte.html"))
 
     progress.step("Rapport HTML")
-    acc.write_report(deficits, services, out / "rapport.html", network=provider)
-
+    report.write_report(
+        out / "rapport.html", deficits, services, carte_png=fig, methode=_method(args, services)
+    )
+    _close(fig)
     _print_summary(deficits, services, provider, out)
     return 0
+
+
+def _close(fig) -> None:
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
 
 
 def _print_summary(deficits, services, provider, out: Path) -> None:
@@ -170,43 +234,110 @@ def _print_summary(deficits, services, provider, out: Path) -> None:
     seuil = deficits.seuil_min
     beyond = com[com["au_dela_seuil"].astype(bool)]
     pop = com["population"].sum()
-    pop_beyond = beyond["population"].sum()
+    pop_beyond = com["population_au_dela_seuil"].sum()
     share = 100 * pop_beyond / pop if pop else 0.0
     print(f"Méthode : {provider.description}")
-    print(f"Communes : {len(com)} ; sites de service : {len(services)}")
+    print(f"Communes : {len(com)} ; sites de service pris en compte : {len(services)}")
     print(
         f"Communes au-delà de {seuil:g} min : {len(beyond)} "
         f"({_fmt_int(pop_beyond)} habitants, {share:.1f} % de la population)"
     )
     sans = deficits.cantons[deficits.cantons["sans_service"].astype(bool)]
-    print(f"Cantons sans service : {len(sans)} sur {len(deficits.cantons)}")
+    print(f"Cantons sans site : {len(sans)} sur {len(deficits.cantons)}")
+    if len(sans):
+        print("  " + ", ".join(sorted(sans["nom"])))
     print(f"Résultats écrits dans {out}")
 
 
 # --------------------------------------------------------------------------- scenario
 def cmd_scenario(args: argparse.Namespace) -> int:
     """Run ``accessibilite scenario fermeture|ouverture``."""
-    progress = Progress(6, quiet=args.silencieux)
-    communes, services, _carreaux, provider = _prepare(args, progress)
-    out = Path(args.sortie)
-    out.mkdir(parents=True, exist_ok=True)
+    from accessibilite import maps, report
+
+    progress = Progress(8, quiet=args.silencieux)
+    communes, services, carreaux, provider = _prepare(args, progress)
+    deficits = _compute(args, progress, communes, services, carreaux, provider)
+    origine = "mairie" if args.origine == "carreaux" else args.origine
     if args.type_scenario == "fermeture":
         progress.step("Impact de la fermeture de chaque site")
-        result = acc.closure_impact(communes, services, provider, seuil_min=args.seuil)
-        csv = out / "fermeture.csv"
+        result = acc.closure_impact(
+            communes, services, provider, seuil_min=args.seuil, origine=origine
+        )
+        titre = f"Fermeture d'un site : population basculant au-delà de {args.seuil:g} min"
     else:
         candidats = None
         if args.candidats:
-            args_c = argparse.Namespace(**vars(args))
-            args_c.categorie = "candidat"
-            candidats = _load_service_file(_existing_file(args.candidats), args_c)
-        progress.step(f"Recherche de {args.k} nouveaux sites")
+            ns = argparse.Namespace(**vars(args))
+            ns.categorie, ns.date = "candidat", None
+            candidats = _load_service_file(_existing_file(args.candidats), ns)
+        progress.step(f"Recherche de {args.k} nouveau(x) site(s)")
         result = acc.recommend_sites(
-            communes, services, provider, k=args.k, seuil_min=args.seuil, candidats=candidats
+            communes,
+            services,
+            provider,
+            k=args.k,
+            seuil_min=args.seuil,
+            candidats=candidats,
+            methode="les_deux",
+            origine=origine,
         )
-        csv = out / "ouverture.csv"
-    _write_csv(result, csv)
-    progress.step("Carte du scénario")
-    acc.plot_scenario_map(result, communes, services, path=csv.with_suffix(".png"))
-    print(f"Résultats écrits dans {csv} et {csv.with_suffix('.png')}")
+        titre = f"Ouverture de {args.k} site(s) : population ramenée sous {args.seuil:g} min"
+    out = Path(args.sortie)
+    out.mkdir(parents=True, exist_ok=True)
+    name = args.type_scenario
+    progress.step("Tableau, carte et rapport du scénario")
+    table = result.drop(columns=result.geometry.name)
+    table.to_csv(out / f"{name}.csv", index=False, lineterminator="\n", float_format="%.4f")
+    fig = maps.plot_access_map(deficits, services)
+    _overlay(fig.axes[0], result, name)
+    fig.axes[0].set_title(titre, fontsize=11)
+    maps.save_map(fig, out / f"{name}.png")
+    report.write_report(
+        out / f"rapport_{name}.html",
+        deficits,
+        services,
+        carte_png=fig,
+        methode=_method(args, services),
+        scenarios={titre: table},
+    )
+    _close(fig)
+    _print_scenario(result, name, out)
     return 0
+
+
+def _overlay(ax, result, name: str) -> None:
+    """Scenario layer on the access map: the picks (ouverture) or the 5 worst closures."""
+    if name == "ouverture":
+        picks = result[result["methode"] == result["methode"].iloc[0]] if len(result) else result
+        label, colour, marker = "Site proposé", "#d7301f", "*"
+        texts = [str(r) for r in picks["rang"]]
+    else:
+        picks = result[result["population_basculant"] > 0].head(5)
+        label, colour, marker = "Fermeture la plus pénalisante", "#d7301f", "X"
+        texts = [str(i) for i in range(1, len(picks) + 1)]
+    if not len(picks):
+        return
+    xs, ys = picks.geometry.x.to_numpy(), picks.geometry.y.to_numpy()
+    ax.scatter(xs, ys, s=260, marker=marker, c=colour, edgecolors="black", zorder=10, label=label)
+    for x, y, t in zip(xs, ys, texts, strict=True):
+        ax.annotate(t, (x, y), xytext=(7, 7), textcoords="offset points", fontsize=10,
+                    fontweight="bold", zorder=11)  # fmt: skip
+
+
+def _print_scenario(result, name: str, out: Path) -> None:
+    if name == "fermeture":
+        print(f"Impact de la fermeture de chacun des {len(result)} sites (les 5 premiers) :")
+        for r in result.head(5).itertuples():
+            print(
+                f"  {r.service_id} {r.nom} : {_fmt_int(r.population_basculant)} habitants "
+                f"et {r.nb_communes_basculant} commune(s) au-delà du seuil"
+            )
+    else:
+        for methode, group in result.groupby("methode", sort=False):
+            print(f"Sites proposés ({methode}) :")
+            for r in group.itertuples():
+                print(
+                    f"  {r.rang}. {r.nom} ({r.code_insee}) : +{_fmt_int(r.gain_population)} "
+                    f"habitants, couverture cumulée {100 * r.part_couverte_cumulee:.1f} %"
+                )
+    print(f"Résultats écrits dans {out}")

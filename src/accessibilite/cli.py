@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -150,19 +151,19 @@ def _is_france_services_file(path: Path) -> bool:
     return any(key in header for key in ("id_fs", "lib_fs", "labellisation", "msap"))
 
 
-def _load_service_file(path: Path, args: argparse.Namespace):
+def _load_service_file(path: Path, args: argparse.Namespace, buffer_km: float = 0.0):
     """France Services list when recognised (or asked), else a generic point file."""
     categorie = getattr(args, "categorie", None)
     date = getattr(args, "date", None)
+    where = {"departement": args.departement, "buffer_km": buffer_km}
     if categorie in (None, "france_services", "france-services") and _is_france_services_file(path):
-        return acc.load_france_services(path, date=date, departement=args.departement)
-    services = acc.load_points(
-        path, categorie=(categorie or "services").replace("-", "_"), departement=args.departement
-    )
+        return acc.load_france_services(path, date=date, **where)
+    services = acc.load_points(path, categorie=(categorie or "services").replace("-", "_"), **where)
     if date is not None:
-        services = services[
-            services["date_ouverture"].isna() | (services["date_ouverture"] <= date)
-        ]
+        import pandas as pd
+
+        opened = services["date_ouverture"]
+        services = services[opened.isna() | (opened <= pd.Timestamp(date))]
     return services
 
 
@@ -284,8 +285,9 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--buffer-km",
         type=float,
-        default=10.0,
-        help="marge autour du territoire pour le réseau et les services voisins (défaut : 10 km)",
+        default=20.0,
+        help="marge autour du département : les sites voisins situés dans cette marge "
+        "comptent, et le réseau téléchargé la couvre (défaut : 20 km)",
     )
     p.add_argument(
         "--origine",
@@ -394,16 +396,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors
         return int(exc.code or 0)
+    progress = acc.settings.progress
     if args.silencieux:
         acc.settings.progress = False
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return int(args.func(args) or 0)
     except acc.AccessibiliteError as exc:
         print(f"erreur : {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrompu", file=sys.stderr)
         return 130
+    finally:
+        acc.settings.progress = progress
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings of the package as one French line, without the source location."""
+    print(f"attention : {message}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover
