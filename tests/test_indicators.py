@@ -353,3 +353,155 @@ def test_bad_inputs():
         cumulated_deficits(com, {"fs": services}, EST, {"autre": 10})
     with pytest.raises(MissingColumnError, match="date_ouverture"):
         coverage_over_time(com, services.drop(columns="date_ouverture"), EST, ["2020-01-01"])
+
+
+# ---------------------------------------------------------------- the Landes, real data
+
+#: By-hand canton lookup of the communes hosting a France Services site in August
+#: 2024 (electoral cantons of 2014); Dax and Mont-de-Marsan are split towns.
+SITE_CANTONS = {
+    "Aire-sur-l'Adour": ["Adour Armagnac"],
+    "Amou": ["Coteau de Chalosse"],
+    "Castets": ["Côte d'Argent"],
+    "Dax": ["Dax-1", "Dax-2"],
+    "Gabarret": ["Haute Lande Armagnac"],
+    "Geaune": ["Chalosse Tursan"],
+    "Grenade-sur-l'Adour": ["Adour Armagnac"],
+    "Hagetmau": ["Chalosse Tursan"],
+    "Mont-de-Marsan": ["Mont-de-Marsan-1", "Mont-de-Marsan-2"],
+    "Montfort-en-Chalosse": ["Coteau de Chalosse"],
+    "Morcenx-la-Nouvelle": ["Pays morcenais tarusate"],
+    "Parentis-en-Born": ["Grands Lacs"],
+    "Peyrehorade": ["Orthe et Arrigans"],
+    "Rion-des-Landes": ["Pays morcenais tarusate"],
+    "Roquefort": ["Haute Lande Armagnac"],
+    "Sabres": ["Haute Lande Armagnac"],
+    "Saint-Julien-en-Born": ["Côte d'Argent"],
+    "Saint-Pierre-du-Mont": ["Mont-de-Marsan-2"],
+    "Saint-Vincent-de-Tyrosse": ["Pays Tyrossais"],
+    "Soustons": ["Marensin Sud"],
+}
+LANDES_CANTONS = {
+    "Adour Armagnac", "Chalosse Tursan", "Côte d'Argent", "Coteau de Chalosse", "Dax-1",
+    "Dax-2", "Grands Lacs", "Haute Lande Armagnac", "Marensin Sud", "Mont-de-Marsan-1",
+    "Mont-de-Marsan-2", "Orthe et Arrigans", "Pays morcenais tarusate", "Pays Tyrossais",
+    "Seignanx",
+}  # fmt: skip
+
+
+def _raw_landes_sites(path) -> pd.DataFrame:
+    """The 2024 Landes rows read straight from the CSV (independent of the loaders)."""
+    raw = pd.read_csv(path, dtype=str)
+    raw = raw[raw["insee_dep"] == "40"].copy()
+    label = raw["labellisation_fs"].str.extract(r"(\d{2}/\d{2}/\d{4})")[0]
+    raw["date"] = pd.to_datetime(label, format="%d/%m/%Y")
+    raw["bus"] = raw["format_fs"].isin(["Bus_équivalent", "Itinérante"])
+    return raw
+
+
+def _expected_without_site(raw: pd.DataFrame) -> set[str]:
+    covered = {c for com in raw["lib_com"] for c in SITE_CANTONS[com]}
+    return LANDES_CANTONS - covered
+
+
+@pytest.fixture(scope="module")
+def landes(fs_2024, landes_communes):
+    with pytest.warns(Warning):
+        services = accessibilite.load_france_services(fs_2024, departement="40")
+    with pytest.warns(Warning):
+        wider = accessibilite.load_france_services(fs_2024, departement="40", buffer_km=40)
+    return landes_communes, services, wider, _raw_landes_sites(fs_2024)
+
+
+def test_landes_every_commune_gets_a_finite_time(landes):
+    communes, services, wider, raw = landes
+    est = StraightLineEstimate()
+    assert len(communes) == 327 and len(services) == 20
+    times = access_times(communes, services, est)
+    assert len(times) == 327 and np.isfinite(times["temps_min"]).all()
+    assert times["service_id"].notna().all() and not times["service_hors_departement"].any()
+    # independent check: town hall → site straight line × 1.3 at 60 km/h (1 km/min)
+    mairies = shapely.get_coordinates(communes["mairie"].to_numpy())
+    sites = shapely.get_coordinates(services.geometry.to_numpy())
+    expected = cdist(mairies, sites).min(axis=1) * 1.3 / 1000.0
+    np.testing.assert_allclose(times["temps_min"], expected)
+
+    # neighbouring départements' sites count when nearer, and are reported
+    near = access_times(communes, wider, est)
+    assert np.isfinite(near["temps_min"]).all()
+    assert (near["temps_min"] <= times["temps_min"] + 1e-9).all()
+    outside = near["service_hors_departement"].to_numpy()
+    assert 0 < outside.sum() < 327
+    dep_of = wider.set_index("service_id")["code_insee"].str[:2]
+    assert (near.loc[outside, "service_id"].map(dep_of) != "40").all()
+    assert (near.loc[~outside, "service_id"].map(dep_of) == "40").all()
+    shorter = near["temps_min"].to_numpy() < times["temps_min"].to_numpy() - 1e-9
+    np.testing.assert_array_equal(shorter, outside)
+
+
+def test_landes_cantons_without_site_split_rule(landes):
+    communes, services, _, raw = landes
+    times = access_times(communes, services, StraightLineEstimate())
+    d = flag_deficits(times, services, 30)
+    assert len(d.cantons) == 15 and set(d.cantons["nom"]) == LANDES_CANTONS
+    expected = _expected_without_site(raw)
+    assert expected == {"Seignanx"}
+    assert set(d.cantons.loc[d.cantons["sans_service"], "nom"]) == expected
+    # each site counts once per canton of its commune: 20 sites, Dax and Mont-de-Marsan twice
+    assert d.cantons["nb_sites"].sum() == sum(len(SITE_CANTONS[c]) for c in raw["lib_com"]) == 22
+    assert d.departement["nb_sites"].item() == 20
+    assert d.cantons["population"].sum() == communes["population"].sum()
+    assert len(d.epci) == 18 and d.epci["population"].sum() == communes["population"].sum()
+    beyond = times["temps_min"].to_numpy() > 30
+    assert d.departement["population_au_dela_seuil"].item() == communes["population"][beyond].sum()
+    worst = times.loc[times["temps_min"].idxmax(), "nom"]
+    assert d.departement["commune_la_plus_eloignee"].item() == worst
+
+    # without the buses of Dax, Mont-de-Marsan and Morcenx
+    d = flag_deficits(times, services, 30, inclure_itinerants=False)
+    expected = _expected_without_site(raw[~raw["bus"]])
+    assert expected == {"Seignanx", "Dax-1", "Dax-2", "Mont-de-Marsan-1"}
+    assert set(d.cantons.loc[d.cantons["sans_service"], "nom"]) == expected
+
+
+def test_landes_coverage_2020_2024(landes):
+    communes, services, _, raw = landes
+    dates = ["2020-01-01", "2022-01-01", "2024-08-01"]
+    cov = coverage_over_time(communes, services, StraightLineEstimate(), dates, 30)
+    assert len(cov) == 3 * (15 + 18 + 1)
+    for date in pd.to_datetime(dates):
+        rows = cov[(cov["date"] == date) & (cov["niveau"] == "canton")]
+        expected = _expected_without_site(raw[raw["date"] <= date])
+        assert set(rows.loc[rows["sans_service"], "nom"]) == expected, date
+        dep = cov[(cov["date"] == date) & (cov["niveau"] == "departement")]
+        assert dep["nb_sites"].item() == (raw["date"] <= date).sum()
+    first = cov[(cov["date"] == "2020-01-01") & (cov["niveau"] == "canton")]
+    assert set(first.loc[first["sans_service"], "nom"]) == LANDES_CANTONS - {
+        "Adour Armagnac", "Chalosse Tursan", "Orthe et Arrigans", "Pays morcenais tarusate",
+    }  # fmt: skip
+    share = cov[cov["niveau"] == "departement"]["part_au_dela_seuil"].to_numpy()
+    assert share[0] > share[1] > share[2]  # the network densified
+
+
+def test_landes_cumulated_deficits(landes, bpe_d107):
+    communes, services, _, _ = landes
+    bpe = pd.read_csv(bpe_d107, dtype={"CODGEO": str})
+    codes = sorted(set(bpe["CODGEO"]) & set(communes["code_insee"]))
+    assert codes == ["40088", "40192"]  # Dax, Mont-de-Marsan
+    hosts = communes.set_index("code_insee").loc[codes]
+    maternites = gpd.GeoDataFrame(
+        {"service_id": codes}, geometry=hosts["mairie"].to_numpy(), crs=communes.crs
+    )
+    out = cumulated_deficits(
+        communes,
+        {"france_services": services, "maternite": maternites},
+        StraightLineEstimate(),
+        seuil_min={"france_services": 30, "maternite": 45},
+    )
+    mairies = shapely.get_coordinates(communes["mairie"].to_numpy())
+    fs = cdist(mairies, shapely.get_coordinates(services.geometry.to_numpy())).min(axis=1)
+    mat = cdist(mairies, shapely.get_coordinates(maternites.geometry.to_numpy())).min(axis=1)
+    expected = (fs * 1.3 / 1000 > 30).astype(int) + (mat * 1.3 / 1000 > 45).astype(int)
+    np.testing.assert_array_equal(out["nb_deficits"], expected)
+    assert (out["nb_deficits"] == 2).sum() >= 1
+    assert set(out["nb_deficits"]) <= {0, 1, 2}
