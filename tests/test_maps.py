@@ -227,3 +227,59 @@ def test_interactive_map_hand_case(tmp_path):
     assert html.count("L.circleMarker") == 2 and html.count("L.RegularPolygonMarker") == 1
     # same input → identical HTML (sequential element ids)
     assert interactive_map(deficits, services).get_root().render() == html
+
+
+# ----------------------------------------------------------------------------- real Landes
+def build_landes_case(communes, fs_2024):
+    """Landes communes, 2024 France Services (with 30 km of neighbours), vol d'oiseau times."""
+    import accessibilite as acc
+
+    with pytest.warns(UserWarning):  # rows outside the Landes + buffer are reported
+        services = acc.load_france_services(fs_2024, departement="40", buffer_km=30)
+    estimate = acc.StraightLineEstimate()
+    times = acc.access_times(communes, services, estimate)
+    deficits = acc.flag_deficits(times, services, seuil_min=20)
+    return deficits, services, estimate.isochrones(services, (10, 20, 30))
+
+
+@pytest.fixture(scope="module")
+def landes_case(landes_communes, fs_2024):
+    return build_landes_case(landes_communes, fs_2024)
+
+
+def test_static_map_landes(landes_case, fs_2024, tmp_path):
+    deficits, services, iso = landes_case
+    raw = pd.read_csv(fs_2024, dtype=str)
+    raw = raw[raw["insee_dep"] == "40"]
+    n_itinerant = int(raw["format_fs"].isin(["Bus_équivalent", "Itinérante"]).sum())
+    assert (len(raw), n_itinerant) == (20, 3)
+
+    fig = plot_access_map(deficits, services, iso)
+    assert len(by_gid(fig, "communes")[0].get_paths()) == 327
+    assert len(by_gid(fig, "cantons")[0].get_paths()) == 15
+    n_beyond = int((deficits.communes["temps_min"] > 20).sum())
+    assert n_beyond > 0 and len(by_gid(fig, "au_dela_seuil")[0].get_paths()) == n_beyond
+    sans = deficits.cantons[deficits.cantons["sans_service"]]
+    assert len(by_gid(fig, "cantons_sans_service")[0].get_paths()) == len(sans) >= 1
+    # the 20 Landes sites are inside the département, the neighbours' outside
+    n_fixed = len(by_gid(fig, "services_fixes")[0].get_offsets())
+    n_bus = len(by_gid(fig, "services_itinerants")[0].get_offsets())
+    assert (n_fixed, n_bus) == (20 - n_itinerant, n_itinerant)
+    outside = len(by_gid(fig, "services_hors_territoire")[0].get_offsets())
+    assert outside == len(services) - 20
+    assert fig._suptitle.get_text().endswith("— Landes")
+    (sources,) = by_gid(fig, "sources")
+    assert SOURCES in sources.get_text() and "vol d'oiseau" in sources.get_text()
+    a = save_map(fig, tmp_path / "a.png", dpi=80).read_bytes()
+    b = save_map(fig, tmp_path / "b.png", dpi=80).read_bytes()
+    assert a == b and a[:8] == b"\x89PNG\r\n\x1a\n"
+    plt.close(fig)
+
+
+def test_interactive_map_landes(landes_case):
+    deficits, services, iso = landes_case
+    html = interactive_map(deficits, services, iso).get_root().render()
+    assert html.count('"code_insee": "40') == 327  # one popup feature per commune
+    assert json.dumps("Isochrones") in html and json.dumps("Cantons sans site") in html
+    seignanx = deficits.cantons.loc[deficits.cantons["sans_service"], "nom"]
+    assert all(json.dumps(n)[1:-1] in html for n in seignanx)

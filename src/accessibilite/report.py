@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, MissingColumnError
-from .maps import _method_text, _parts, fmt_int, fmt_pct
+from .maps import _method_text, _parts, fmt_int, fmt_pct, population_beyond
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -307,13 +307,16 @@ def _key_figures(communes: pd.DataFrame, seuil: float, cantons) -> str:
         p = pop[t <= b].sum()
         rows.append((f"Population à {b:g} min ou moins", f"{fmt_int(p)} ({fmt_pct(share(p))})"))
     beyond = communes["au_dela_seuil"].astype(bool)
-    p = pop[beyond].sum()
+    p, part = population_beyond(communes)
     rows.append(
         (
             f"Population au-delà de {seuil:g} min",
-            f"{fmt_int(p)} ({fmt_pct(share(p))}), {fmt_int(beyond.sum())} communes",
+            f"{fmt_int(p)} ({fmt_pct(part)}), {fmt_int(beyond.sum())} communes",
         )
     )
+    if "service_hors_departement" in communes.columns:
+        n = int(communes["service_hors_departement"].fillna(False).astype(bool).sum())
+        rows.append(("Communes dont le site le plus proche est hors du département", fmt_int(n)))
     finite = np.isfinite(t)
     if finite.any() and pop[finite].sum():
         mean = float((t[finite] * pop[finite]).sum() / pop[finite].sum())
