@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
+import tomllib
+import warnings
+from pathlib import Path
 
-from accessibilite.errors import InputError, NetworkError
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.sparse import csgraph
+
+from accessibilite.errors import DataFileError, DownloadError, InputError, NetworkError
 from accessibilite.network import MIN_TIME_S, RoadNetwork, parse_maxspeed, speed_kmh
 
 
@@ -153,3 +160,433 @@ def test_parse_maxspeed_min_rule():
 def test_speed_kmh(highway, maxspeed, mode, expected):
     got = speed_kmh(highway, maxspeed, mode)
     assert got == (pytest.approx(expected) if expected is not None else None)
+
+
+# --------------------------------------------------------------------------- real graph
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).parent / "data" / "network"
+PROFILE = tomllib.loads((ROOT / "data" / "vitesses_fr.toml").read_text(encoding="utf-8"))
+
+
+def _classes(value) -> list[str]:
+    return value if isinstance(value, list) else [value]
+
+
+def _drivable(d: dict) -> bool:
+    """Independent re-statement of the voiture filter documented in docs/speed-model.md."""
+    conf = PROFILE["voiture"]
+    if not all(c in conf["default_kmh"] for c in _classes(d["highway"])):
+        return False
+    if any(a in ("private", "no") for a in _classes(d.get("access"))):
+        return False
+    if "service" in _classes(d["highway"]):
+        return not any(s in conf["exclude_service"] for s in _classes(d.get("service")))
+    return True
+
+
+@pytest.fixture(scope="module")
+def sgl_graph(sgl_graphml):
+    import osmnx as ox
+
+    return ox.load_graphml(sgl_graphml)
+
+
+@pytest.fixture(scope="module")
+def sgl_nets(sgl_graphml, sgl_graph):
+    with pytest.warns(UserWarning, match="réseau voiture : 434 nœud"):
+        nets = {"voiture": RoadNetwork.from_graphml(sgl_graphml, "voiture")}
+    for mode in ("marche", "velo"):
+        with pytest.warns(UserWarning, match=f"réseau {mode} : .* plus grande composante"):
+            nets[mode] = RoadNetwork.from_networkx(sgl_graph, mode)
+    return nets
+
+
+def _largest_scc(H):
+    return H.subgraph(max(nx.strongly_connected_components(H), key=len))
+
+
+def test_sgl_voiture_counts_match_networkx(sgl_graph, sgl_nets):
+    net = sgl_nets["voiture"]
+    keep = [(u, v, k) for u, v, k, d in sgl_graph.edges(keys=True, data=True) if _drivable(d)]
+    H = sgl_graph.edge_subgraph(keep)
+    S = _largest_scc(H)
+    assert 1_300 < net.n_nodes < 1_600  # PROVENANCE: drivable subset about 1,499 nodes
+    assert net.n_nodes == S.number_of_nodes()
+    assert net.n_edges == len(set(S.edges()))  # parallel edges merged
+    assert net.dropped_nodes == H.number_of_nodes() - S.number_of_nodes()
+    assert sorted(net.osmid.tolist()) == net.osmid.tolist() == sorted(S.nodes)
+    assert net.mode == "voiture" and net.date == "2022-12-20"
+    assert net.source == "yvelines_saint-germain-en-laye_osmnx_all.graphml"
+    n_comp, _ = csgraph.connected_components(net.graph, directed=True, connection="strong")
+    assert n_comp == 1
+
+
+def test_sgl_voiture_csr_equals_networkx_adjacency(sgl_graph, sgl_nets):
+    """Every CSR entry is the fastest parallel edge, time = length / profile speed."""
+    net = sgl_nets["voiture"]
+    S = _largest_scc(
+        sgl_graph.edge_subgraph(
+            [(u, v, k) for u, v, k, d in sgl_graph.edges(keys=True, data=True) if _drivable(d)]
+        )
+    )
+    D = nx.DiGraph()
+    for u, v, d in S.edges(data=True):
+        t = max(d["length"] / (speed_kmh(d["highway"], d.get("maxspeed")) / 3.6), MIN_TIME_S)
+        if not D.has_edge(u, v) or t < D[u][v]["t"]:
+            D.add_edge(u, v, t=t, length=d["length"])
+    ref_t = nx.to_scipy_sparse_array(D, nodelist=net.osmid.tolist(), weight="t", format="csr")
+    ref_l = nx.to_scipy_sparse_array(D, nodelist=net.osmid.tolist(), weight="length", format="csr")
+    assert (abs(ref_t - net.graph)).max() < 1e-9
+    assert (abs(ref_l - net.length)).max() < 1e-9
+    assert ref_t.nnz == net.n_edges
+    assert net.length.data.sum() / 1000 == pytest.approx(
+        sum(d["length"] for d in D.edges.values()) / 1000
+    )
+
+
+# (u osmid, v osmid, expected seconds computed by hand from PROVENANCE attributes)
+HAND_EDGES = [
+    (86035705, 4762169309, 21.718 / (45 * 0.80 / 3.6)),  # primary, maxspeed 45, one-way
+    (86035705, 535639308, 175.692 / (30 * 0.60 / 3.6)),  # residential, 30, one-way
+    (130216771, 1690546320, 270.021 / (80 * 0.80 / 3.6)),  # primary, no maxspeed
+    (243192912, 9592983549, 138.267 / (57.5 * 0.80 / 3.6)),  # secondary ['70', '45'] → mean
+    (249841807, 1831394426, 481.621 / (80 * 0.80 / 3.6)),  # secondary, no maxspeed
+    (242542766, 535319780, 140.96 / (50 * 0.60 / 3.6)),  # residential, no maxspeed
+    (249830215, 414206229, 28.324 / (80 * 0.65 / 3.6)),  # unclassified, no maxspeed
+    (242542446, 535312224, 83.708 / (20 * 0.75 / 3.6)),  # living_street 20, access=destination
+    (130217027, 130217023, 17.77 / (80 * 0.75 / 3.6)),  # tertiary, no maxspeed
+]
+
+
+@pytest.mark.parametrize(("a", "b", "seconds"), HAND_EDGES)
+def test_sgl_edge_times_checked_by_hand(sgl_nets, a, b, seconds):
+    net = sgl_nets["voiture"]
+    pos = {o: i for i, o in enumerate(net.osmid.tolist())}
+    assert net.graph[pos[a], pos[b]] == pytest.approx(seconds, rel=1e-12)
+
+
+def test_sgl_one_way_directions(sgl_nets):
+    """Rue du Président Roosevelt (N 13, one-way, 45 km/h) and a one-way 30 km/h street."""
+    pos = {m: {o: i for i, o in enumerate(n.osmid.tolist())} for m, n in sgl_nets.items()}
+
+    def edge(mode, a, b):
+        return sgl_nets[mode].graph[pos[mode][a], pos[mode][b]]
+
+    n13 = (86035705, 4762169309)
+    assert edge("voiture", *n13) > 0 and edge("voiture", *n13[::-1]) == 0
+    assert edge("marche", *n13) == edge("marche", *n13[::-1]) == pytest.approx(21.718 / (4.5 / 3.6))
+    assert edge("velo", *n13) == pytest.approx(21.718 / (15 / 3.6))
+    assert edge("velo", *n13[::-1]) == 0  # 45 km/h: no double-sens cyclable
+    zone30 = (86035705, 535639308)
+    assert edge("voiture", *zone30[::-1]) == 0
+    assert edge("velo", *zone30[::-1]) == pytest.approx(175.692 / (15 / 3.6))  # contraflow
+
+
+def test_sgl_marche_and_velo(sgl_graph, sgl_nets):
+    marche, velo = sgl_nets["marche"], sgl_nets["velo"]
+    # marche: every edge both ways, constant 4.5 km/h
+    assert (marche.graph != marche.graph.T).nnz == 0
+    assert np.allclose(marche.graph.data, np.maximum(marche.length.data / 1.25, MIN_TIME_S))
+    assert np.allclose(velo.graph.data, np.maximum(velo.length.data / (15 / 3.6), MIN_TIME_S))
+    assert marche.n_nodes > velo.n_nodes > sgl_nets["voiture"].n_nodes
+    # independent count for marche: walkable classes, no access=private/no, both directions
+    classes = PROFILE["marche"]["classes"]
+    keep = [
+        (u, v, k)
+        for u, v, k, d in sgl_graph.edges(keys=True, data=True)
+        if all(c in classes for c in _classes(d["highway"]))
+        and not any(a in ("private", "no") for a in _classes(d.get("access")))
+    ]
+    H = sgl_graph.edge_subgraph(keep).to_undirected(as_view=True)
+    giant = max(nx.connected_components(H), key=len)
+    assert marche.n_nodes == len(giant)
+    assert marche.n_edges == nx.DiGraph(H.subgraph(giant).to_directed()).number_of_edges()
+    for n in (marche, velo):
+        assert csgraph.connected_components(n.graph, connection="strong")[0] == 1
+
+
+# --------------------------------------------------------------------------- OSM files
+MINI_OSM = DATA / "mini.osm"
+MINI_NODES = {  # osmid: (lon, lat), as written in tests/data/network/mini.osm
+    1: (2.0900, 48.9000),
+    2: (2.0920, 48.9000),
+    3: (2.0940, 48.9000),
+    4: (2.0940, 48.9015),
+    5: (2.0920, 48.9015),
+    6: (2.0900, 48.9015),
+    11: (2.0900, 48.9030),
+}
+
+
+def _gc(a: int, b: int) -> float:
+    """Great-circle distance (m) between two mini.osm nodes, osmnx earth radius."""
+    (lon1, lat1), (lon2, lat2) = np.radians(MINI_NODES[a]), np.radians(MINI_NODES[b])
+    h = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    return float(2 * 6_371_009 * np.arcsin(np.sqrt(h)))
+
+
+def _edge_dict(net) -> dict[tuple[int, int], float]:
+    e = net.edges()
+    return {
+        (int(net.osmid[u]), int(net.osmid[v])): t
+        for u, v, t in zip(e.u, e.v, e.travel_time_s, strict=True)
+    }
+
+
+def test_from_osm_xml_voiture():
+    with pytest.warns(UserWarning, match="1 nœud"):
+        net = RoadNetwork.from_osm(MINI_OSM, "voiture")
+    assert net.osmid.tolist() == [1, 2, 3, 5, 6]  # 11: dead end of a one-way street, dropped
+    assert net.dropped_nodes == 1
+    got = _edge_dict(net)
+    expected = {
+        (1, 2): _gc(1, 2) / (50 * 0.80 / 3.6),  # primary, maxspeed 50, two-way
+        (2, 1): _gc(1, 2) / (50 * 0.80 / 3.6),
+        (2, 3): _gc(2, 3) / (50 * 0.80 / 3.6),
+        (3, 2): _gc(2, 3) / (50 * 0.80 / 3.6),
+        (3, 5): (_gc(3, 4) + _gc(4, 5)) / (30 * 0.60 / 3.6),  # one-way, FR:zone30, via 4
+        (5, 2): _gc(5, 2) / (50 * 0.60 / 3.6),  # one-way residential, no maxspeed
+        (5, 6): _gc(5, 6) / (80 * 0.75 / 3.6),  # tertiary, no maxspeed
+        (6, 5): _gc(5, 6) / (80 * 0.75 / 3.6),
+        (6, 1): _gc(6, 1) / (30 * 1.609344 * 0.65 / 3.6),  # unclassified "30 mph"
+        (1, 6): _gc(6, 1) / (30 * 1.609344 * 0.65 / 3.6),
+    }
+    # excluded: service access=private (3-7), footway, track, motor_vehicle=no, building
+    assert got.keys() == expected.keys()
+    for key, seconds in expected.items():
+        assert got[key] == pytest.approx(seconds, rel=1e-6), key
+    # Lambert-93 coordinates of node 1 (pyproj, independent call)
+    from pyproj import Transformer
+
+    x1, y1 = Transformer.from_crs(4326, 2154, always_xy=True).transform(*MINI_NODES[1])
+    assert (net.x[0], net.y[0]) == (pytest.approx(x1, abs=1e-6), pytest.approx(y1, abs=1e-6))
+    assert net.source == "mini.osm" and net.date is None
+
+
+def test_from_osm_xml_marche_and_velo():
+    marche = RoadNetwork.from_osm(MINI_OSM, "marche")
+    assert marche.osmid.tolist() == [1, 2, 3, 5, 6, 11] and marche.dropped_nodes == 0
+    got = _edge_dict(marche)
+    assert len(got) == 14 and all((b, a) in got for a, b in got)
+    assert got[(5, 3)] == pytest.approx((_gc(3, 4) + _gc(4, 5)) / 1.25, rel=1e-6)
+    # the footway detour 2-9-10-1 is a slower parallel edge to 2-1: the fastest is kept
+    assert got[(2, 1)] == pytest.approx(_gc(1, 2) / 1.25, rel=1e-6)
+    velo = RoadNetwork.from_osm(MINI_OSM, "velo")
+    got = _edge_dict(velo)
+    assert (5, 3) in got  # one-way zone 30: double-sens cyclable
+    assert (2, 5) not in got  # one-way at 50 km/h: no contraflow
+    assert (6, 11) in got and (11, 6) in got  # living_street (20 km/h) one-way: contraflow
+    assert len(got) == 13 and velo.dropped_nodes == 0
+    assert got[(1, 2)] == pytest.approx(_gc(1, 2) / (15 / 3.6), rel=1e-6)
+
+
+def test_from_osm_pbf_equals_xml(tmp_path):
+    osmium = pytest.importorskip("osmium")
+    pbf = tmp_path / "mini.osm.pbf"
+    writer = osmium.SimpleWriter(str(pbf))
+    for obj in osmium.FileProcessor(str(MINI_OSM)):
+        if obj.is_node():
+            writer.add_node(obj)
+        elif obj.is_way():
+            writer.add_way(obj)
+    writer.close()
+    assert pbf.read_bytes()[:4] != b"<?xm"
+    for mode in ("voiture", "marche", "velo"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            a = RoadNetwork.from_osm(MINI_OSM, mode)
+            b = RoadNetwork.from_osm(pbf, mode)
+        pd.testing.assert_frame_equal(a.nodes(), b.nodes())
+        pd.testing.assert_frame_equal(a.edges(), b.edges())
+        assert b.source == "mini.osm.pbf"
+
+
+def test_file_errors(tmp_path):
+    with pytest.raises(DataFileError, match="absent.graphml: fichier GraphML introuvable"):
+        RoadNetwork.from_graphml(tmp_path / "absent.graphml")
+    bad = tmp_path / "bad.graphml"
+    bad.write_text("ceci n'est pas du GraphML")
+    with pytest.raises(DataFileError, match="bad.graphml: fichier GraphML illisible"):
+        RoadNetwork.from_graphml(bad)
+    with pytest.raises(DataFileError, match="absent.osm: fichier OpenStreetMap introuvable"):
+        RoadNetwork.from_osm(tmp_path / "absent.osm")
+    bad_osm = tmp_path / "bad.osm"
+    bad_osm.write_text("<osm><node id='1'")
+    with pytest.raises(DataFileError, match="bad.osm: fichier OpenStreetMap illisible"):
+        RoadNetwork.from_osm(bad_osm)
+    bad_pbf = tmp_path / "bad.osm.pbf"
+    bad_pbf.write_bytes(b"\x00\x01garbage")
+    with pytest.raises(DataFileError, match="bad.osm.pbf"):
+        RoadNetwork.from_osm(bad_pbf)
+    with pytest.raises(InputError):
+        RoadNetwork.from_osm(MINI_OSM, "trottinette")
+
+
+# --------------------------------------------------------------------------- from_networkx
+def _lambert_graph(edges):
+    G = nx.MultiDiGraph(crs="EPSG:2154")
+    for name, (x, y) in {"a": (700000.0, 6600000.0), "b": (700100.0, 6600000.0)}.items():
+        G.add_node(name, x=x, y=y)
+    G.add_node("c", x=700100.0, y=6600300.0)
+    G.add_node("d", x=700400.0, y=6600300.0)
+    for u, v, attrs in edges:
+        G.add_edge(u, v, **attrs)
+    return G
+
+
+def test_from_networkx_filters_and_parallel_edges():
+    G = _lambert_graph(
+        [
+            ("a", "b", {"highway": "residential", "length": 100.0}),
+            ("a", "b", {"highway": "primary", "maxspeed": "50", "length": 110.0}),
+            ("b", "a", {"highway": "residential"}),  # no length: straight line 100 m
+            ("b", "c", {"highway": "service", "service": "parking_aisle", "length": 300.0}),
+            ("b", "c", {"highway": "service", "length": 300.0}),
+            ("c", "b", {"highway": "service", "length": 300.0}),
+            ("c", "d", {"highway": "residential", "access": "private", "length": 300.0}),
+            ("d", "c", {"highway": "residential", "motor_vehicle": "no", "length": 300.0}),
+            ("c", "d", {"highway": "track", "length": 300.0}),
+        ]
+    )
+    net = RoadNetwork.from_networkx(G, "voiture", source="test")
+    assert net.osmid is None and net.n_nodes == 3 and net.dropped_nodes == 0
+    assert net.x.tolist() == [700000.0, 700100.0, 700100.0]  # already Lambert-93: unchanged
+    e = net.edges()
+    assert e[["u", "v"]].values.tolist() == [[0, 1], [1, 0], [1, 2], [2, 1]]
+    assert e.travel_time_s.tolist() == pytest.approx(
+        [110 / (40 / 3.6), 100 / (30 / 3.6), 300 / (15 / 3.6), 300 / (15 / 3.6)]
+    )
+    assert e.length_m.tolist() == pytest.approx([110.0, 100.0, 300.0, 300.0])
+    with pytest.raises(NetworkError, match="aucune voie utilisable en voiture"):
+        RoadNetwork.from_networkx(_lambert_graph([("a", "b", {"highway": "footway"})]))
+    with pytest.raises(NetworkError, match="NaN dans length|négative"):
+        RoadNetwork.from_networkx(
+            _lambert_graph([("a", "b", {"highway": "primary", "length": -5.0})])
+        )
+
+
+def test_from_networkx_projects_wgs84_and_custom_profile(tmp_path):
+    G = nx.MultiDiGraph(crs="epsg:4326")
+    G.add_node(1, x=3.0, y=46.5)  # origin of Lambert-93: (700000, 6600000)
+    G.add_node(2, x=3.001, y=46.5)
+    G.add_edge(1, 2, highway="residential", length=76.5)
+    G.add_edge(2, 1, highway="residential", length=76.5)
+    custom = tmp_path / "profil.toml"
+    text = (ROOT / "data" / "vitesses_fr.toml").read_text(encoding="utf-8")
+    custom.write_text(text.replace("residential = 0.60", "residential = 1.0"), encoding="utf-8")
+    net = RoadNetwork.from_networkx(G, profile=custom)
+    assert net.x[0] == pytest.approx(700000.0, abs=1e-3)
+    assert net.y[0] == pytest.approx(6600000.0, abs=1e-3)
+    assert net.osmid.tolist() == [1, 2]
+    assert net.graph[0, 1] == pytest.approx(76.5 / (50 / 3.6))
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[voiture\n")
+    with pytest.raises(DataFileError, match="bad.toml: profil de vitesses illisible"):
+        RoadNetwork.from_networkx(G, profile=bad)
+    G.add_node(3, y=46.5)
+    G.add_edge(2, 3, highway="residential", length=1.0)
+    with pytest.raises(NetworkError, match="coordonnées x/y absentes"):
+        RoadNetwork.from_networkx(G)
+
+
+# --------------------------------------------------------------------------- save / load
+def _assert_same(a, b):
+    for attr in ("x", "y", "osmid"):
+        assert np.array_equal(getattr(a, attr), getattr(b, attr))
+    for attr in ("graph", "length"):
+        m, n = getattr(a, attr), getattr(b, attr)
+        assert np.array_equal(m.indptr, n.indptr) and np.array_equal(m.indices, n.indices)
+        assert np.array_equal(m.data, n.data)
+    for attr in ("mode", "crs", "description", "access_speed_kmh", "max_snap_m"):
+        assert getattr(a, attr) == getattr(b, attr)
+    for attr in ("dropped_nodes", "source", "date"):
+        assert getattr(a, attr) == getattr(b, attr)
+
+
+def test_save_load_round_trip(sgl_nets, tiny, tmp_path):
+    for name, net in [("sgl", sgl_nets["voiture"]), ("tiny", tiny)]:
+        path = net.save(tmp_path / f"{name}.npz")
+        again = RoadNetwork.load(path)
+        _assert_same(net, again)
+        pd.testing.assert_frame_equal(net.edges(), again.edges())
+        assert again.save(tmp_path / f"{name}2.npz").read_bytes() == path.read_bytes()
+    with np.load(tmp_path / "sgl.npz", allow_pickle=False) as z:  # plain npz, no pickle
+        assert sorted(z.files)[:3] == ["indices", "indptr", "length"]
+
+
+def test_load_errors(tmp_path):
+    with pytest.raises(DataFileError, match="absent.npz: fichier de réseau introuvable"):
+        RoadNetwork.load(tmp_path / "absent.npz")
+    (tmp_path / "bad.npz").write_bytes(b"PK\x03\x04 broken")
+    with pytest.raises(DataFileError, match="bad.npz: fichier de réseau illisible"):
+        RoadNetwork.load(tmp_path / "bad.npz")
+    np.savez(tmp_path / "other.npz", x=np.zeros(2))
+    with pytest.raises(DataFileError, match="other.npz: fichier de réseau illisible"):
+        RoadNetwork.load(tmp_path / "other.npz")
+
+
+# --------------------------------------------------------------------------- download
+@pytest.fixture
+def sgl_territory():
+    """A small polygon (EPSG:2154) in the middle of Saint-Germain-en-Laye."""
+    from pyproj import Transformer
+    from shapely.geometry import Point
+
+    x, y = Transformer.from_crs(4326, 2154, always_xy=True).transform(2.093, 48.898)
+    return Point(x, y).buffer(500.0)
+
+
+def test_download_buffers_caches_and_builds(
+    monkeypatch, tmp_path, sgl_graph, sgl_nets, sgl_territory
+):
+    import osmnx as ox
+
+    from accessibilite import settings
+
+    calls = []
+
+    def fake_graph_from_polygon(polygon, **kwargs):
+        calls.append((polygon, kwargs))
+        assert "maxspeed" in ox.settings.useful_tags_way
+        assert "motor_vehicle" in ox.settings.useful_tags_way  # extra access tags kept
+        return sgl_graph.copy()
+
+    monkeypatch.setattr(ox, "graph_from_polygon", fake_graph_from_polygon)
+    monkeypatch.setattr(settings, "cache_folder", tmp_path)
+    monkeypatch.setattr(settings, "progress", False)
+    with pytest.warns(UserWarning):
+        net = RoadNetwork.download(sgl_territory, buffer_km=2)
+    assert "motor_vehicle" not in ox.settings.useful_tags_way  # restored
+    polygon, kwargs = calls[0]
+    minx, miny, maxx, maxy = polygon.bounds  # WGS84, 500 m + 2 km around the point
+    assert 2.05 < minx < 2.07 and 2.11 < maxx < 2.14 and 48.87 < miny < 48.88 < 48.91 < maxy
+    assert kwargs["simplify"] is True and kwargs["retain_all"] is False
+    assert kwargs["custom_filter"].startswith('["highway"~"^(living_street|motorway|')
+    assert '["access"!~"^(private|no)$"]' in kwargs["custom_filter"]
+    pd.testing.assert_frame_equal(net.edges(), sgl_nets["voiture"].edges())
+    assert net.source == "Overpass API via osmnx" and net.date == "2022-12-20"
+    cached = list((tmp_path / "reseaux").glob("reseau_voiture_*.npz"))
+    assert len(cached) == 1
+
+    def offline(polygon, **kwargs):
+        raise ConnectionError("pas de réseau")
+
+    monkeypatch.setattr(ox, "graph_from_polygon", offline)
+    again = RoadNetwork.download(sgl_territory, buffer_km=2)  # from the cache
+    _assert_same(net, again)
+    with pytest.raises(DownloadError, match="téléchargement du réseau OpenStreetMap impossible"):
+        RoadNetwork.download(sgl_territory, buffer_km=2, cache=False)
+    with pytest.raises(DownloadError):  # another buffer: another cache key
+        RoadNetwork.download(sgl_territory, buffer_km=3)
+
+
+def test_download_territory_errors():
+    import geopandas as gpd
+
+    with pytest.raises(InputError, match="territoire de type str"):
+        RoadNetwork.download("Landes")
+    with pytest.raises(InputError, match="territoire vide"):
+        RoadNetwork.download(gpd.GeoDataFrame(geometry=[], crs=2154))

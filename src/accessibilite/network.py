@@ -804,6 +804,10 @@ def _contraflow(data: dict, conf: dict, prof: dict) -> bool:
     if any(v.startswith("opposite") for v in _as_list(data.get("cycleway"))):
         return True
     legal = parse_maxspeed(data.get("maxspeed"), prof)
+    if legal is None:  # implicit limit of the class, e.g. living_street (zone de rencontre) 20
+        defaults = prof["voiture"]["default_kmh"]
+        known = [defaults[c] for c in _as_list(data.get("highway")) if c in defaults]
+        legal = min(known) if known else None
     return legal is not None and legal <= conf["contraflow_max_kmh"]
 
 
