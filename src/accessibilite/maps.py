@@ -213,6 +213,20 @@ def _polygons(ax, geoms, gid: str, **kwargs):
     return coll
 
 
+def _layer(ax, handles: list, geoms, gid: str, label: str | None, **style):
+    """Polygons of ``geoms`` plus, if ``label``, the matching legend patch."""
+    from matplotlib.patches import Patch
+
+    if len(geoms):
+        _polygons(ax, geoms, gid, **style)
+    if label:
+        face = style.get("facecolors", "none")
+        handles.append(
+            Patch(fc=face if isinstance(face, str) else "none", ec=style.get("edgecolors"),
+                  lw=style.get("linewidths", 1.0), hatch=style.get("hatch"), label=label)
+        )  # fmt: skip
+
+
 def _lines(ax, geom, gid: str, **kwargs):
     """Add a LineCollection of every line part of ``geom``."""
     from matplotlib.collections import LineCollection
@@ -241,47 +255,20 @@ def _scale_bar(ax) -> None:
     h = (y1 - y0) * 0.008
     left, base = x1 - (x1 - x0) * 0.05 - length, y0 + (y1 - y0) * 0.03
     for i in range(4):
-        ax.add_patch(
-            Rectangle(
-                (left + i * length / 4, base),
-                length / 4,
-                h,
-                facecolor="black" if i % 2 == 0 else "white",
-                edgecolor="black",
-                lw=0.6,
-                gid="echelle",
-                zorder=10,
-            )
-        )
-    unit = 1000.0 if length >= 1000 else 1.0
-    suffix = " km" if unit == 1000.0 else " m"
+        fc = "black" if i % 2 == 0 else "white"
+        ax.add_patch(Rectangle((left + i * length / 4, base), length / 4, h, fc=fc, ec="black",
+                               lw=0.6, gid="echelle", zorder=10))  # fmt: skip
+    unit, suffix = (1000.0, " km") if length >= 1000 else (1.0, " m")
     for frac in (0, 0.5, 1):
         label = f"{frac * length / unit:g}" + (suffix if frac == 1 else "")
-        ax.text(
-            left + frac * length,
-            base + 1.8 * h,
-            label,
-            ha="center",
-            va="bottom",
-            fontsize=8,
-            gid="echelle",
-            zorder=10,
-        )
+        ax.text(left + frac * length, base + 1.8 * h, label, ha="center", va="bottom",
+                fontsize=8, gid="echelle", zorder=10)  # fmt: skip
 
 
 def _north_arrow(ax) -> None:
-    ax.annotate(
-        "N",
-        xy=(0.95, 0.97),
-        xytext=(0.95, 0.90),
-        xycoords="axes fraction",
-        ha="center",
-        va="center",
-        fontsize=11,
-        fontweight="bold",
-        arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5},
-        gid="nord",
-    )
+    arrow = {"arrowstyle": "-|>", "color": "black", "lw": 1.5}
+    ax.annotate("N", xy=(0.95, 0.97), xytext=(0.95, 0.90), xycoords="axes fraction", ha="center",
+                va="center", fontsize=11, fontweight="bold", arrowprops=arrow, gid="nord")  # fmt: skip
 
 
 _ISO_STYLES = ("-", "--", ":", "-.")
@@ -347,42 +334,16 @@ def plot_access_map(
     ax.set_axis_off()
 
     cls = classify_times(communes["temps_min"])
-    colours = [(*PALETTE, COULEUR_INACCESSIBLE)[i] for i in cls]
-    _polygons(
-        ax,
-        communes.geometry,
-        "communes",
-        facecolors=colours,
-        edgecolors="white",
-        linewidths=0.25,
-        zorder=1,
-    )
-    labels = class_labels()
-    handles: list = [
-        Patch(facecolor=c, edgecolor="#777777", lw=0.4, label=lab)
-        for c, lab in zip(PALETTE, labels, strict=False)
-    ]
-    if (cls == len(PALETTE)).any():
-        handles.append(Patch(facecolor=COULEUR_INACCESSIBLE, edgecolor="#777777", label=labels[-1]))
-
+    pal = (*PALETTE, COULEUR_INACCESSIBLE)
+    handles: list = []
+    _layer(ax, handles, communes.geometry, "communes", None,
+           facecolors=[pal[i] for i in cls], edgecolors="white", linewidths=0.25, zorder=1)  # fmt: skip
+    shown = [k for k in range(len(pal)) if k < len(PALETTE) or (cls == k).any()]
+    handles += [Patch(fc=pal[k], ec="#777777", lw=0.4, label=class_labels()[k]) for k in shown]
     beyond = communes[communes["au_dela_seuil"].astype(bool)]
-    _polygons(
-        ax,
-        beyond.geometry,
-        "au_dela_seuil",
-        facecolors="none",
-        edgecolors=COULEUR_SEUIL,
-        linewidths=1.6,
-        zorder=4,
-    )
-    handles.append(
-        Patch(
-            facecolor="none",
-            edgecolor=COULEUR_SEUIL,
-            lw=1.6,
-            label=f"Commune au-delà de {seuil:g} min ({len(beyond)})",
-        )
-    )
+    _layer(ax, handles, beyond.geometry, "au_dela_seuil",
+           f"Commune au-delà de {seuil:g} min ({len(beyond)})",
+           facecolors="none", edgecolors=COULEUR_SEUIL, linewidths=1.6, zorder=4)  # fmt: skip
 
     if isochrones is not None and len(isochrones):
         iso = isochrones.to_crs(crs)
@@ -391,53 +352,20 @@ def plot_access_map(
         iso = iso.dissolve(by="bande_min", as_index=False).sort_values("bande_min")
         territory = communes.geometry.union_all()
         for k, (band, geom) in enumerate(zip(iso["bande_min"], iso.geometry, strict=True)):
-            style = _ISO_STYLES[k % len(_ISO_STYLES)]
-            _lines(
-                ax,
-                shapely.intersection(shapely.boundary(geom), territory),
-                f"isochrone_{band:g}",
-                colors="#4a1486",
-                linewidths=1.0,
-                linestyles=style,
-                zorder=3,
-            )
-            handles.append(
-                Line2D([], [], color="#4a1486", ls=style, lw=1.0, label=f"Isochrone {band:g} min")
-            )
+            style = {"colors": "#4a1486", "linewidths": 1.0, "linestyles": _ISO_STYLES[k % 4]}
+            _lines(ax, shapely.intersection(shapely.boundary(geom), territory),
+                   f"isochrone_{band:g}", zorder=3, **style)  # fmt: skip
+            handles.append(Line2D([], [], color="#4a1486", ls=style["linestyles"], lw=1.0,
+                                  label=f"Isochrone {band:g} min"))  # fmt: skip
 
     if cantons is not None and len(cantons):
         cantons = cantons.to_crs(crs)
-        _polygons(
-            ax,
-            cantons.geometry,
-            "cantons",
-            facecolors="none",
-            edgecolors="#252525",
-            linewidths=0.9,
-            zorder=2,
-        )
-        handles.append(Patch(facecolor="none", edgecolor="#252525", lw=0.9, label="Canton"))
+        style = {"facecolors": "none", "edgecolors": "#252525", "linewidths": 0.9, "zorder": 2}
+        _layer(ax, handles, cantons.geometry, "cantons", "Canton", **style)
         if "sans_service" in cantons.columns:
             sans = cantons[cantons["sans_service"].fillna(False).astype(bool)]
-            if len(sans):
-                _polygons(
-                    ax,
-                    sans.geometry,
-                    "cantons_sans_service",
-                    facecolors="none",
-                    edgecolors="#252525",
-                    linewidths=0.9,
-                    hatch="///",
-                    zorder=2,
-                )
-            handles.append(
-                Patch(
-                    facecolor="none",
-                    edgecolor="#252525",
-                    hatch="///",
-                    label=f"Canton sans site ({len(sans)})",
-                )
-            )
+            _layer(ax, handles, sans.geometry, "cantons_sans_service",
+                   f"Canton sans site ({len(sans)})", hatch="///", **style)  # fmt: skip
 
     if services is not None and len(services):
         pts = services.to_crs(crs)
@@ -471,41 +399,19 @@ def plot_access_map(
     caption = "\n".join(textwrap.wrap(caption, 110 if own else 80))
     if own:
         fig.suptitle("\n".join(textwrap.wrap(titre, 60)), fontsize=15, y=0.975, va="top")
-        fig.legend(
-            handles=handles,
-            loc="upper center",
-            bbox_to_anchor=(0.5, 0.245),
-            ncol=2,
-            fontsize=9.5,
-            frameon=False,
-            title="Temps d'accès par commune",
-            title_fontsize=10.5,
-        )
+        fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.245), ncol=2,
+                   fontsize=9.5, frameon=False, title="Temps d'accès par commune",
+                   title_fontsize=10.5)  # fmt: skip
         pop_out, share = population_beyond(communes)
-        fig.text(
-            0.5,
-            0.255,
-            f"{_plural(len(beyond), 'commune')} et {_plural(pop_out, 'habitant')} ({fmt_pct(share)}) "
-            f"au-delà de {seuil:g} min",
-            ha="center",
-            fontsize=11,
-            fontweight="bold",
-            gid="chiffres",
-        )
+        text = (f"{_plural(len(beyond), 'commune')} et {_plural(pop_out, 'habitant')} "
+                f"({fmt_pct(share)}) au-delà de {seuil:g} min")  # fmt: skip
+        fig.text(0.5, 0.255, text, ha="center", fontsize=11, fontweight="bold", gid="chiffres")
         fig.text(0.03, 0.015, caption, fontsize=7.5, va="bottom", ha="left", gid="sources")
     else:
         ax.set_title(titre, fontsize=11)
         ax.legend(handles=handles, loc="lower left", fontsize=7, title_fontsize=8)
-        ax.annotate(
-            caption,
-            xy=(0, 0),
-            xycoords="axes fraction",
-            xytext=(0, -4),
-            textcoords="offset points",
-            va="top",
-            fontsize=6,
-            gid="sources",
-        )
+        ax.annotate(caption, xy=(0, 0), xycoords="axes fraction", xytext=(0, -4), va="top",
+                    textcoords="offset points", fontsize=6, gid="sources")  # fmt: skip
     return fig
 
 
