@@ -468,6 +468,35 @@ def test_from_networkx_filters_and_parallel_edges():
         )
 
 
+def test_from_networkx_velo_contraflow_rules():
+    one_way = {"oneway": True, "length": 100.0}
+    G = _lambert_graph(
+        [
+            ("a", "b", {"highway": "residential", "maxspeed": "30", **one_way}),
+            ("b", "c", {"highway": "residential", **one_way}),  # implicit 50 km/h
+            ("c", "d", {"highway": "residential", "oneway:bicycle": "no", **one_way}),
+            ("d", "a", {"highway": "tertiary", "cycleway": "opposite_lane", **one_way}),
+            (
+                "c",
+                "a",
+                {"highway": "residential", "maxspeed": "30", "junction": "roundabout", **one_way},
+            ),
+            ("b", "d", {"highway": "living_street", **one_way}),  # implicit 20 km/h
+        ]
+    )
+    net = RoadNetwork.from_networkx(G, "velo")
+    pairs = {(int(u), int(v)) for u, v in net.edges()[["u", "v"]].values}
+    # a=0, b=1, c=2, d=3
+    assert (1, 0) in pairs and (0, 1) in pairs  # 30 km/h: double-sens cyclable
+    assert (1, 2) in pairs and (2, 1) not in pairs  # 50 km/h one-way
+    assert (3, 2) in pairs and (0, 3) in pairs  # oneway:bicycle=no, cycleway=opposite_lane
+    assert (2, 0) in pairs and (0, 2) not in pairs  # never against a roundabout
+    assert (3, 1) in pairs  # zone de rencontre
+    assert len(pairs) == 10
+    with pytest.raises(NetworkError, match="aucune voie utilisable à vélo"):
+        RoadNetwork.from_networkx(_lambert_graph([("a", "b", {"highway": "motorway"})]), "velo")
+
+
 def test_from_networkx_projects_wgs84_and_custom_profile(tmp_path):
     G = nx.MultiDiGraph(crs="epsg:4326")
     G.add_node(1, x=3.0, y=46.5)  # origin of Lambert-93: (700000, 6600000)

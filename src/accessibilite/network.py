@@ -799,6 +799,8 @@ def _contraflow(data: dict, conf: dict, prof: dict) -> bool:
     """Whether a cyclist may ride an edge against its direction."""
     if not _truthy(data.get("oneway")):
         return True
+    if "roundabout" in _as_list(data.get("junction")):
+        return False
     if "no" in _as_list(data.get("oneway:bicycle")):
         return True
     if any(v.startswith("opposite") for v in _as_list(data.get("cycleway"))):
