@@ -133,3 +133,49 @@ def test_errors(tmp_path):
     with pytest.raises(MissingColumnError, match="'ind'") as err:
         load_carreaux(path)
     assert str(path) in str(err.value)
+
+
+def test_loaded_cells_as_origins_of_access_times():
+    from accessibilite.estimate import StraightLineEstimate
+    from accessibilite.indicators import access_times, flag_deficits
+
+    communes = _communes()
+    communes["population"] = [1000, 500]
+    communes["mairie"] = communes.geometry.representative_point()
+    with pytest.warns(UserWarning):
+        cells = load_carreaux(GPKG, communes=communes)
+    # one service at the centre of the cell N2368000E3478000 (in Mont-de-Marsan)
+    x, y = TO_L93.transform(3_478_100.0, 2_368_100.0)
+    services = gpd.GeoDataFrame({"service_id": ["S"]}, geometry=[shapely.Point(x, y)], crs=2154)
+    est = StraightLineEstimate(detour=1.0, vitesse_kmh=60.0)  # 1 km per minute
+    times = access_times(communes, services, est, origine="carreaux", carreaux=cells)
+    # independent computation: cell centres in EPSG:3035 (LAEA distances match within 0.1 %)
+    expected = {}
+    for code in ("40192", "40279"):
+        sub = cells[cells["code_insee"] == code]
+        e = sub["idcar"].str.extract(r"E(\d+)")[0].astype(float) + 100
+        n = sub["idcar"].str.extract(r"N(\d+)")[0].astype(float) + 100
+        dist_km = np.hypot(e - 3_478_100, n - 2_368_100) / 1000
+        expected[code] = float((dist_km * sub["population"]).sum() / sub["population"].sum())
+    np.testing.assert_allclose(
+        times["temps_moyen_pondere_min"], [expected["40192"], expected["40279"]], rtol=2e-3
+    )
+    # share of Mont-de-Marsan's cell population beyond 0.1 min (100 m): all but the service's cell
+    with pytest.warns(UserWarning, match="code_epci"):
+        d = flag_deficits(
+            times,
+            services,
+            0.1,
+            cantons=communes.rename(columns={"code_insee": "code_canton"})[
+                ["code_canton", "nom", "geometry"]
+            ],
+            commune_cantons=pd.DataFrame(
+                {"code_insee": ["40192", "40279"], "code_canton": ["40192", "40279"]}
+            ),
+            epcis=gpd.GeoDataFrame({"code_epci": [], "nom": []}, geometry=[], crs=2154),
+        )
+    mdm = d.communes.set_index("code_insee").loc["40192"]
+    assert mdm["part_population_au_dela_seuil"] == pytest.approx(
+        (30.5 + 8 + 4) / (12 + 30.5 + 8 + 4)
+    )
+    assert mdm["population_au_dela_seuil"] == pytest.approx(1000 * 42.5 / 54.5)

@@ -593,7 +593,10 @@ def flag_deficits(
     part = _part_beyond(times, seuil_min)
     communes["au_dela_seuil"] = ~(times["temps_min"].to_numpy(dtype=float) <= seuil_min)
     communes["part_population_au_dela_seuil"] = part
-    communes["population_au_dela_seuil"] = communes["population"].to_numpy(dtype=float) * part
+    far = communes["population"].to_numpy(dtype=float) * part
+    if times.attrs.get("origine") != "carreaux":  # whole communes: an integer count
+        far = far.astype("int64")
+    communes["population_au_dela_seuil"] = far
     geom = communes.pop("geometry")
     communes = gpd.GeoDataFrame(communes, geometry=geom.to_numpy(), crs=times.crs)
 
@@ -610,7 +613,12 @@ def flag_deficits(
     canton_table = _territory_table(communes, links, units, sites)
 
     if "code_epci" not in communes.columns:
-        raise MissingColumnError(None, "code_epci", communes.columns)
+        warnings.warn(
+            "colonne code_epci absente des communes : aucune commune rattachée aux EPCI",
+            UserWarning,
+            stacklevel=2,
+        )
+        communes["code_epci"] = None
     links = communes[["code_insee", "code_epci"]].dropna().rename(columns={"code_epci": "code"})
     links["poids"] = 1.0
     epci_table = _territory_table(
