@@ -1,11 +1,11 @@
 """Service locations: France Services lists, generic point files, FINESS, BPE counts.
 
-Every loader returns the standard services frame (see ``docs/architecture.md``):
-a GeoDataFrame with ``service_id``, ``nom``, ``categorie``, ``code_insee``,
-``date_ouverture``, ``itinerant``, ``geometry`` (Point, EPSG:2154 or the
-département's CRS overseas), ``capacite`` where relevant, then the source
-columns. Rows that cannot be used are never dropped silently: they go to
-``.attrs["rejected"]`` with a French ``reason`` and a one-line
+Every loader returns the standard services frame (see ``docs/architecture.md``
+and ``docs/services.md``): a GeoDataFrame with ``service_id``, ``nom``,
+``categorie``, ``code_insee``, ``date_ouverture``, ``itinerant``, ``geometry``
+(Point, EPSG:2154, or the département's CRS overseas), ``capacite`` where
+relevant, then the source columns. Rows that cannot be used are never dropped
+silently: they go to ``.attrs["rejected"]`` with a French ``reason`` and one
 :class:`RejectedRowsWarning` summarises them.
 """
 
@@ -27,33 +27,27 @@ import shapely
 from . import settings
 from .errors import DataFileError, InputError, MissingColumnError
 
-__all__ = [
-    "RejectedRowsWarning",
-    "load_france_services",
-    "load_points",
-    "load_finess",
-    "load_bpe",
-]
+__all__ = ["RejectedRowsWarning", "load_france_services", "load_points", "load_finess", "load_bpe"]
 
 
 class RejectedRowsWarning(UserWarning):
     """Some rows of a service file were rejected (details in ``.attrs["rejected"]``)."""
 
 
-# Rejection reasons (French, user-facing).
+# Rejection reasons (French, user-facing), in the order they are checked.
 NO_COORDS = "coordonnées manquantes"
 BAD_COORDS = "coordonnées illisibles"
-OUT_OF_FRANCE = "coordonnées hors de France"
+UNKNOWN_CRS = "système de coordonnées inconnu"
 SWAPPED = "latitude et longitude inversées"
-OUT_OF_TERRITORY = "hors du territoire"
+OUT_OF_FRANCE = "coordonnées hors de France"
 BAD_DATE = "date illisible"
 NO_ID = "identifiant manquant"
 DUPLICATE_ID = "identifiant en double"
-UNKNOWN_CRS = "système de coordonnées inconnu"
+OUT_OF_TERRITORY = "hors du territoire"
 UNKNOWN_COMMUNE = "commune inconnue"
 BAD_COUNT = "effectif nul ou illisible"
 
-#: lon/lat boxes of France: metropolitan + Corsica, DROM, COM (Pacific included).
+#: lon/lat boxes (lon min, lon max, lat min, lat max) of France, overseas included.
 _FRANCE_BOXES = np.array(
     [
         (-5.3, 9.8, 41.2, 51.2),  # métropole et Corse
@@ -70,48 +64,31 @@ _FRANCE_BOXES = np.array(
     ]
 )
 
-#: CRS of the overseas départements (same as ``territories``); others: settings.crs.
-_DEPARTEMENT_CRS = {
-    "971": "EPSG:5490",
-    "972": "EPSG:5490",
-    "973": "EPSG:2972",
-    "974": "EPSG:2975",
-    "976": "EPSG:4471",
-}
-
-#: Coordinate column pairs (x, y) searched case-insensitively, in this order.
+#: Coordinate column pairs "x:y", searched case-insensitively in this order.
 _XY_NAMES = [
-    ("longitude", "latitude"),
-    ("lon", "lat"),
-    ("lng", "lat"),
-    ("long", "lat"),
-    ("xlong", "ylat"),
-    ("x_wgs84", "y_wgs84"),
-    ("lambert_x", "lambert_y"),
-    ("x_l93", "y_l93"),
-    ("xl93", "yl93"),
-    ("x_lambert93", "y_lambert93"),
-    ("coordx", "coordy"),
-    ("coord_x", "coord_y"),
-    ("coordxet", "coordyet"),
-    ("x", "y"),
+    pair.split(":")
+    for pair in (
+        "longitude:latitude lon:lat lng:lat long:lat xlong:ylat x_wgs84:y_wgs84 "
+        "lambert_x:lambert_y x_l93:y_l93 xl93:yl93 x_lambert93:y_lambert93 coordx:coordy "
+        "coord_x:coord_y coordxet:coordyet x:y"
+    ).split()
 ]
 #: Single columns holding "lat, lon" (opendatasoft) or {"lon": .., "lat": ..}.
 _LATLON_NAMES = ["geo_point_2d", "geo_point", "geopoint", "point_geo", "coordonnees", "latlon"]
 _ID_NAMES = ["id", "identifiant", "uid", "id_fs", "nofinesset"]
 _NOM_NAMES = ["nom", "name", "libelle", "lib_fs", "raison_sociale", "rs", "denomination"]
-_INSEE_NAMES = [
-    "code_insee", "codeinsee", "insee", "insee_com", "codgeo", "depcom", "com_code",
-    "code_commune_insee", "code_commune", "citycode", "result_citycode",
-]  # fmt: skip
+_INSEE_NAMES = (
+    "code_insee codeinsee insee insee_com codgeo depcom com_code code_commune_insee "
+    "code_commune citycode result_citycode"
+).split()
 _VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".zip", ".fgb", ".gml", ".kml"}
+_STANDARD = ["service_id", "nom", "categorie", "code_insee", "date_ouverture", "itinerant"]
 
 #: FINESS category codes (``categetab``) of the named categories.
 FINESS_CATEGORIES = {"msp": "603", "centre_sante": "124"}
-#: FINESS overseas département codes → INSEE prefix of the commune code.
-_FINESS_DEP = {"9A": "97", "9B": "97", "9C": "97", "9D": "97", "9E": "97", "9F": "97"}
-_FINESS_DEP.update({"9J": "98"})
-#: Legacy FINESS system names (``sourcecoordet``) → EPSG code.
+#: FINESS overseas département codes → first two digits of the INSEE commune code.
+_FINESS_DEP = {"9A": "97", "9B": "97", "9C": "97", "9D": "97", "9E": "97", "9F": "97", "9J": "98"}
+#: Legacy FINESS system names (in ``sourcecoordet``) → CRS.
 _FINESS_CRS = {
     "LAMBERT_93": "EPSG:2154",
     "LAMBERT93": "EPSG:2154",
@@ -129,14 +106,14 @@ _STRUCTURE_COLUMNS = (
     "libmft codesph libsph dateouv dateautor datemaj numuai"
 ).split()
 _GEO_COLUMNS = ["section", "nofinesset", "coordxet", "coordyet", "sourcecoordet", "datemaj"]
-_STANDARD = ["service_id", "nom", "categorie", "code_insee", "date_ouverture", "itinerant"]
+_BPE_CATEGORIES = {"D201": "medecin_generaliste", "D107": "maternite"}
 
 
 # ------------------------------------------------------------------ reading
 
 
 def _decode(path: Path, encoding: str | None) -> str:
-    """File text, UTF-8 (with or without BOM) first, then cp1252."""
+    """File text: UTF-8 (with or without BOM) first, then cp1252 and latin-1."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -155,52 +132,57 @@ def _sniff_sep(text: str) -> str:
     try:
         return csv.Sniffer().sniff(sample, delimiters=";,\t").delimiter
     except csv.Error:
-        header = sample.splitlines()[0] if sample else ""
-        return max(";,\t", key=header.count)
+        return max(";,\t", key=sample.split("\n")[0].count)
 
 
 def _read_csv(path: Path, sep: str | None = None, encoding: str | None = None) -> pd.DataFrame:
-    """All columns as strings, empty cells as NaN, never "NA" → NaN."""
+    """All columns as strings; only empty cells are missing (never "NA")."""
     text = _decode(path, encoding)
     if not text.strip():
         raise DataFileError(path, "fichier vide")
     try:
         return pd.read_csv(
-            io.StringIO(text), sep=sep or _sniff_sep(text), dtype=str,
-            keep_default_na=False, na_values=[""], skipinitialspace=True,
-        )  # fmt: skip
+            io.StringIO(text),
+            sep=sep or _sniff_sep(text),
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skipinitialspace=True,
+        )
     except (pd.errors.ParserError, ValueError) as exc:
         raise DataFileError(path, f"CSV illisible : {exc}") from exc
 
 
 def _read_any(path, layer=None, sep=None, encoding=None) -> tuple[pd.DataFrame, Path]:
-    """Read a CSV or any vector file readable by pyogrio (GeoDataFrame then)."""
+    """Read a CSV, or any vector file pyogrio reads (a GeoDataFrame then)."""
     path = Path(path)
     if not path.exists():
         raise DataFileError(path, "fichier introuvable")
     if path.suffix.lower() not in _VECTOR_SUFFIXES:
         return _read_csv(path, sep, encoding), path
     try:
-        frame = gpd.read_file(path, layer=layer, engine="pyogrio", encoding=encoding)
+        return gpd.read_file(path, layer=layer, engine="pyogrio", encoding=encoding), path
     except Exception as exc:  # pyogrio raises several unrelated classes
         raise DataFileError(path, f"fichier géographique illisible : {exc}") from exc
-    return frame, path
 
 
 def _find(columns, names) -> str | None:
-    """First column of ``columns`` matching one of ``names`` case-insensitively."""
-    lower = {re.sub(r"[\s\-]+", "_", str(c).strip().lower()): c for c in columns}
-    return next((lower[n] for n in names if n in lower), None)
+    """First column matching one of ``names`` (case, spaces and hyphens ignored)."""
+    normal = {re.sub(r"[\s\-]+", "_", str(c).strip().lower()): c for c in columns}
+    return next((normal[n] for n in names if n in normal), None)
 
 
-def _require(frame: pd.DataFrame, column: str | None, path) -> str | None:
-    if column is not None and column not in frame.columns:
-        raise MissingColumnError(path, column, frame.columns)
-    return column
+def _text(values) -> pd.Series:
+    """Stripped strings (object dtype, None when empty); whole floats without ``.0``."""
+    values = pd.Series(values).reset_index(drop=True)
+    if pd.api.types.is_float_dtype(values) and (values.dropna() % 1 == 0).all():
+        values = values.astype("Int64")
+    text = values.astype("string").str.strip()
+    return text.astype(object).where(text.notna() & (text != ""), None)
 
 
 def _to_float(values: pd.Series) -> np.ndarray:
-    """Numbers with French decimal commas or spaces as thousands separators."""
+    """Numbers, also with French decimal commas or spaces as thousands separators."""
     if pd.api.types.is_numeric_dtype(values):
         return values.to_numpy(dtype=float, na_value=np.nan)
     text = values.astype("string").str.replace(r"[\s\u00a0\u202f]", "", regex=True)
@@ -208,27 +190,42 @@ def _to_float(values: pd.Series) -> np.ndarray:
     return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _codes(values: pd.Series) -> pd.Series:
+def _codes(values) -> pd.Series:
     """Commune codes as 5-character strings (restores a lost leading zero)."""
-    if pd.api.types.is_numeric_dtype(values):
-        values = values.astype("Int64")
-    text = values.astype("string").str.strip()
-    text = text.where(~text.str.fullmatch(r"\d{4}").fillna(False), "0" + text)
-    return _text(text)
+    text = _text(values).astype("string")
+    return _text(text.where(~text.str.fullmatch(r"\d{4}").fillna(False), "0" + text))
 
 
-def _parse_dates(values: pd.Series | None, n: int) -> tuple[pd.Series, np.ndarray]:
-    """Parse ``DD/MM/YYYY`` (also inside text) or ISO dates; return dates and bad mask."""
+def _parse_dates(values, n: int) -> tuple[pd.Series, np.ndarray]:
+    """``JJ/MM/AAAA`` (also inside a text) or ISO dates → (dates, unreadable mask)."""
     if values is None:
         return pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]"), np.zeros(n, bool)
-    text = values.astype("string").str.strip()
-    fr = pd.to_datetime(text.str.extract(r"(\d{1,2}/\d{1,2}/\d{4})")[0], format="%d/%m/%Y",
-                        errors="coerce")  # fmt: skip
-    iso = pd.to_datetime(text.str.extract(r"(\d{4}-\d{2}-\d{2})")[0], format="%Y-%m-%d",
-                         errors="coerce")  # fmt: skip
-    dates = fr.fillna(iso).astype("datetime64[ns]").reset_index(drop=True)
-    bad = (text.notna() & (text != "")).to_numpy(dtype=bool, na_value=False)
-    return dates, bad & dates.isna().to_numpy()
+    text = pd.Series(values).reset_index(drop=True).astype("string").str.strip()
+    french = text.str.extract(r"(\d{1,2}/\d{1,2}/\d{4})")[0]
+    iso = text.str.extract(r"(\d{4}-\d{2}-\d{2})")[0]
+    dates = pd.to_datetime(french, format="%d/%m/%Y", errors="coerce").fillna(
+        pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
+    )
+    written = (text.notna() & (text != "")).to_numpy(dtype=bool, na_value=False)
+    return dates.astype("datetime64[ns]"), written & dates.isna().to_numpy()
+
+
+def _standard(n, ids, noms, categorie, insee, dates=None, itinerant=None, capacite=None):
+    """The standard columns (without geometry) of ``n`` rows, and the bad-date mask."""
+    dates, bad_dates = dates if dates is not None else _parse_dates(None, n)
+    frame = pd.DataFrame(
+        {
+            "service_id": _text(ids),
+            "nom": _text(noms if noms is not None else [None] * n),
+            "categorie": pd.Series(np.broadcast_to(np.asarray(categorie, object), n)),
+            "code_insee": _text(insee if insee is not None else [None] * n),
+            "date_ouverture": dates,
+            "itinerant": np.zeros(n, bool) if itinerant is None else np.asarray(itinerant, bool),
+        }
+    )
+    if capacite is not None:
+        frame["capacite"] = np.asarray(capacite, dtype=float)
+    return frame, bad_dates
 
 
 # ------------------------------------------------------------ coordinates
@@ -250,14 +247,14 @@ def _crs_name(crs) -> str | None:
 
 def _in_france(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Vectorised test of lon/lat against the boxes of France."""
+    box = _FRANCE_BOXES
     lon, lat = lon[:, None], lat[:, None]
-    b = _FRANCE_BOXES
-    inside = (lon >= b[:, 0]) & (lon <= b[:, 1]) & (lat >= b[:, 2]) & (lat <= b[:, 3])
+    inside = (lon >= box[:, 0]) & (lon <= box[:, 1]) & (lat >= box[:, 2]) & (lat <= box[:, 3])
     return inside.any(axis=1)
 
 
 def _lonlat(x: np.ndarray, y: np.ndarray, crs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row CRS (array of strings, None = unknown) → WGS84 lon/lat (NaN if unknown)."""
+    """Coordinates in per-row CRS (None = unknown) → WGS84 lon/lat (NaN when unknown)."""
     lon, lat = np.full(len(x), np.nan), np.full(len(x), np.nan)
     for code in pd.unique(crs[pd.notna(crs)]):
         rows = crs == code
@@ -267,7 +264,7 @@ def _lonlat(x: np.ndarray, y: np.ndarray, crs: np.ndarray) -> tuple[np.ndarray, 
 
 
 def _guess_crs(x: np.ndarray, y: np.ndarray, path) -> str:
-    """WGS84, Lambert-93 or Lambert II étendu from the coordinate ranges."""
+    """WGS84, Lambert-93 or Lambert II étendu, whichever fits most coordinates."""
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = x[ok], y[ok]
     if not len(x):
@@ -281,131 +278,134 @@ def _guess_crs(x: np.ndarray, y: np.ndarray, path) -> str:
     best = max(votes, key=votes.get)
     if votes[best] < 0.5:
         raise InputError(
-            f"{path}: système de coordonnées non reconnu (ni WGS84 ni Lambert-93) ; "
+            f"{path}: système de coordonnées non reconnu (ni WGS84 ni Lambert) ; "
             "indiquez-le avec crs=, par exemple crs='EPSG:3857'"
         )
     return best
 
 
-def _target_crs(departement) -> str:
-    if departement is None:
-        return settings.crs
-    codes = [departement] if isinstance(departement, str | int) else list(departement)
-    crss = {_DEPARTEMENT_CRS.get(str(c).upper(), settings.crs) for c in codes}
-    return crss.pop() if len(crss) == 1 else settings.crs
+def _per_row_crs(table: pd.DataFrame, crs, path) -> np.ndarray:
+    """One CRS name per row: from ``crs`` or from the column it names."""
+    if isinstance(crs, str) and crs in table.columns:  # e.g. an "EPSG" column
+        codes = _text(table[crs]).str.replace(r"^(\d{4,5})$", r"EPSG:\1", regex=True)
+        return np.array([_crs_name(c) if isinstance(c, str) else None for c in codes], object)
+    if _crs_name(crs) is None:
+        raise InputError(f"{path}: système de coordonnées inconnu : {crs!r}")
+    return np.full(len(table), _crs_name(crs), dtype=object)
 
 
 # ---------------------------------------------------------------- assembly
 
 
-def _assemble(table: pd.DataFrame, *, x, y, crs, ids, noms, categorie, insee, dates=None,
-              itinerant=None, capacite=None, reasons=None, departement=None, buffer_km=0.0,
-              coord_text=None, target=None, drop=(), source=None, label="load_points",
-              ) -> gpd.GeoDataFrame:  # fmt: skip
-    """Validate rows, build the standard frame, record rejected rows and warn.
+def _flag(reason: pd.Series, mask, text: str) -> None:
+    """Give ``text`` as reason to the rows of ``mask`` that have none yet."""
+    reason[np.asarray(mask, dtype=bool) & reason.isna().to_numpy()] = text
 
-    ``x``, ``y`` are float arrays in ``crs`` (one CRS string, or one per row,
-    None for an unknown system); ``coord_text`` marks rows whose coordinate
-    cells hold text (NaN there means unreadable, not missing); ``reasons`` may
-    hold reasons found earlier.
+
+def _place(x, y, crs, reason, coord_text, target):
+    """Check coordinates and project them to ``target``; flag unusable rows."""
+    missing = np.isnan(x) | np.isnan(y)
+    _flag(reason, missing & ~coord_text, NO_COORDS)
+    _flag(reason, missing, BAD_COORDS)
+    _flag(reason, pd.isna(crs), UNKNOWN_CRS)
+    lon, lat = _lonlat(x, y, crs)
+    in_france = _in_france(lon, lat)
+    _flag(reason, ~in_france & _in_france(*_lonlat(y, x, crs)), SWAPPED)
+    _flag(reason, ~in_france, OUT_OF_FRANCE)
+    gx, gy = _transformer("EPSG:4326", target).transform(lon, lat)
+    same = (crs == target) & in_france  # no round trip through WGS84 when not needed
+    return np.where(same, x, gx), np.where(same, y, gy)
+
+
+def _assemble(
+    table,
+    std,
+    bad_dates,
+    x,
+    y,
+    crs,
+    *,
+    coord_text=None,
+    reasons=None,
+    departement=None,
+    buffer_km=0.0,
+    target=None,
+    drop=(),
+    source=None,
+    label="load_points",
+) -> gpd.GeoDataFrame:
+    """Validate the rows, build the standard frame, keep the rejected rows, warn.
+
+    ``x``, ``y`` are float arrays in ``crs`` (one CRS per row, None when
+    unknown); ``coord_text`` marks rows whose coordinate cells hold text (NaN
+    there means unreadable, not missing); ``reasons`` holds reasons found
+    earlier by the caller.
     """
     n = len(table)
     table = table.reset_index(drop=True)
-    reason = pd.Series(reasons if reasons is not None else [None] * n, dtype=object)
+    reason = pd.Series([None] * n if reasons is None else reasons, dtype=object)
+    coord_text = np.zeros(n, bool) if coord_text is None else np.asarray(coord_text, bool)
+    if target is None:
+        target = settings.crs
+        if departement is not None:
+            from .territories import communes
 
-    def flag(mask, text):
-        mask = np.asarray(mask, dtype=bool) & reason.isna().to_numpy()
-        reason[mask] = text
-
-    crs_rows = np.full(n, crs, dtype=object) if isinstance(crs, str) else np.asarray(crs)
-    missing = np.isnan(x) | np.isnan(y)
-    flag(missing & ~(np.zeros(n, bool) if coord_text is None else coord_text), NO_COORDS)
-    flag(missing, BAD_COORDS)
-    flag(pd.isna(crs_rows), UNKNOWN_CRS)
-    lon, lat = _lonlat(x, y, crs_rows)
-    in_fr = _in_france(lon, lat)
-    slon, slat = _lonlat(y, x, crs_rows)
-    flag(~in_fr & _in_france(slon, slat), SWAPPED)
-    flag(~in_fr, OUT_OF_FRANCE)
-    dates, bad_dates = dates if dates is not None else _parse_dates(None, n)
-    flag(bad_dates, BAD_DATE)
-    ids = pd.Series(ids, dtype=object).reset_index(drop=True)
-    flag(ids.isna(), NO_ID)
-    flag(ids.where(reason.isna()).duplicated() & ids.notna(), DUPLICATE_ID)
-    target = target or _target_crs(departement)
-    gx, gy = _transformer("EPSG:4326", target).transform(lon, lat)
-    same = (crs_rows == target) & in_fr  # no round trip through WGS84 when not needed
-    gx, gy = np.where(same, x, gx), np.where(same, y, gy)
+            target = communes(departement).crs.to_string()
+    gx, gy = _place(np.asarray(x, float), np.asarray(y, float), crs, reason, coord_text, target)
+    _flag(reason, bad_dates, BAD_DATE)
+    ids = std["service_id"]
+    _flag(reason, ids.isna(), NO_ID)
+    _flag(reason, ids.where(reason.isna()).duplicated() & ids.notna(), DUPLICATE_ID)
     if departement is not None:
         from .territories import departement_contour
 
         contour = departement_contour(departement, buffer_km)
         shapely.prepare(contour)
-        inside = np.zeros(n, bool)
-        ok = np.isfinite(gx) & np.isfinite(gy)
-        inside[ok] = shapely.contains_xy(contour, gx[ok], gy[ok])
-        flag(~inside, OUT_OF_TERRITORY)
+        _flag(
+            reason,
+            ~shapely.contains_xy(contour, np.nan_to_num(gx), np.nan_to_num(gy)),
+            OUT_OF_TERRITORY,
+        )
 
     keep = reason.isna().to_numpy()
-    std = {
-        "service_id": ids.astype("string").astype(object),
-        "nom": pd.Series(noms, dtype=object).reset_index(drop=True),
-        "categorie": pd.Series(categorie, index=range(n), dtype=object),
-        "code_insee": pd.Series(insee, dtype=object).reset_index(drop=True),
-        "date_ouverture": dates,
-        "itinerant": pd.Series(
-            itinerant if itinerant is not None else False, index=range(n), dtype=bool
-        ),  # fmt: skip
-    }
-    out = pd.DataFrame(std)
     extra = table.drop(columns=[c for c in table.columns if c == "geometry" or c in drop])
-    extra = extra.rename(columns={c: f"{c}_source" for c in extra.columns if c in _STANDARD
-                                  or c == "capacite"})  # fmt: skip
-    geometry = gpd.points_from_xy(gx[keep], gy[keep], crs=target)
-    frame = out[keep].reset_index(drop=True)
-    frame = gpd.GeoDataFrame(frame, geometry=geometry, crs=target)
-    if capacite is not None:
-        frame["capacite"] = np.asarray(capacite, dtype=float)[keep]
+    extra = extra.rename(columns={c: f"{c}_source" for c in extra.columns if c in std.columns})
+    frame = gpd.GeoDataFrame(
+        std[keep].reset_index(drop=True),
+        geometry=gpd.points_from_xy(gx[keep], gy[keep]),
+        crs=target,
+    )
+    if "capacite" in frame.columns:  # geometry before capacite, as in the contract
+        frame = frame[[*_STANDARD, "geometry", "capacite"]]
     frame = pd.concat([frame, extra[keep].reset_index(drop=True)], axis=1)
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=target)
-
-    rejected = table[~keep].copy()
-    rejected["reason"] = reason[~keep].to_numpy()
-    frame.attrs["rejected"] = rejected
-    frame.attrs["source"] = str(source) if source is not None else None
-    frame.attrs["rows_read"] = n
+    rejected = table[~keep].assign(reason=reason[~keep].to_numpy())
+    frame.attrs.update(rejected=rejected, source=str(source), rows_read=n)
     _warn(rejected, n, label, source)
     return frame
 
 
 def _warn(rejected: pd.DataFrame, n: int, label: str, source) -> None:
+    """One French line summarising the rejected rows by reason."""
     if not len(rejected):
         return
-    counts = rejected["reason"].value_counts(sort=False).sort_index()
+    counts = rejected["reason"].value_counts().sort_index()
     detail = ", ".join(f"{reason} : {count}" for reason, count in counts.items())
-    name = Path(str(source)).name if source is not None else "données"
     warnings.warn(
-        f"{label} ({name}) : {len(rejected)} ligne(s) rejetée(s) sur {n} — {detail} "
-        "(détail dans .attrs['rejected'])",
+        f"{label} ({Path(str(source)).name}) : {len(rejected)} ligne(s) rejetée(s) sur {n} "
+        f"— {detail} (détail dans .attrs['rejected'])",
         RejectedRowsWarning,
         stacklevel=4,
     )
 
 
-def _text(values: pd.Series) -> pd.Series:
-    """Stripped strings (object dtype, None when empty); integers without ``.0``."""
-    if pd.api.types.is_float_dtype(values) and np.all(values.dropna() % 1 == 0):
-        values = values.astype("Int64")
-    text = values.astype("string").str.strip()
-    return text.where(text != "").astype(object).where(text.notna() & (text != ""), None)
-
-
 def _generated_ids(prefix: str, n: int) -> list[str]:
+    """``prefix-001``... numbered in file order."""
     width = len(str(n))
     return [f"{prefix}-{i:0{width}d}" for i in range(1, n + 1)]
 
 
-# ---------------------------------------------------------------- public API
+# ---------------------------------------------------------- France Services
 
 
 def load_france_services(source=None, date=None, departement=None, buffer_km: float = 0.0):
@@ -448,62 +448,92 @@ def load_france_services(source=None, date=None, departement=None, buffer_km: fl
 
         source = sources.fetch("france_services")
     table, path = _read_any(source)
-    n = len(table)
-    cols = set(table.columns)
+    n, cols = len(table), set(table.columns)
     if {"id_fs", "lib_fs", "latitude", "longitude"} <= cols:
-        schema = "2024"
-        ids = _text(table["id_fs"])
-        noms = _text(table["lib_fs"])
-        insee = _codes(table["insee_com"]) if "insee_com" in cols else None
-        dates = _parse_dates(table.get("labellisation_fs"), n)
-        fmt = table.get("format_fs", pd.Series(index=table.index, dtype=object)).astype("string")
-        itinerant = fmt.str.strip().isin(["Bus_équivalent", "Itinérante"]).fillna(False)
-        xcol, ycol = "longitude", "latitude"
+        schema, xcol, ycol = "2024", "longitude", "latitude"
+        fmt = _text(table.get("format_fs", [None] * n))
+        std = _standard(
+            n,
+            ids=table["id_fs"],
+            noms=table["lib_fs"],
+            categorie="france_services",
+            insee=_codes(table["insee_com"]) if "insee_com" in cols else None,
+            dates=_parse_dates(table.get("labellisation_fs"), n),
+            itinerant=fmt.isin(["Bus_équivalent", "Itinérante"]),
+        )
     elif {"lib_france_services", "lat", "long"} <= cols:
-        schema = "2020"
-        ids = _generated_ids("2020", n)
-        noms = _text(table["lib_france_services"])
-        codes = [table[c] for c in ("result_citycode", "insee_com") if c in cols]
-        insee = (
-            _codes(codes[0].fillna(codes[1]) if len(codes) == 2 else codes[0]) if codes else None
+        schema, xcol, ycol = "2020", "long", "lat"
+        if date is not None:
+            raise InputError(
+                f"{path}: la liste de janvier 2020 ne donne pas de date de labellisation ; "
+                "date= n'est utilisable qu'avec la liste 2024 (labellisation_fs)"
+            )
+        insee = table.get("result_citycode", pd.Series([None] * n))
+        std = _standard(
+            n,
+            ids=_generated_ids("2020", n),
+            noms=table["lib_france_services"],
+            categorie="france_services",
+            insee=_codes(insee.fillna(table.get("insee_com", insee))),
+            itinerant=_text(table.get("itinerance", [None] * n)).str.lower() == "oui",
         )
-        dates = None
-        itin = table.get("itinerance", pd.Series(index=table.index, dtype=object))
-        itinerant = (itin.astype("string").str.strip().str.lower() == "oui").fillna(False)
-        xcol, ycol = "long", "lat"
     else:
-        wanted = ["lib_france_services", "lat", "long"] if "lib_france_services" in cols else [
-            "id_fs", "lib_fs", "latitude", "longitude"]  # fmt: skip
-        raise MissingColumnError(path, next(c for c in wanted if c not in cols), table.columns)
-    if date is not None and schema == "2020":
-        raise InputError(
-            f"{path}: la liste de janvier 2020 ne donne pas de date de labellisation ; "
-            "date= n'est utilisable qu'avec la liste 2024 (labellisation_fs)"
-        )
+        need = ["id_fs", "lib_fs", "latitude", "longitude"]
+        if "lib_france_services" in cols:
+            need = ["lib_france_services", "lat", "long"]
+        raise MissingColumnError(path, next(c for c in need if c not in cols), table.columns)
     frame = _assemble(
-        table, x=_to_float(table[xcol]), y=_to_float(table[ycol]), crs="EPSG:4326",
-        ids=ids, noms=noms, categorie="france_services", insee=insee, dates=dates,
-        itinerant=np.asarray(itinerant, dtype=bool), departement=departement,
-        buffer_km=buffer_km, coord_text=table[[xcol, ycol]].notna().any(axis=1).to_numpy(),
-        source=path, label="load_france_services",
-    )  # fmt: skip
-    frame.attrs["schema"] = schema
-    frame.attrs["filtered_by_date"] = 0
-    if date is not None:
-        try:
-            when = pd.Timestamp(date)
-        except (ValueError, TypeError) as exc:
-            raise InputError(f"date illisible : {date!r} (attendu AAAA-MM-JJ)") from exc
-        attrs = dict(frame.attrs)
-        keep = (frame["date_ouverture"] <= when).to_numpy()
-        frame = frame[keep].reset_index(drop=True)
-        frame.attrs = attrs | {"filtered_by_date": int((~keep).sum()), "date": str(when.date())}
+        table,
+        *std,
+        _to_float(table[xcol]),
+        _to_float(table[ycol]),
+        np.full(n, "EPSG:4326", dtype=object),
+        coord_text=table[[xcol, ycol]].notna().any(axis=1).to_numpy(),
+        departement=departement,
+        buffer_km=buffer_km,
+        source=path,
+        label="load_france_services",
+    )
+    frame.attrs.update(schema=schema, filtered_by_date=0)
+    return frame if date is None else _filter_by_date(frame, date)
+
+
+def _filter_by_date(frame: gpd.GeoDataFrame, date) -> gpd.GeoDataFrame:
+    """Keep the sites opened on or before ``date``; count the others in attrs."""
+    try:
+        when = pd.Timestamp(date)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"date illisible : {date!r} (attendu AAAA-MM-JJ)") from exc
+    if when is pd.NaT:
+        raise InputError(f"date illisible : {date!r} (attendu AAAA-MM-JJ)")
+    attrs = dict(frame.attrs)
+    keep = (frame["date_ouverture"] <= when).to_numpy()
+    frame = frame[keep].reset_index(drop=True)
+    frame.attrs = attrs | {"filtered_by_date": int((~keep).sum()), "date": str(when.date())}
     return frame
 
 
-def load_points(path, categorie: str, *, x=None, y=None, crs=None, id_col=None, nom_col=None,
-                insee_col=None, date_col=None, capacite_col=None, departement=None,
-                buffer_km: float = 0.0, layer=None, sep=None, encoding=None):  # fmt: skip
+# ------------------------------------------------------------ any point file
+
+
+def load_points(
+    path,
+    categorie: str,
+    *,
+    x=None,
+    y=None,
+    crs=None,
+    id_col=None,
+    nom_col=None,
+    insee_col=None,
+    date_col=None,
+    capacite_col=None,
+    departement=None,
+    buffer_km: float = 0.0,
+    layer=None,
+    sep=None,
+    encoding=None,
+):
     """Load service points from any CSV, GeoJSON, GeoPackage or Shapefile.
 
     Parameters
@@ -550,81 +580,124 @@ def load_points(path, categorie: str, *, x=None, y=None, crs=None, id_col=None, 
     """
     table, path = _read_any(path, layer, sep, encoding)
     for col in (x, y, id_col, nom_col, insee_col, date_col, capacite_col):
-        _require(table, col, path)
+        if col is not None and col not in table.columns:
+            raise MissingColumnError(path, col, table.columns)
     if (x is None) != (y is None):
         raise InputError("donnez les deux colonnes de coordonnées x= et y=, ou aucune")
-    coord_text = None
+    geoms = file_crs = coord_text = None
     if isinstance(table, gpd.GeoDataFrame):
         file_crs = table.crs.to_string() if table.crs is not None else None
         geoms = table.geometry.values
         table = pd.DataFrame(table).rename(columns={table.geometry.name: "geometry"})
-    else:
-        file_crs, geoms = None, None
     if x is None and geoms is not None and not shapely.is_missing(geoms).all():
-        pts = shapely.point_on_surface(geoms)
-        xs, ys = shapely.get_x(pts), shapely.get_y(pts)
-        src = crs or file_crs or _guess_crs(xs, ys, path)
+        points = shapely.point_on_surface(geoms)
+        xs, ys = shapely.get_x(points), shapely.get_y(points)
+        crs = crs or file_crs
     else:
-        if x is None:
-            x, y = next(((a, b) for a, b in ((_find(table.columns, [p]), _find(table.columns, [q]))
-                                             for p, q in _XY_NAMES) if a and b), (None, None))  # fmt: skip
-        if x is not None:
-            xs, ys = _to_float(table[x]), _to_float(table[y])
-            coord_text = table[[x, y]].notna().any(axis=1).to_numpy()
-        elif (col := _find(table.columns, _LATLON_NAMES)) is not None:
-            xs, ys = _split_latlon(table[col])
-            coord_text = table[col].notna().to_numpy()
-        else:
-            raise MissingColumnError(
-                path, "longitude/latitude (ou lon/lat, x/y, LAMBERT_X/LAMBERT_Y, geo_point_2d)",
-                table.columns,
-            )  # fmt: skip
-        src = crs or _find(table.columns, ["epsg"]) or _guess_crs(xs, ys, path)
-    if src in table.columns:  # one system per row, e.g. BPE's "EPSG" column
-        codes = _text(table[src]).str.replace(r"^(\d{4,5})$", r"EPSG:\1", regex=True)
-        src = codes.map(lambda c: _crs_name(c) if isinstance(c, str) else None).to_numpy()
-    elif _crs_name(src) is None:
-        raise InputError(f"{path}: système de coordonnées inconnu : {src!r}")
-    else:
-        src = _crs_name(src)
+        xs, ys, coord_text = _coordinate_columns(table, x, y, path)
+        crs = crs or _find(table.columns, ["epsg"])
     n = len(table)
+    insee_col = insee_col or next(
+        (
+            c
+            for c in (_find(table.columns, [name]) for name in _INSEE_NAMES)
+            if c is not None and table[c].notna().any()
+        ),
+        None,
+    )
     id_col = id_col or _find(table.columns, _ID_NAMES)
     nom_col = nom_col or _find(table.columns, _NOM_NAMES)
-    insee_col = insee_col or next(
-        (c for c in (_find(table.columns, [name]) for name in _INSEE_NAMES)
-         if c is not None and table[c].notna().any()), None)  # fmt: skip
-    return _assemble(
-        table, x=np.asarray(xs, float), y=np.asarray(ys, float), crs=src,
-        ids=_text(table[id_col]) if id_col else _generated_ids(categorie, n),
-        noms=_text(table[nom_col]) if nom_col else [None] * n, categorie=categorie,
-        insee=_codes(table[insee_col]) if insee_col else [None] * n,
+    std = _standard(
+        n,
+        ids=table[id_col] if id_col else _generated_ids(categorie, n),
+        noms=table[nom_col] if nom_col else None,
+        categorie=categorie,
+        insee=_codes(table[insee_col]) if insee_col else None,
         dates=_parse_dates(table[date_col], n) if date_col else None,
         capacite=_to_float(table[capacite_col]) if capacite_col else None,
-        departement=departement, buffer_km=buffer_km, coord_text=coord_text, source=path,
-        drop={c for c in (id_col, nom_col, insee_col, date_col, capacite_col) if c in _STANDARD},
-    )  # fmt: skip
+    )
+    return _assemble(
+        table,
+        *std,
+        xs,
+        ys,
+        _per_row_crs(table, crs or _guess_crs(xs, ys, path), path),
+        coord_text=coord_text,
+        departement=departement,
+        buffer_km=buffer_km,
+        drop={id_col, nom_col, insee_col, date_col, capacite_col} & set(_STANDARD),
+        source=path,
+    )
 
 
-def _split_latlon(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """``"lat, lon"`` (opendatasoft ``geo_point_2d``) or ``{"lon": .., "lat": ..}`` → x, y."""
-    text = values.astype("string")
+def _coordinate_columns(table: pd.DataFrame, x, y, path):
+    """x, y float arrays from the given, usual-name or ``geo_point_2d`` columns."""
+    if x is None:
+        found = ((_find(table.columns, [a]), _find(table.columns, [b])) for a, b in _XY_NAMES)
+        x, y = next(((a, b) for a, b in found if a and b), (None, None))
+    if x is not None:
+        text = table[[x, y]].notna().any(axis=1).to_numpy()
+        return _to_float(table[x]), _to_float(table[y]), text
+    column = _find(table.columns, _LATLON_NAMES)
+    if column is None:
+        raise MissingColumnError(
+            path,
+            "longitude/latitude (ou lon/lat, x/y, LAMBERT_X/LAMBERT_Y, geo_point_2d)",
+            table.columns,
+        )
+    text = table[column].astype("string")
     num = r"(-?\d+(?:\.\d+)?)"
-    pair = text.str.extract(rf"^\s*\[?\s*{num}\s*[,;]\s*{num}")
+    pair = text.str.extract(rf"^\s*\[?\s*{num}\s*[,;]\s*{num}")  # "lat, lon"
     lat = pair[0].fillna(text.str.extract(rf'"lat"\s*:\s*{num}')[0])
     lon = pair[1].fillna(text.str.extract(rf'"lon"\s*:\s*{num}')[0])
-    return _to_float(lon), _to_float(lat)
+    return _to_float(lon), _to_float(lat), text.notna().to_numpy()
+
+
+# ------------------------------------------------------------------ FINESS
 
 
 def _finess_crs(values: pd.Series) -> np.ndarray:
-    """EPSG code stated by each ``sourcecoordet`` (None when unknown)."""
+    """CRS stated by each ``sourcecoordet`` (None when unknown)."""
     text = values.astype("string").str.upper()
-    epsg = "EPSG:" + text.str.extract(r"EPSG\s*:\s*(\d{4,5})")[0]
+    crs = "EPSG:" + text.str.extract(r"EPSG\s*:\s*(\d{4,5})")[0]
     for name, code in _FINESS_CRS.items():
-        epsg = epsg.fillna(text.where(text.str.contains(name, regex=False).fillna(False)).map(
-            lambda v, code=code: code if isinstance(v, str) else None))  # fmt: skip
+        crs = crs.mask(crs.isna() & text.str.contains(name, regex=False).fillna(False), code)
     utm = text.str.extract(r"UTM\s*ZONE\s*(\d{1,2})\s*([NS])")
-    utm_code = "EPSG:32" + utm[1].map({"N": "6", "S": "7"}) + utm[0].str.zfill(2)
-    return _text(epsg.fillna(utm_code)).to_numpy(dtype=object)
+    crs = crs.fillna("EPSG:32" + utm[1].map({"N": "6", "S": "7"}) + utm[0].str.zfill(2))
+    return _text(crs).to_numpy(dtype=object)
+
+
+def _read_finess(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``structureet`` and ``geolocalisation`` records of an etalab extract."""
+    text = _decode(path, None)
+    if not text.lower().startswith("finess;etalab"):
+        raise DataFileError(
+            path,
+            "première ligne « finess;etalab;… » absente : "
+            "ce n'est pas un extrait FINESS etalab-cs1100507-stock",
+        )
+    try:
+        raw = pd.read_csv(
+            io.StringIO(text),
+            sep=";",
+            header=None,
+            skiprows=1,
+            names=range(40),
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            quoting=csv.QUOTE_NONE,
+            index_col=False,
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise DataFileError(path, f"extrait FINESS illisible : {exc}") from exc
+    section = raw[0].str.strip()
+    struct = raw[section == "structureet"].iloc[:, : len(_STRUCTURE_COLUMNS)]
+    geo = raw[section == "geolocalisation"].iloc[:, : len(_GEO_COLUMNS)]
+    if struct.empty:
+        raise DataFileError(path, "aucun enregistrement « structureet »")
+    struct.columns, geo.columns = _STRUCTURE_COLUMNS, _GEO_COLUMNS
+    return struct.drop(columns="section"), geo.drop(columns="section")
 
 
 def load_finess(path=None, categories=("msp", "centre_sante"), departement=None, buffer_km=0.0):
@@ -660,43 +733,44 @@ def load_finess(path=None, categories=("msp", "centre_sante"), departement=None,
     path = Path(path)
     if not path.exists():
         raise DataFileError(path, "fichier introuvable")
-    text = _decode(path, None)
-    if not text.lower().startswith("finess;etalab"):
-        raise DataFileError(path, "première ligne « finess;etalab;… » absente : ce n'est pas "
-                            "un extrait FINESS etalab-cs1100507-stock")  # fmt: skip
-    try:
-        raw = pd.read_csv(io.StringIO(text), sep=";", header=None, skiprows=1, names=range(40),
-                          dtype=str, keep_default_na=False, na_values=[""],
-                          quoting=csv.QUOTE_NONE, index_col=False)  # fmt: skip
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise DataFileError(path, f"extrait FINESS illisible : {exc}") from exc
-    section = raw[0].str.strip()
-    struct = raw[section == "structureet"].iloc[:, : len(_STRUCTURE_COLUMNS)]
-    struct.columns = _STRUCTURE_COLUMNS
-    geo = raw[section == "geolocalisation"].iloc[:, : len(_GEO_COLUMNS)]
-    geo.columns = _GEO_COLUMNS
-    if struct.empty:
-        raise DataFileError(path, "aucun enregistrement « structureet »")
-    codes = {FINESS_CATEGORIES.get(c, str(c)): c for c in categories}
+    struct, geo = _read_finess(path)
+    codes = {FINESS_CATEGORIES.get(str(c), str(c)): str(c) for c in categories}
     in_scope = struct["categetab"].str.strip().isin(list(codes)).to_numpy()
-    geo = geo.drop(columns="section").rename(columns={"datemaj": "datemaj_geo"})
-    table = struct[in_scope].drop(columns="section").merge(
-        geo.drop_duplicates("nofinesset"), on="nofinesset", how="left")  # fmt: skip
+    geo = geo.drop_duplicates("nofinesset").rename(columns={"datemaj": "datemaj_geo"})
+    table = struct[in_scope].merge(geo, on="nofinesset", how="left")
     dep = table["departement"].astype("string").str.strip()
-    prefix = dep.map(_FINESS_DEP).fillna(dep)
-    n = len(table)
-    frame = _assemble(
-        table, x=_to_float(table["coordxet"]), y=_to_float(table["coordyet"]),
-        crs=_finess_crs(table["sourcecoordet"]), ids=_text(table["nofinesset"]),
-        noms=_text(table["rslongue"].fillna(table["rs"])),
+    commune = dep.map(_FINESS_DEP).fillna(dep) + table["commune"].astype("string").str.strip()
+    std = _standard(
+        len(table),
+        ids=table["nofinesset"],
+        noms=table["rslongue"].fillna(table["rs"]),
         categorie=table["categetab"].str.strip().map(codes).to_numpy(dtype=object),
-        insee=_codes(prefix + table["commune"].astype("string").str.strip()),
-        dates=_parse_dates(table["dateouv"], n), departement=departement, buffer_km=buffer_km,
+        insee=_codes(commune),
+        dates=_parse_dates(table["dateouv"], len(table)),
+    )
+    frame = _assemble(
+        table,
+        *std,
+        _to_float(table["coordxet"]),
+        _to_float(table["coordyet"]),
+        _finess_crs(table["sourcecoordet"]),
         coord_text=table[["coordxet", "coordyet"]].notna().any(axis=1).to_numpy(),
-        source=path, label="load_finess",
-    )  # fmt: skip
+        departement=departement,
+        buffer_km=buffer_km,
+        source=path,
+        label="load_finess",
+    )
     frame.attrs["out_of_scope"] = int((~in_scope).sum())
     return frame
+
+
+# ---------------------------------------------------------------------- BPE
+
+
+def _departement_of(codes: pd.Series) -> pd.Series:
+    """Département of commune codes: 3 characters overseas (97x), else 2."""
+    codes = codes.astype("string")
+    return codes.str.slice(0, 2).where(~codes.str.startswith("97").fillna(False), codes.str[:3])
 
 
 def load_bpe(path, communes: gpd.GeoDataFrame, code: str = "D201", categorie=None):
@@ -737,27 +811,34 @@ def load_bpe(path, communes: gpd.GeoDataFrame, code: str = "D201", categorie=Non
             raise MissingColumnError(None, col, communes.columns)
     if communes.crs is None:
         raise InputError("le tableau des communes n'a pas de système de coordonnées (crs)")
+    lookup = communes.set_index(communes["code_insee"].astype(str))
     codes = _codes(table[codgeo])
-    dep_of = codes.str.slice(0, 2).where(~codes.str.startswith("97").fillna(False),
-                                         codes.str.slice(0, 3))  # fmt: skip
-    known_codes = communes["code_insee"].astype(str)
-    deps = set(known_codes.str.slice(0, 2).where(~known_codes.str.startswith("97"),
-                                                 known_codes.str.slice(0, 3)))  # fmt: skip
-    in_scope = dep_of.isin(deps).to_numpy()
+    in_scope = (
+        _departement_of(codes).isin(set(_departement_of(lookup.index.to_series()))) | codes.isna()
+    ).to_numpy()
     table, codes = table[in_scope].reset_index(drop=True), codes[in_scope].reset_index(drop=True)
-    lookup = communes.set_index(known_codes)
-    known = codes.isin(lookup.index).to_numpy()
     mairie = gpd.GeoSeries(lookup["mairie"], crs=communes.crs).reindex(codes).values
     count = _to_float(table[count_col])
-    reasons = np.where(~known, UNKNOWN_COMMUNE, np.where(~(count > 0), BAD_COUNT, None))
+    known = codes.isin(lookup.index).to_numpy()
+    std = _standard(
+        len(table),
+        ids=(f"{code}-" + codes.fillna("?")).where(codes.notna(), None),
+        noms=lookup["nom"].reindex(codes).to_numpy() if "nom" in lookup else None,
+        categorie=categorie or _BPE_CATEGORIES.get(code, code.lower()),
+        insee=codes,
+        capacite=count,
+    )
     target = communes.crs.to_string()
     frame = _assemble(
-        table, x=shapely.get_x(mairie), y=shapely.get_y(mairie), crs=target,
-        ids=(f"{code}-" + codes).astype(object),
-        noms=lookup["nom"].reindex(codes).to_numpy() if "nom" in lookup else [None] * len(codes),
-        categorie=categorie or {"D201": "medecin_generaliste", "D107": "maternite"}.get(
-            code, code.lower()), insee=codes, capacite=count, reasons=reasons,
-        target=target, source=path, label="load_bpe",
-    )  # fmt: skip
+        table,
+        *std,
+        shapely.get_x(mairie),
+        shapely.get_y(mairie),
+        np.full(len(table), target, dtype=object),
+        reasons=np.where(~known, UNKNOWN_COMMUNE, np.where(count > 0, None, BAD_COUNT)),
+        target=target,
+        source=path,
+        label="load_bpe",
+    )
     frame.attrs["out_of_scope"] = int((~in_scope).sum())
     return frame
