@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
@@ -238,3 +239,125 @@ def test_analyse_bad_date(capsys, tmp_path, fs_2024):
     )  # fmt: skip
     assert code == 2
     assert "2024-13-01" in err
+
+
+# ------------------------------------------------------------------ analyse on a real road graph
+SGL_SITES = """id,nom,latitude,longitude
+sgl-1,Mairie de Saint-Germain-en-Laye,48.8989,2.0938
+sgl-2,Mairie annexe de Fourqueux,48.8866,2.0647
+"""
+
+
+def test_analyse_road_graph_saint_germain(capsys, tmp_path, sgl_graphml):
+    sites = tmp_path / "sites.csv"
+    sites.write_text(SGL_SITES, encoding="utf-8")
+    out = tmp_path / "sgl"
+    # Saint-Germain-en-Laye and Le Pecq are on the graph; Versailles is ~10 km away from it
+    code, stdout, err = run(
+        capsys, "analyse", "--departement", "78", "--communes", "78551,78481,78646",
+        "--reseau", sgl_graphml, "--services", "mairie", "--services-fichier", sites,
+        "--seuil", "5", "--sortie", out,
+    )  # fmt: skip
+    assert code == 0, err
+    for name in OUTPUTS:
+        assert (out / name).is_file(), name
+    assert "exclue(s) de l'analyse : Versailles (78646)" in err
+    excluded = pd.read_csv(out / "communes_hors_reseau.csv", dtype={"code_insee": str})
+    assert excluded["code_insee"].tolist() == ["78646"]
+    assert excluded["distance_reseau_m"].iloc[0] > 1000
+
+    table = pd.read_csv(out / "communes.csv", dtype={"code_insee": str}).set_index("code_insee")
+    assert table.index.tolist() == ["78481", "78551"]
+    assert (table["service_id"] == "sgl-1").all()
+    assert (table["au_dela_seuil"] == (table["temps_min"] > 5)).all()
+    # a route is never shorter than the straight line, nor faster than 130 km/h
+    communes = acc.communes("78").set_index("code_insee").loc[table.index]
+    site = gpd.GeoSeries.from_xy([2.0938], [48.8989], crs=4326).to_crs(2154).iloc[0]
+    straight_km = communes["mairie"].distance(site).to_numpy() / 1000
+    assert (table["distance_km"].to_numpy() >= straight_km - 0.01).all()
+    assert (table["distance_km"].to_numpy() <= 3 * straight_km + 0.2).all()
+    assert (table["temps_min"].to_numpy() >= table["distance_km"].to_numpy() / 130 * 60).all()
+    assert table.loc["78481", "temps_min"] > table.loc["78551", "temps_min"]
+
+    cantons = pd.read_csv(out / "cantons.csv", dtype={"code": str})
+    assert cantons["code"].tolist() == ["7816"]  # only the canton of the analysed communes
+    assert cantons["nb_sites"].tolist() == [2]
+    assert cantons["population"].tolist() == [table["population"].sum()]
+    assert "Communes : 2 ;" in stdout
+
+
+def test_analyse_network_covering_no_commune(capsys, tmp_path, sgl_graphml):
+    sites = tmp_path / "sites.csv"
+    sites.write_text(SGL_SITES, encoding="utf-8")
+    code, _, err = run(
+        capsys, "analyse", "-d", "78", "--communes", "78646", "--reseau", sgl_graphml,
+        "--services", "mairie", "--services-fichier", sites, "--seuil", "5", "--sortie", tmp_path,
+    )  # fmt: skip
+    assert code == 2
+    assert err.strip().splitlines()[-1].startswith("erreur : aucune commune n'est dans l'emprise")
+
+
+# ------------------------------------------------------------------ scenarios (Landes, offline)
+def _landes_minutes(fs_2024, buffer_km=20.0):
+    """Independent straight-line minutes: town halls x Landes sites (+ margin)."""
+    from scipy.spatial.distance import cdist
+
+    communes = acc.communes("40")
+    with pytest.warns(UserWarning, match="hors du territoire"):
+        sites = acc.load_france_services(fs_2024, departement="40", buffer_km=buffer_km)
+    est = acc.StraightLineEstimate()
+    xy = cdist(
+        list(zip(communes["mairie"].x, communes["mairie"].y, strict=True)),
+        list(zip(sites.geometry.x, sites.geometry.y, strict=True)),
+    )
+    return communes, sites, xy * est.detour / (est.vitesse_kmh / 3.6) / 60
+
+
+def test_scenario_fermeture(capsys, tmp_path, fs_2024):
+    code, out, err = run(
+        capsys, "-q", "scenario", "fermeture", "-d", "40", "--mode", "vol-oiseau",
+        "--services-fichier", fs_2024, "--seuil", "20", "--sortie", tmp_path,
+    )  # fmt: skip
+    assert code == 0, err
+    assert (tmp_path / "fermeture.png").read_bytes()[:4] == b"\x89PNG"
+    assert "Scénarios" in (tmp_path / "rapport_fermeture.html").read_text(encoding="utf-8")
+    table = pd.read_csv(tmp_path / "fermeture.csv", dtype={"service_id": str})
+    communes, sites, minutes = _landes_minutes(fs_2024)
+    assert sorted(table["service_id"]) == sorted(sites["service_id"])
+    pop = communes["population"].to_numpy()
+    within = minutes.min(axis=1) <= 20
+    expected = {}
+    for j, sid in enumerate(sites["service_id"]):
+        others = minutes.min(axis=1, initial=np.inf, where=np.arange(minutes.shape[1]) != j)
+        expected[sid] = int(pop[within & (others > 20)].sum())
+    got = dict(zip(table["service_id"], table["population_basculant"], strict=True))
+    assert got == expected
+    assert table["population_basculant"].is_monotonic_decreasing
+    assert max(expected.values()) > 0
+
+
+def test_scenario_ouverture(capsys, tmp_path, fs_2024):
+    code, out, err = run(
+        capsys, "-q", "scenario", "ouverture", "-d", "40", "--mode", "vol-oiseau", "--k", "2",
+        "--services-fichier", fs_2024, "--seuil", "15", "--sortie", tmp_path,
+    )  # fmt: skip
+    assert code == 0, err
+    assert (tmp_path / "ouverture.png").is_file()
+    table = pd.read_csv(tmp_path / "ouverture.csv", dtype={"code_insee": str})
+    communes, sites, minutes = _landes_minutes(fs_2024)
+    pop = communes["population"].to_numpy()
+    uncovered = np.where(minutes.min(axis=1) <= 15, 0, pop)
+    # candidate c = town hall of commune c: minutes from every town hall to it
+    from scipy.spatial.distance import cdist
+
+    xy = np.column_stack([communes["mairie"].x, communes["mairie"].y])
+    est = acc.StraightLineEstimate()
+    cand = cdist(xy, xy) * est.detour / (est.vitesse_kmh / 3.6) / 60 <= 15
+    gains = uncovered @ cand
+    greedy = table[table["methode"] == "glouton"].sort_values("rang")
+    assert len(greedy) == 2
+    assert greedy["gain_population"].iloc[0] == gains.max()
+    assert greedy["code_insee"].iloc[0] == communes["code_insee"].iloc[int(np.argmax(gains))]
+    exact = table[table["methode"] == "exact"]
+    assert exact["population_couverte_cumulee"].max() >= greedy["population_couverte_cumulee"].max()
+    assert "Sites proposés (glouton)" in out

@@ -19,7 +19,6 @@ from accessibilite.cli import (
     _fmt_int,
     _load_communes,
     _load_service_file,
-    _parse_codes,
 )
 
 __all__ = ["cmd_analyse", "cmd_scenario"]
@@ -111,13 +110,49 @@ def _prepare(args: argparse.Namespace, progress: Progress):
     label = "Estimation à vol d'oiseau" if args.mode == "vol-oiseau" else "Réseau routier"
     progress.step(f"{label} ({args.mode})")
     provider = _load_provider(args, communes)
-    return communes, services, carreaux, provider
+    communes, excluded = _within_network(args, communes, provider)
+    return argparse.Namespace(
+        communes=communes, excluded=excluded, services=services, carreaux=carreaux,
+        provider=provider,
+    )  # fmt: skip
+
+
+def _within_network(args: argparse.Namespace, communes, provider):
+    """Split the communes into those the road network covers and those it does not.
+
+    A local network often covers less than the study area. A commune whose
+    origin point is farther from the network than its snapping limit would get
+    an infinite time and pass for a deficit: it is set aside, named in a
+    warning, and listed in ``communes_hors_reseau.csv``.
+    """
+    if getattr(provider, "snap", None) is None or args.origine == "carreaux":
+        return communes, None
+    if args.origine == "mairie":
+        points = communes["mairie"]
+    else:
+        points = communes.geometry.representative_point()
+    snapped = provider.snap(points)
+    outside = snapped["au_dela_snap"].to_numpy(dtype=bool)
+    if not outside.any():
+        return communes, None
+    excluded = communes.loc[outside, ["code_insee", "nom", "population"]].copy()
+    excluded["distance_reseau_m"] = snapped.loc[outside, "snap_m"].round(1).to_numpy()
+    if outside.all():
+        raise acc.NetworkError(
+            f"aucune commune n'est dans l'emprise du réseau routier (points de départ à plus "
+            f"de {provider.max_snap_m:g} m d'une route) : vérifiez --reseau et --communes"
+        )
+    names = ", ".join(f"{r.nom} ({r.code_insee})" for r in excluded.itertuples())
+    print(
+        f"attention : {len(excluded)} commune(s) hors de l'emprise du réseau (à plus de "
+        f"{provider.max_snap_m:g} m d'une route), exclue(s) de l'analyse : {names}",
+        file=sys.stderr,
+    )
+    return communes.loc[~outside].reset_index(drop=True), excluded.reset_index(drop=True)
 
 
 def _territories(args: argparse.Namespace, communes) -> dict:
-    """Cantons / EPCI restricted to those of ``--communes`` (else: flag_deficits loads them)."""
-    if _parse_codes(args.communes) is None:
-        return {}
+    """Cantons, commune→canton links and EPCI of the analysed communes only."""
     codes = set(communes["code_insee"])
     links = acc.commune_cantons(args.departement)
     links = links[links["code_insee"].isin(codes)].reset_index(drop=True)
@@ -130,21 +165,6 @@ def _territories(args: argparse.Namespace, communes) -> dict:
         "commune_cantons": links,
         "epcis": epcis.reset_index(drop=True),
     }
-
-
-def _report_snapping(times, provider) -> None:
-    """Warn about communes whose origin lies beyond the network's snapping limit."""
-    limit = getattr(provider, "max_snap_m", None)
-    if limit is None or "snap_m" not in times.columns:
-        return
-    far = times[times["snap_m"] > limit]
-    if len(far):
-        names = ", ".join(f"{r.nom} ({r.code_insee})" for r in far.itertuples())
-        print(
-            f"attention : {len(far)} commune(s) hors de l'emprise du réseau (à plus de "
-            f"{limit:g} m d'une route, comptées inaccessibles) : {names}",
-            file=sys.stderr,
-        )
 
 
 def _report_margin(times, provider, buffer_km: float) -> None:
@@ -167,28 +187,44 @@ def _report_margin(times, provider, buffer_km: float) -> None:
         )
 
 
-def _method(args: argparse.Namespace, services) -> dict[str, str]:
+def _method(args: argparse.Namespace, ctx: argparse.Namespace) -> dict[str, str]:
     """Method lines of the report (no path of the output folder: reruns stay identical)."""
     lines = {"Mode de déplacement": args.mode}
     if args.reseau:
         lines["Réseau routier"] = f"fichier {Path(args.reseau).name}"
     elif args.mode != "vol-oiseau":
         lines["Réseau routier"] = f"OpenStreetMap téléchargé (territoire + {args.buffer_km:g} km)"
-    lines["Services"] = f"{args.services} : {len(services)} site(s)"
+    lines["Services"] = f"{args.services} : {len(ctx.services)} site(s)"
     if args.date:
         lines["Date des sites"] = f"sites labellisés au {args.date}"
     if args.communes:
         lines["Communes étudiées"] = args.communes
+    if ctx.excluded is not None:
+        names = ", ".join(f"{r.nom} ({r.code_insee})" for r in ctx.excluded.itertuples())
+        lines["Communes hors de l'emprise du réseau (exclues)"] = names
     return lines
 
 
-def _compute(args, progress, communes, services, carreaux, provider):
+def _compute(args: argparse.Namespace, progress: Progress, ctx: argparse.Namespace):
+    """Access times and deficit flags of the communes covered."""
     progress.step("Calcul des temps d'accès")
-    times = acc.access_times(communes, services, provider, origine=args.origine, carreaux=carreaux)
-    _report_snapping(times, provider)
-    _report_margin(times, provider, args.buffer_km)
+    times = acc.access_times(
+        ctx.communes, ctx.services, ctx.provider, origine=args.origine, carreaux=ctx.carreaux
+    )
+    _report_margin(times, ctx.provider, args.buffer_km)
     progress.step(f"Déficits au seuil de {args.seuil:g} min")
-    return acc.flag_deficits(times, services, seuil_min=args.seuil, **_territories(args, communes))
+    territories = _territories(args, ctx.communes)
+    return acc.flag_deficits(times, ctx.services, seuil_min=args.seuil, **territories)
+
+
+def _write_excluded(ctx: argparse.Namespace, out: Path) -> None:
+    """``communes_hors_reseau.csv``: the communes set aside (none is lost silently)."""
+    path = out / "communes_hors_reseau.csv"
+    if ctx.excluded is None:
+        path.unlink(missing_ok=True)
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    ctx.excluded.to_csv(path, index=False, lineterminator="\n")
 
 
 # --------------------------------------------------------------------------- analyse
@@ -197,8 +233,9 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     from accessibilite import maps, report
 
     progress = Progress(9, quiet=args.silencieux)
-    communes, services, carreaux, provider = _prepare(args, progress)
-    deficits = _compute(args, progress, communes, services, carreaux, provider)
+    ctx = _prepare(args, progress)
+    services, provider = ctx.services, ctx.provider
+    deficits = _compute(args, progress, ctx)
     out = Path(args.sortie)
 
     progress.step("Isochrones")
@@ -207,6 +244,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
     progress.step("Écriture des tableaux CSV et du GeoPackage")
     report.write_csv(deficits, out)
+    _write_excluded(ctx, out)
     report.write_geopackage(out / "resultats.gpkg", deficits, services, isochrones)
 
     progress.step("Cartes")
@@ -216,10 +254,10 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
     progress.step("Rapport HTML")
     report.write_report(
-        out / "rapport.html", deficits, services, carte_png=fig, methode=_method(args, services)
+        out / "rapport.html", deficits, services, carte_png=fig, methode=_method(args, ctx)
     )
     _close(fig)
-    _print_summary(deficits, services, provider, out)
+    _print_summary(deficits, ctx, out)
     return 0
 
 
@@ -229,15 +267,17 @@ def _close(fig) -> None:
     plt.close(fig)
 
 
-def _print_summary(deficits, services, provider, out: Path) -> None:
+def _print_summary(deficits, ctx: argparse.Namespace, out: Path) -> None:
     com = deficits.communes
     seuil = deficits.seuil_min
     beyond = com[com["au_dela_seuil"].astype(bool)]
     pop = com["population"].sum()
     pop_beyond = com["population_au_dela_seuil"].sum()
     share = 100 * pop_beyond / pop if pop else 0.0
-    print(f"Méthode : {provider.description}")
-    print(f"Communes : {len(com)} ; sites de service pris en compte : {len(services)}")
+    print(f"Méthode : {ctx.provider.description}")
+    print(f"Communes : {len(com)} ; sites de service pris en compte : {len(ctx.services)}")
+    if ctx.excluded is not None:
+        print(f"Communes hors de l'emprise du réseau (exclues) : {len(ctx.excluded)}")
     print(
         f"Communes au-delà de {seuil:g} min : {len(beyond)} "
         f"({_fmt_int(pop_beyond)} habitants, {share:.1f} % de la population)"
@@ -255,8 +295,9 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     from accessibilite import maps, report
 
     progress = Progress(8, quiet=args.silencieux)
-    communes, services, carreaux, provider = _prepare(args, progress)
-    deficits = _compute(args, progress, communes, services, carreaux, provider)
+    ctx = _prepare(args, progress)
+    communes, services, provider = ctx.communes, ctx.services, ctx.provider
+    deficits = _compute(args, progress, ctx)
     origine = "mairie" if args.origine == "carreaux" else args.origine
     if args.type_scenario == "fermeture":
         progress.step("Impact de la fermeture de chaque site")
@@ -292,12 +333,13 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     _overlay(fig.axes[0], result, name)
     fig.axes[0].set_title(titre, fontsize=11)
     maps.save_map(fig, out / f"{name}.png")
+    _write_excluded(ctx, out)
     report.write_report(
         out / f"rapport_{name}.html",
         deficits,
         services,
         carte_png=fig,
-        methode=_method(args, services),
+        methode=_method(args, ctx),
         scenarios={titre: table},
     )
     _close(fig)
