@@ -60,12 +60,14 @@ def test_landes_town_halls_inside_their_commune(landes_communes):
 def test_departement_spellings_and_lists():
     c40 = communes(40)
     assert len(c40) == 327
-    both = communes(["40", "64"])
-    assert len(both) == 327 + len(communes("64"))
+    both = communes(["2A", 40])
+    assert len(both) == 327 + 124
     assert both["code_insee"].is_monotonic_increasing
+    assert both["code_insee"].iloc[0] == "2A001"  # string sort: "2A..." before "40..."
     corse = communes("2a")
     assert set(corse["code_departement"]) == {"2A"}
     assert len(corse) == 124
+    assert communes(["40", "40"]).equals(communes("40"))
 
 
 def test_lozere_loads():
@@ -73,12 +75,19 @@ def test_lozere_loads():
     assert set(c["code_departement"]) == {"48"}
     assert c.crs.to_epsg() == 2154
     assert c["population"].sum() > 70_000
+    # the union of the generalised outlines leaves a 0.45 m² gap: filled
+    contour = departement_contour("48")
+    assert contour.geom_type == "Polygon" and len(contour.interiors) == 0
+    assert contour.area == pytest.approx(c.geometry.area.sum(), rel=1e-6)
 
 
 def test_overseas_crs():
-    assert communes("974").crs.to_epsg() == 2975
-    assert communes("973").crs.to_epsg() == 2972
-    assert len(communes("974")) == 24
+    reunion = communes(974)
+    assert reunion.crs.to_epsg() == 2975  # RGR92 / UTM 40S
+    assert len(reunion) == 24
+    # Saint-Denis town hall, read back in WGS84, is in the north of the island
+    lon, lat = reunion.set_index("code_insee")["mairie"].to_crs(4326).loc["97411"].coords[0]
+    assert 55.4 < lon < 55.5 and -20.9 < lat < -20.85
 
 
 @pytest.mark.parametrize("bad", ["99", "20", "", "4O", None, 40.0, []])
@@ -191,11 +200,14 @@ def test_departement_contour(landes_communes):
     assert landes_communes["mairie"].within(shape).all()
     wider = departement_contour(40, buffer_km=5)
     assert wider.contains(shape)
-    # Bayonne's town hall (64) lies ~4.5 km south of the Landes border at Tarnos
-    bayonne = communes("64").set_index("code_insee").loc["64102", "mairie"]
+    # Bayonne's town hall (64, 1 avenue Maréchal Leclerc) lies ~4 km south of
+    # the Landes border at Tarnos
+    to_l93 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
+    bayonne = shapely.Point(to_l93.transform(-1.4750, 43.4925))
     assert not shape.contains(bayonne) and wider.contains(bayonne)
-    with pytest.raises(InputError):
-        departement_contour("40", buffer_km=-1)
+    for bad in (-1, "abc", float("nan")):
+        with pytest.raises(InputError):
+            departement_contour("40", buffer_km=bad)
 
 
 # ---------------------------------------------------------------- user files
