@@ -408,3 +408,15 @@ def test_same_input_same_output(fs_2024):
     second = _quiet(load_france_services, fs_2024, departement="40")
     pd.testing.assert_frame_equal(first, second)
     pd.testing.assert_frame_equal(first.attrs["rejected"], second.attrs["rejected"])
+
+
+def test_france_services_overseas_departement_in_its_own_crs(fs_2024):
+    raw = pd.read_csv(fs_2024, dtype=str)
+    assert (raw["insee_dep"] == "974").sum() == 29  # independent count by code
+    fs = _quiet(load_france_services, fs_2024, departement="974")
+    assert len(fs) == 29 and fs.crs == "EPSG:2975"  # RGR92 / UTM 40S, La Réunion
+    assert set(fs["insee_dep"]) == {"974"}
+    utm = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:2975", always_xy=True)
+    x, y = utm.transform(fs["longitude"].astype(float), fs["latitude"].astype(float))
+    np.testing.assert_allclose(fs.geometry.x, x, atol=1e-6)
+    np.testing.assert_allclose(fs.geometry.y, y, atol=1e-6)
