@@ -268,6 +268,13 @@ def test_read_communes_errors(tmp_path):
     badpop.write_text(json.dumps(src))
     with pytest.raises(DataFileError, match="40192"):
         read_communes(badpop)
+    points = src["features"][1:]
+    for feature in points:
+        feature["geometry"] = {"type": "Point", "coordinates": [-0.45, 43.89]}
+    pointfile = tmp_path / "centres.geojson"
+    pointfile.write_text(json.dumps({"type": "FeatureCollection", "features": points}))
+    with pytest.raises(DataFileError, match="centres.geojson.*Point"):
+        read_communes(pointfile)
     with pytest.raises(InputError, match="aucune commune"):
         read_communes(DATA / "geo_api_communes_40.geojson", departement="64")
 

@@ -682,9 +682,17 @@ def read_communes(path: str | PathLike, departement=None) -> gpd.GeoDataFrame:
         if not keep.any():
             raise InputError(f"{path} : aucune commune des départements {', '.join(wanted)}")
         frame, raw = frame[keep], raw[keep]
+        crs = _crs_for(wanted)
     else:
         wanted = sorted(set(frame["code_departement"]))
-    crs = _OVERSEAS_CRS.get(wanted[0], settings.crs) if len(wanted) == 1 else settings.crs
+        crs = _OVERSEAS_CRS.get(wanted[0], settings.crs) if len(wanted) == 1 else settings.crs
+    kinds = set(raw.geometry.dropna().geom_type) - {"Polygon", "MultiPolygon"}
+    if kinds:
+        raise DataFileError(
+            path,
+            f"géométries {', '.join(sorted(kinds))} : des contours de communes (polygones) "
+            "sont attendus (geo.api.gouv.fr : ajoutez geometry=contour)",
+        )
     geom = gpd.GeoSeries(_to_multipolygons(raw.geometry.values), crs=raw.crs).to_crs(crs)
     centre_col = _user_column(raw, path, "mairie", required=False)
     inside = geom.representative_point()
