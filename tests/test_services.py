@@ -420,3 +420,27 @@ def test_france_services_overseas_departement_in_its_own_crs(fs_2024):
     x, y = utm.transform(fs["longitude"].astype(float), fs["latitude"].astype(float))
     np.testing.assert_allclose(fs.geometry.x, x, atol=1e-6)
     np.testing.assert_allclose(fs.geometry.y, y, atol=1e-6)
+
+
+def test_points_polygons_give_a_point_inside_and_empty_files(tmp_path):
+    import geopandas as gpd
+
+    square = shapely.Point(418_850, 6_316_360).buffer(500)
+    polygons = gpd.GeoDataFrame({"nom": ["Zone"]}, geometry=[square], crs="EPSG:2154")
+    polygons.to_crs("EPSG:4326").to_file(tmp_path / "zones.geojson")
+    pts = load_points(tmp_path / "zones.geojson", "zone")
+    assert square.buffer(1e-3).contains(pts.geometry.iloc[0])  # point on the surface
+    (tmp_path / "vide.csv").write_text("", encoding="utf-8")
+    with pytest.raises(DataFileError, match="vide"):
+        load_points(tmp_path / "vide.csv", "x")
+    (tmp_path / "entete.csv").write_text("id;lat;lon\n", encoding="utf-8")
+    none = load_points(tmp_path / "entete.csv", "x")
+    assert (
+        len(none) == 0
+        and none.attrs["rows_read"] == 0
+        and list(none.columns[:7])
+        == [
+            *STANDARD,
+            "geometry",
+        ]
+    )
