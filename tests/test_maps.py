@@ -18,6 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from accessibilite.errors import InputError, MissingColumnError  # noqa: E402
 from accessibilite.maps import (  # noqa: E402
+    class_bounds,
+    class_colours,
     class_labels,
     classify_times,
     interactive_map,
@@ -183,6 +185,40 @@ def test_threshold_override_and_custom_title():
     assert ax.get_title() == "Ma carte"
     (beyond,) = by_gid(fig, "au_dela_seuil")
     assert len(beyond.get_paths()) == sum(not t <= 20 for t in TIMES)
+    plt.close(fig)
+
+
+def test_threshold_class_and_clipped_cantons():
+    deficits, services = hand_case()
+    # map only the two western columns: the eastern canton is left out, the others clipped
+    west = deficits.communes[deficits.communes.index % 5 < 2].reset_index(drop=True)
+    deficits.communes = west
+    fig = plot_access_map(deficits, services, seuil_min=5)
+    assert class_bounds(5) == (5, 10, 20, 30, 45)
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels[:6] == [
+        "0 à 5 min",
+        "5 à 10 min",
+        "10 à 20 min",
+        "20 à 30 min",
+        "30 à 45 min",
+        "plus de 45 min",
+    ]
+    (communes,) = by_gid(fig, "communes")
+    t = west["temps_min"].to_numpy()
+    expected = [
+        0 if v <= 5 else 1 if v <= 10 else 2 if v <= 20 else 3 if v <= 30 else 4 if v <= 45 else 5
+        for v in t
+    ]
+    colours = class_colours((5, 10, 20, 30, 45))
+    assert [matplotlib.colors.to_hex(c) for c in communes.get_facecolors()] == [
+        colours[k] for k in expected
+    ]
+    assert len(set(colours)) == 7
+    (cantons,) = by_gid(fig, "cantons")
+    assert len(cantons.get_paths()) == 1  # "Canton Ouest" only, the others are outside
+    assert by_gid(fig, "cantons_sans_service") == []
+    assert "Canton sans site (0)" in labels
     plt.close(fig)
 
 

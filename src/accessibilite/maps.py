@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["plot_access_map", "save_map", "interactive_map", "classify_times"]
+__all__ = ["plot_access_map", "save_map", "interactive_map", "classify_times", "class_labels"]
 
 #: Upper bounds (minutes) of the access-time classes; the last class is open.
 CLASSES_MIN: tuple[float, ...] = (10, 20, 30, 45)
@@ -45,22 +45,42 @@ _MODES = {
 
 
 # ----------------------------------------------------------------------------- helpers
-def class_labels() -> list[str]:
+def class_bounds(seuil_min: float | None = None) -> tuple[float, ...]:
+    """Upper bounds of the classes: :data:`CLASSES_MIN`, plus the threshold if it is not one."""
+    bounds = set(CLASSES_MIN)
+    if seuil_min is not None and 0 < seuil_min < CLASSES_MIN[-1] * 4:
+        bounds.add(float(seuil_min))
+    return tuple(sorted(bounds))
+
+
+def class_colours(bounds: tuple[float, ...] = CLASSES_MIN) -> list[str]:
+    """Sequential palette of ``len(bounds) + 1`` classes, then the "inaccessible" grey."""
+    if len(bounds) + 1 == len(PALETTE):
+        return [*PALETTE, COULEUR_INACCESSIBLE]
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    cmap = colormaps["YlGnBu"]
+    n = len(bounds) + 1
+    return [to_hex(cmap(0.05 + 0.9 * k / (n - 1))) for k in range(n)] + [COULEUR_INACCESSIBLE]
+
+
+def class_labels(bounds: tuple[float, ...] = CLASSES_MIN) -> list[str]:
     """French labels of the access-time classes, then ``"inaccessible"``."""
-    bounds = (0, *CLASSES_MIN)
-    labels = [f"{a:g} à {b:g} min" for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-    return [*labels, f"plus de {CLASSES_MIN[-1]:g} min", "inaccessible"]
+    lows = (0, *bounds)
+    labels = [f"{a:g} à {b:g} min" for a, b in zip(lows[:-1], lows[1:], strict=True)]
+    return [*labels, f"plus de {bounds[-1]:g} min", "inaccessible"]
 
 
-def classify_times(minutes) -> np.ndarray:
-    """Class index of each time: 0..4 for the bands of :data:`CLASSES_MIN`, 5 if unreachable.
+def classify_times(minutes, bounds: tuple[float, ...] = CLASSES_MIN) -> np.ndarray:
+    """Class index of each time: 0..len(bounds) for the bands, len(bounds) + 1 if unreachable.
 
     A time equal to a bound falls in the lower class (10 min → "0 à 10 min").
     ``inf`` and NaN are "inaccessible".
     """
     t = np.asarray(pd.to_numeric(pd.Series(minutes), errors="coerce"), dtype=float)
-    idx = np.searchsorted(np.asarray(CLASSES_MIN, dtype=float), t, side="left")
-    idx[~np.isfinite(t)] = len(CLASSES_MIN) + 1
+    idx = np.searchsorted(np.asarray(bounds, dtype=float), t, side="left")
+    idx[~np.isfinite(t)] = len(bounds) + 1
     return idx
 
 
@@ -183,13 +203,15 @@ def population_beyond(communes: pd.DataFrame) -> tuple[float, float]:
 
 
 def _ring_path(geom):
-    """One compound matplotlib Path for a (Multi)Polygon, holes included."""
+    """One compound matplotlib Path for the polygons of a geometry, holes included."""
     from matplotlib.path import Path as MplPath
 
-    geom = shapely.orient_polygons(geom)
+    polys = [geom]
+    while any(hasattr(g, "geoms") for g in polys):  # flatten multi-parts and collections
+        polys = [p for g in polys for p in getattr(g, "geoms", [g])]
     verts, codes = [], []
-    for poly in getattr(geom, "geoms", [geom]):
-        if poly.is_empty:
+    for poly in shapely.orient_polygons(polys):
+        if poly.is_empty or poly.geom_type != "Polygon":
             continue
         for ring in (poly.exterior, *poly.interiors):
             xy = np.asarray(ring.coords)[:, :2]
@@ -333,13 +355,16 @@ def plot_access_map(
     ax.set_aspect("equal")
     ax.set_axis_off()
 
-    cls = classify_times(communes["temps_min"])
-    pal = (*PALETTE, COULEUR_INACCESSIBLE)
+    bounds = class_bounds(seuil)
+    cls = classify_times(communes["temps_min"], bounds)
+    pal = class_colours(bounds)
     handles: list = []
     _layer(ax, handles, communes.geometry, "communes", None,
            facecolors=[pal[i] for i in cls], edgecolors="white", linewidths=0.25, zorder=1)  # fmt: skip
-    shown = [k for k in range(len(pal)) if k < len(PALETTE) or (cls == k).any()]
-    handles += [Patch(fc=pal[k], ec="#777777", lw=0.4, label=class_labels()[k]) for k in shown]
+    shown = [k for k in range(len(pal)) if k < len(pal) - 1 or (cls == k).any()]
+    labels = class_labels(bounds)
+    handles += [Patch(fc=pal[k], ec="#777777", lw=0.4, label=labels[k]) for k in shown]
+    territory = communes.geometry.union_all()
     beyond = communes[communes["au_dela_seuil"].astype(bool)]
     _layer(ax, handles, beyond.geometry, "au_dela_seuil",
            f"Commune au-delà de {seuil:g} min ({len(beyond)})",
@@ -350,7 +375,6 @@ def plot_access_map(
         if "bande_min" not in iso.columns:
             raise MissingColumnError(None, "bande_min", iso.columns)
         iso = iso.dissolve(by="bande_min", as_index=False).sort_values("bande_min")
-        territory = communes.geometry.union_all()
         for k, (band, geom) in enumerate(zip(iso["bande_min"], iso.geometry, strict=True)):
             style = {"colors": "#4a1486", "linewidths": 1.0, "linestyles": _ISO_STYLES[k % 4]}
             _lines(ax, shapely.intersection(shapely.boundary(geom), territory),
@@ -359,7 +383,11 @@ def plot_access_map(
                                   label=f"Isochrone {band:g} min"))  # fmt: skip
 
     if cantons is not None and len(cantons):
+        # only the part of each canton inside the mapped communes
         cantons = cantons.to_crs(crs)
+        clipped = cantons.geometry.intersection(territory)
+        keep = (clipped.area > 0.01 * cantons.geometry.area).to_numpy()
+        cantons = cantons.set_geometry(clipped)[keep]
         style = {"facecolors": "none", "edgecolors": "#252525", "linewidths": 0.9, "zorder": 2}
         _layer(ax, handles, cantons.geometry, "cantons", "Canton", **style)
         if "sans_service" in cantons.columns:
@@ -370,7 +398,7 @@ def plot_access_map(
     if services is not None and len(services):
         pts = services.to_crs(crs)
         itin = pts.get("itinerant", pd.Series(False, index=pts.index)).fillna(False).astype(bool)
-        inside = pts.within(communes.geometry.union_all().buffer(1.0))
+        inside = pts.within(territory.buffer(1.0))
         for mask, (marker, size, face, label, gid) in (
             (~itin & inside, _SERVICE_STYLES["fixe"]),
             (itin & inside, _SERVICE_STYLES["itinerant"]),
@@ -399,13 +427,15 @@ def plot_access_map(
     caption = "\n".join(textwrap.wrap(caption, 110 if own else 80))
     if own:
         fig.suptitle("\n".join(textwrap.wrap(titre, 60)), fontsize=15, y=0.975, va="top")
-        fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.245), ncol=2,
+        fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.215), ncol=2,
                    fontsize=9.5, frameon=False, title="Temps d'accès par commune",
                    title_fontsize=10.5)  # fmt: skip
         pop_out, share = population_beyond(communes)
         text = (f"{_plural(len(beyond), 'commune')} et {_plural(pop_out, 'habitant')} "
                 f"({fmt_pct(share)}) au-delà de {seuil:g} min")  # fmt: skip
-        fig.text(0.5, 0.255, text, ha="center", fontsize=11, fontweight="bold", gid="chiffres")
+        fig.text(
+            0.5, 0.237, text, ha="center", va="top", fontsize=11, fontweight="bold", gid="chiffres"
+        )
         fig.text(0.03, 0.015, caption, fontsize=7.5, va="bottom", ha="left", gid="sources")
     else:
         ax.set_title(titre, fontsize=11)
@@ -510,13 +540,15 @@ def interactive_map(
         communes = communes.set_geometry(communes.geometry.simplify(simplify_m))
     geo = communes[["code_insee", "nom", "population", "temps_min", "au_dela_seuil", "geometry"]]
     geo = geo.to_crs(4326)
-    cls = classify_times(geo["temps_min"])
+    bounds = class_bounds(seuil)
+    cls = classify_times(geo["temps_min"], bounds)
+    pal = class_colours(bounds)
     t = geo["temps_min"].to_numpy()
     geo = geo.assign(
         population=[fmt_int(p) for p in geo["population"]],
         temps_min=[f"{v:.0f} min" if np.isfinite(v) else "inaccessible" for v in t],
         au_dela_seuil=np.where(geo["au_dela_seuil"].astype(bool), "oui", "non"),
-        couleur=[(*PALETTE, COULEUR_INACCESSIBLE)[i] for i in cls],
+        couleur=[pal[i] for i in cls],
     )
     xmin, ymin, xmax, ymax = geo.total_bounds
     m = folium.Map(tiles="OpenStreetMap", control_scale=True)
@@ -602,10 +634,11 @@ def _escape(text: str) -> str:
 
 
 def _legend_html(seuil: float) -> str:
+    bounds = class_bounds(seuil)
     rows = "".join(
         f'<div><span style="background:{c};width:14px;height:14px;display:inline-block;'
         f'border:1px solid #777;margin-right:4px"></span>{_escape(lab)}</div>'
-        for c, lab in zip((*PALETTE, COULEUR_INACCESSIBLE), class_labels(), strict=True)
+        for c, lab in zip(class_colours(bounds), class_labels(bounds), strict=True)
     )
     return (
         '<div style="position:fixed;bottom:24px;left:12px;z-index:9999;background:white;'
