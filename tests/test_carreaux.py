@@ -179,3 +179,16 @@ def test_loaded_cells_as_origins_of_access_times():
         (30.5 + 8 + 4) / (12 + 30.5 + 8 + 4)
     )
     assert mdm["population_au_dela_seuil"] == pytest.approx(1000 * 42.5 / 54.5)
+
+
+def test_csv_cells_far_from_the_communes_are_counted_not_built(tmp_path):
+    table = pd.read_csv(CSV, dtype=str, keep_default_na=False)
+    far = table.iloc[[0, 1]].copy()
+    far["idcar_200m"] = ["CRS3035RES200mN2900000E3800000", "CRS3035RES200mN2900000E3800200"]
+    far["ind"] = ["5", "-3"]  # far away: never checked, never rejected
+    path = tmp_path / "carreaux_200m_met.csv"
+    pd.concat([table, far]).to_csv(path, index=False)
+    with pytest.warns(UserWarning, match="4 carreau"):
+        cells = load_carreaux(path, communes=_communes())
+    assert len(cells) == 7 and len(cells.attrs["rejected"]) == 4
+    assert cells.attrs["hors_territoire"] == 1 + 2

@@ -56,19 +56,26 @@ def _read(path: Path, communes) -> tuple[pd.DataFrame, gpd.GeoSeries | None]:
         sep = ";" if head.count(";") > head.count(",") else ","
         try:
             table = pd.read_csv(
-                path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig"
+                path,
+                sep=sep,
+                dtype=str,
+                keep_default_na=False,
+                encoding="utf-8-sig",
+                usecols=lambda c: str(c).strip().lower() in _KEPT,
             )
         except (ValueError, csv.Error, UnicodeDecodeError) as exc:
             raise DataFileError(path, f"CSV illisible ({exc})") from exc
         return table, None
     try:
         bbox = None
+        info = pyogrio.read_info(path)
+        fields = [f for f in info.get("fields", []) if str(f).lower() in _KEPT]
         if communes is not None:
-            file_crs = pyogrio.read_info(path).get("crs")
+            file_crs = info.get("crs")
             if file_crs:
                 xmin, ymin, xmax, ymax = communes.to_crs(file_crs).total_bounds
                 bbox = (xmin - 300.0, ymin - 300.0, xmax + 300.0, ymax + 300.0)
-        frame = pyogrio.read_dataframe(path, bbox=bbox)
+        frame = pyogrio.read_dataframe(path, bbox=bbox, columns=fields or None)
     except Exception as exc:  # pyogrio raises several DataSourceError subclasses
         raise DataFileError(path, f"fichier géographique illisible ({exc})") from exc
     geoms = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else None
@@ -86,17 +93,31 @@ def _columns(table: pd.DataFrame, path: Path) -> pd.DataFrame:
     return table
 
 
-def _squares(ids: pd.Series, target_crs: str) -> tuple[np.ndarray, np.ndarray]:
-    """Cell squares from INSPIRE codes, reprojected; returns (geometries, ok mask)."""
+def _squares(ids: pd.Series, target_crs: str, communes=None) -> tuple[np.ndarray, ...]:
+    """Cell squares from INSPIRE codes, reprojected.
+
+    Returns the geometries, the mask of readable codes and the mask of cells
+    lying outside the bounding box of ``communes`` (not built).
+    """
     parts = ids.fillna("").str.strip().str.extract(_ID_RE)
     ok = parts.notna().all(axis=1).to_numpy()
+    far = np.zeros(len(ids), dtype=bool)
     geoms = np.full(len(ids), None, dtype=object)
     for code in sorted(parts.loc[ok, 0].unique()):
         sel = ok & (parts[0] == code).fillna(False).to_numpy(dtype=bool)
+        if communes is not None:  # skip cells far from the study area before building them
+            xmin, ymin, xmax, ymax = communes.to_crs(f"EPSG:{code}").total_bounds
+            xs = parts[3].astype(float).to_numpy()
+            ys = parts[2].astype(float).to_numpy()
+            out = sel & (
+                (xs > xmax + 300) | (xs < xmin - 500) | (ys > ymax + 300) | (ys < ymin - 500)
+            )
+            far |= out
+            sel &= ~out
         res, y, x = (parts.loc[sel, i].astype(float).to_numpy() for i in (1, 2, 3))
         boxes = shapely.box(x, y, x + res, y + res)
         geoms[sel] = gpd.GeoSeries(boxes, crs=f"EPSG:{code}").to_crs(target_crs).to_numpy()
-    return geoms, ok
+    return geoms, ok, far
 
 
 def _split_codes(lcog: pd.Series) -> pd.Series:
@@ -181,7 +202,7 @@ def load_carreaux(
     table = table.reset_index(drop=True)
     ids = table["idcar_200m"].astype("string")
 
-    squares, ok_id = _squares(ids, out_crs)
+    squares, ok_id, far = _squares(ids, out_crs, communes if geoms is None else None)
     if geoms is not None:  # prefer the file's own squares when present
         file_geoms = geoms.reset_index(drop=True)
         has = ~(file_geoms.isna() | file_geoms.is_empty).to_numpy()
@@ -193,6 +214,7 @@ def load_carreaux(
 
     pop = pd.to_numeric(table["ind"].astype("string").str.replace(",", "."), errors="coerce")
     reason = pd.Series(None, index=table.index, dtype=object)
+    reason[far] = "_loin"  # outside the communes' bounding box: counted, not rejected
     reason[~ok_id] = "identifiant de carreau illisible"
     reason[reason.isna() & (pop.isna() | (pop < 0)).to_numpy()] = (
         "population (ind) absente ou négative"
@@ -201,6 +223,7 @@ def load_carreaux(
     reason[reason.isna() & dup] = "identifiant de carreau en double"
 
     keep = reason.isna().to_numpy()
+    reason[far] = None
     cells = gpd.GeoDataFrame(
         {
             "idcar": ids[keep].str.strip().to_numpy(dtype=object),
@@ -218,15 +241,16 @@ def load_carreaux(
         hors = 0
     else:
         code = _assign_communes(cells, communes)
-        hors = int(code.isna().sum())
+        hors = int(code.isna().sum()) + int(far.sum())
     cells.insert(1, "code_insee", code.to_numpy(dtype=object))
     if communes is not None:
         cells = cells[cells["code_insee"].notna()]
     cells = cells.drop(columns="_codes")
     cells = cells.sort_values("idcar", kind="stable").reset_index(drop=True)
 
-    rejected = table.loc[~keep].copy()
-    rejected["reason"] = reason[~keep].to_numpy()
+    bad = ~keep & ~far
+    rejected = table.loc[bad].copy()
+    rejected["reason"] = reason[bad].to_numpy()
     if len(rejected):
         counts = rejected["reason"].value_counts().sort_index()
         detail = ", ".join(f"{n} : {r}" for r, n in counts.items())
