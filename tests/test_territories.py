@@ -64,6 +64,8 @@ def test_departement_spellings_and_lists():
     assert len(both) == 327 + 124
     assert both["code_insee"].is_monotonic_increasing
     assert both["code_insee"].iloc[0] == "2A001"  # string sort: "2A..." before "40..."
+    assert both.crs.to_epsg() == 2154 and both["mairie"].crs.to_epsg() == 2154
+    assert list(both.index) == list(range(len(both)))
     corse = communes("2a")
     assert set(corse["code_departement"]) == {"2A"}
     assert len(corse) == 124
