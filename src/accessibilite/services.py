@@ -16,6 +16,7 @@ import functools
 import io
 import re
 import warnings
+from os import PathLike
 from pathlib import Path
 
 import geopandas as gpd
@@ -408,7 +409,12 @@ def _generated_ids(prefix: str, n: int) -> list[str]:
 # ---------------------------------------------------------- France Services
 
 
-def load_france_services(source=None, date=None, departement=None, buffer_km: float = 0.0):
+def load_france_services(
+    source: str | PathLike | None = None,
+    date=None,
+    departement: str | int | list | None = None,
+    buffer_km: float = 0.0,
+) -> gpd.GeoDataFrame:
     """Load an ANCT list of France Services sites (2024 or January-2020 schema).
 
     Parameters
@@ -517,23 +523,23 @@ def _filter_by_date(frame: gpd.GeoDataFrame, date) -> gpd.GeoDataFrame:
 
 
 def load_points(
-    path,
+    path: str | PathLike,
     categorie: str,
     *,
-    x=None,
-    y=None,
+    x: str | None = None,
+    y: str | None = None,
     crs=None,
-    id_col=None,
-    nom_col=None,
-    insee_col=None,
-    date_col=None,
-    capacite_col=None,
-    departement=None,
+    id_col: str | None = None,
+    nom_col: str | None = None,
+    insee_col: str | None = None,
+    date_col: str | None = None,
+    capacite_col: str | None = None,
+    departement: str | int | list | None = None,
     buffer_km: float = 0.0,
-    layer=None,
-    sep=None,
-    encoding=None,
-):
+    layer: str | None = None,
+    sep: str | None = None,
+    encoding: str | None = None,
+) -> gpd.GeoDataFrame:
     """Load service points from any CSV, GeoJSON, GeoPackage or Shapefile.
 
     Parameters
@@ -552,8 +558,9 @@ def load_points(
         (``"lat, lon"``).
     crs : str, optional
         CRS of the coordinates, or the name of a column giving it per row
-        (``"EPSG:2154"`` or ``2154``). By default the file's own CRS, else
-        guessed from the values (WGS84, Lambert-93 or Lambert II étendu).
+        (``"EPSG:2154"`` or ``2154``). By default the file's own CRS, else an
+        ``EPSG`` column, else guessed from the values (WGS84, Lambert-93 or
+        Lambert II étendu); other systems need ``crs=``.
     id_col, nom_col, insee_col, date_col, capacite_col : str, optional
         Source columns of ``service_id``, ``nom``, ``code_insee``,
         ``date_ouverture`` and ``capacite``. ``id``, ``nom``, ``code_insee``
@@ -700,7 +707,12 @@ def _read_finess(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return struct.drop(columns="section"), geo.drop(columns="section")
 
 
-def load_finess(path=None, categories=("msp", "centre_sante"), departement=None, buffer_km=0.0):
+def load_finess(
+    path: str | PathLike | None = None,
+    categories=("msp", "centre_sante"),
+    departement: str | int | list | None = None,
+    buffer_km: float = 0.0,
+) -> gpd.GeoDataFrame:
     """Load health establishments from the official FINESS extract (etalab "stock" file).
 
     Parameters
@@ -773,7 +785,12 @@ def _departement_of(codes: pd.Series) -> pd.Series:
     return codes.str.slice(0, 2).where(~codes.str.startswith("97").fillna(False), codes.str[:3])
 
 
-def load_bpe(path, communes: gpd.GeoDataFrame, code: str = "D201", categorie=None):
+def load_bpe(
+    path: str | PathLike,
+    communes: gpd.GeoDataFrame,
+    code: str = "D201",
+    categorie: str | None = None,
+) -> gpd.GeoDataFrame:
     """Commune-level BPE counts as one point per commune, at its town hall.
 
     Parameters
