@@ -341,6 +341,12 @@ def test_bad_inputs():
         access_times(com.drop(columns="mairie"), services, EST)
     with pytest.raises(MissingColumnError, match="population"):
         access_times(com.drop(columns="population"), services, EST)
+    bad = com.copy()
+    bad.loc[0, "population"] = -5
+    with pytest.raises(InputError, match="population"):
+        access_times(bad, services, EST)
+    with pytest.raises(InputError, match="en double"):
+        access_times(pd.concat([com, com.iloc[[0]]]), services, EST)
     times = access_times(com, services, EST)
     with pytest.raises(InputError, match="seuil"):
         flag_deficits(times, services, 0, **_territories())

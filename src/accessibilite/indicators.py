@@ -128,6 +128,9 @@ def _validate_communes(communes, what: str = "communes") -> None:
         raise InputError(f"{what} : aucune commune")
     if communes["code_insee"].duplicated().any():
         raise InputError(f"{what} : code_insee en double")
+    pop = pd.to_numeric(communes["population"], errors="coerce")
+    if pop.isna().any() or (pop < 0).any():
+        raise InputError(f"{what} : population absente, non numérique ou négative")
 
 
 def _validate_services(services, crs) -> gpd.GeoDataFrame:
@@ -157,7 +160,9 @@ def _nearest(network, services: gpd.GeoDataFrame, origins: gpd.GeoSeries) -> pd.
     for col in ("time_s", "service_id", "distance_m"):
         if col not in res.columns:
             raise MissingColumnError(None, col, res.columns)
-    res = res.reindex(origins.index)
+    if len(res) != n:
+        raise InputError(f"le fournisseur de temps a renvoyé {len(res)} lignes pour {n} origines")
+    res = res.set_axis(origins.index)  # the protocol aligns rows with the origins
     time = res["time_s"].to_numpy(dtype=float, na_value=np.nan).copy()
     unreachable = ~np.isfinite(time)
     sid = res["service_id"].astype(object).to_numpy().copy()
@@ -496,6 +501,8 @@ def _territory_table(
     counted = sites.merge(links[["code_insee", "code"]], on="code_insee")
     nb = counted.groupby("code")["service_id"].nunique()
 
+    if "nom" not in units.columns:
+        units = units.assign(nom=units["code"])
     out = units[["code", "nom", units.geometry.name]].copy()
     code = out["code"]
     out["population"] = code.map(sums["pop"]).fillna(0).round().astype("int64").to_numpy()
@@ -597,8 +604,10 @@ def flag_deficits(
     if times.attrs.get("origine") != "carreaux":  # whole communes: an integer count
         far = far.astype("int64")
     communes["population_au_dela_seuil"] = far
-    geom = communes.pop("geometry")
-    communes = gpd.GeoDataFrame(communes, geometry=geom.to_numpy(), crs=times.crs)
+    geom = communes.geometry
+    communes = gpd.GeoDataFrame(
+        pd.DataFrame(communes.drop(columns=geom.name)), geometry=geom.to_numpy(), crs=times.crs
+    )
 
     cantons, commune_cantons, epcis = _resolve_territories(
         communes, cantons, commune_cantons, epcis
