@@ -343,7 +343,7 @@ def test_bpe_landes_general_practitioners(bpe_d201, landes_communes):
         warnings.simplefilter("error", RejectedRowsWarning)
         gp = load_bpe(bpe_d201, landes_communes)
     _check_frame(gp, 96)
-    assert len(gp) == 96 and gp["capacite"].sum() == 428
+    assert len(gp) == 96 and gp["capacite"].sum() == 428 and gp.columns[7] == "capacite"
     assert gp.attrs["out_of_scope"] == len(raw) - 96
     assert (gp["categorie"] == "medecin_generaliste").all()
     assert gp["service_id"].iloc[0] == "D201-40001" and gp["nom"].iloc[0] == "Aire-sur-l'Adour"
