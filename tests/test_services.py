@@ -444,3 +444,25 @@ def test_points_polygons_give_a_point_inside_and_empty_files(tmp_path):
             "geometry",
         ]
     )
+
+
+def test_points_excel_workbook(tmp_path):
+    pytest.importorskip("openpyxl")
+    table = pd.DataFrame(
+        {
+            "Identifiant": ["X1", "X2", "X3"],
+            "Nom": ["Mairie de Dax", "Sans point", "Mairie de Mimizan"],
+            "Code INSEE": ["40088", "40282", "40184"],
+            "Latitude": [43.7102, None, 44.2003],
+            "Longitude": [-1.0536, None, -1.2294],
+        }
+    )
+    table.to_excel(tmp_path / "liste.xlsx", sheet_name="sites", index=False)
+    with pytest.warns(RejectedRowsWarning, match="coordonnées manquantes : 1"):
+        pts = load_points(tmp_path / "liste.xlsx", "mairie", layer="sites")
+    _check_frame(pts, 3)
+    assert pts["service_id"].tolist() == ["X1", "X3"]  # "Identifiant" found
+    assert pts["code_insee"].tolist() == ["40088", "40184"]
+    x, y = TO_L93.transform([-1.0536, -1.2294], [43.7102, 44.2003])
+    np.testing.assert_allclose(pts.geometry.x, x, atol=1e-6)
+    np.testing.assert_allclose(pts.geometry.y, y, atol=1e-6)

@@ -154,11 +154,24 @@ def _read_csv(path: Path, sep: str | None = None, encoding: str | None = None) -
         raise DataFileError(path, f"CSV illisible : {exc}") from exc
 
 
+def _read_excel(path: Path, sheet=None) -> pd.DataFrame:
+    """A spreadsheet (first sheet by default) with every cell as text (needs openpyxl)."""
+    try:
+        table = pd.read_excel(path, sheet_name=sheet or 0, dtype=str)
+    except ImportError as exc:
+        raise DataFileError(path, f"lecture Excel impossible, installez openpyxl ({exc})") from exc
+    except Exception as exc:  # zipfile, openpyxl and xlrd raise unrelated classes
+        raise DataFileError(path, f"classeur illisible : {exc}") from exc
+    return table.replace(r"^\s*$", np.nan, regex=True)
+
+
 def _read_any(path, layer=None, sep=None, encoding=None) -> tuple[pd.DataFrame, Path]:
     """Read a CSV, or any vector file pyogrio reads (a GeoDataFrame then)."""
     path = Path(path)
     if not path.exists():
         raise DataFileError(path, "fichier introuvable")
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        return _read_excel(path, layer), path
     if path.suffix.lower() not in _VECTOR_SUFFIXES:
         return _read_csv(path, sep, encoding), path
     try:
@@ -546,7 +559,8 @@ def load_points(
     ----------
     path : str or PathLike
         The file. CSV separators ``;``, ``,`` and tab are sniffed; UTF-8 is
-        tried first, then cp1252. Other formats are read with pyogrio.
+        tried first, then cp1252. Excel workbooks (``.xlsx``, needs openpyxl)
+        are read as text. Other formats are read with pyogrio.
     categorie : str
         Value of the ``categorie`` column (e.g. ``"caf"``, ``"msp"``).
     x, y : str, optional
@@ -569,7 +583,7 @@ def load_points(
     departement, buffer_km
         As in :func:`load_france_services`.
     layer : str, optional
-        Layer of a multi-layer file (GeoPackage).
+        Layer of a multi-layer file (GeoPackage), or sheet of a workbook.
     sep, encoding : str, optional
         Force the CSV separator or the text encoding.
 
