@@ -20,6 +20,10 @@ The other official columns (``idcar_1km``, ``idcar_nat``, ``i_est_1km``,
 ``men``, ``men_pauv``, ``ind_snv``, ``log_*``, ``ind_0_3``...) are accepted and
 ignored. Column names are matched case-insensitively, so the 2017 release
 (``Idcar_200m``, ``I_est_200``, ``Ind``...) loads too.
+
+:func:`cells_in_communes` and :func:`aggregate_by_commune` turn the cells into
+travel origins and their times into population-weighted commune means; they
+serve :func:`~accessibilite.indicators.access_times` with ``origine="carreaux"``.
 """
 
 from __future__ import annotations
@@ -37,9 +41,9 @@ import pyogrio
 import shapely
 
 from . import settings
-from .errors import DataFileError, MissingColumnError
+from .errors import DataFileError, InputError, MissingColumnError
 
-__all__ = ["load_carreaux"]
+__all__ = ["load_carreaux", "cells_in_communes", "aggregate_by_commune"]
 
 _ID_RE = re.compile(r"^CRS(\d+)RES(\d+)mN(\d+)E(\d+)$")
 _REQUIRED = ("idcar_200m", "ind")
@@ -261,3 +265,104 @@ def load_carreaux(
     cells.attrs["hors_territoire"] = hors
     cells.attrs["source"] = str(path)
     return cells
+
+
+# ---------------------------------------------------------------- cells as origins
+
+
+def cells_in_communes(carreaux, communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Cell centres of the communes, each with its commune, to be used as origins.
+
+    Parameters
+    ----------
+    carreaux : GeoDataFrame
+        Output of :func:`load_carreaux` (``code_insee``, ``population``, squares).
+    communes : GeoDataFrame
+        ``code_insee`` and polygons; a cell without a known commune code is
+        given to the polygon holding its centre; other cells are dropped.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``idcar``, ``code_insee``, ``population``, geometry = cell centre
+        (CRS of ``communes``), RangeIndex.
+    """
+    if carreaux is None:
+        raise InputError("origine='carreaux' : donnez la grille (carreaux=load_carreaux(...))")
+    if not isinstance(carreaux, gpd.GeoDataFrame):
+        raise InputError("carreaux : GeoDataFrame attendu (voir load_carreaux)")
+    for col in ("code_insee", "population"):
+        if col not in carreaux.columns:
+            raise MissingColumnError(None, col, carreaux.columns)
+    cells = carreaux.to_crs(communes.crs) if carreaux.crs != communes.crs else carreaux
+    idcol = "idcar" if "idcar" in cells.columns else None
+    cells = gpd.GeoDataFrame(
+        {
+            "idcar": cells[idcol].to_numpy() if idcol else np.arange(len(cells)).astype(str),
+            "code_insee": cells["code_insee"].astype(object).to_numpy(),
+            "population": pd.to_numeric(cells["population"]).to_numpy(dtype=float),
+        },
+        geometry=cells.geometry.centroid.to_numpy(),
+        crs=communes.crs,
+    )
+    known = set(communes["code_insee"])
+    todo = ~cells["code_insee"].isin(known).to_numpy()
+    if todo.any():
+        hit = gpd.sjoin(
+            cells.loc[todo, ["geometry"]],
+            communes[["code_insee", communes.geometry.name]],
+            how="left",
+            predicate="within",
+        )
+        hit = hit[~hit.index.duplicated(keep="first")]
+        cells.loc[todo, "code_insee"] = hit["code_insee"].astype(object).to_numpy()
+    return cells[cells["code_insee"].isin(known)].reset_index(drop=True)
+
+
+def _weighted_mean(values: np.ndarray, weights: np.ndarray, groups: np.ndarray) -> pd.Series:
+    """Weighted mean per group; inf if an inhabited cell is unreachable; plain mean if no weight."""
+    frame = pd.DataFrame({"g": groups, "v": values, "w": weights})
+    frame["vw"] = np.where(frame["w"] > 0, frame["v"] * frame["w"], 0.0)
+    frame["inf"] = ~np.isfinite(frame["v"]) & (frame["w"] > 0)
+    agg = frame.groupby("g").agg(
+        vw=("vw", "sum"), w=("w", "sum"), v=("v", "mean"), inf=("inf", "any")
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(agg["w"] > 0, agg["vw"] / agg["w"], agg["v"])
+    out = np.where(agg["inf"], np.inf, out)
+    return pd.Series(out, index=agg.index)
+
+
+def aggregate_by_commune(res: pd.DataFrame, code: np.ndarray, pop: np.ndarray) -> pd.DataFrame:
+    """Per commune, population-weighted means of per-cell travel results.
+
+    Parameters
+    ----------
+    res : DataFrame
+        Per cell ``time_s``, ``service_id``, ``distance_m``, ``snap_m`` (as from
+        a provider's ``nearest``).
+    code, pop : ndarray
+        Commune code and population of each cell.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by commune code: weighted means of ``time_s`` (``inf`` if an
+        inhabited cell is unreachable), ``distance_m``, ``snap_m``, and
+        ``service_id``, the site reached by the largest share of the population.
+    """
+    agg = pd.DataFrame(
+        {
+            "time_s": _weighted_mean(res["time_s"].to_numpy(), pop, code),
+            "distance_m": _weighted_mean(res["distance_m"].to_numpy(), pop, code),
+            "snap_m": _weighted_mean(res["snap_m"].to_numpy(), pop, code),
+        }
+    )
+    # the service reached by the largest share of the commune's cell population
+    share = pd.DataFrame({"g": code, "s": res["service_id"].to_numpy(), "w": pop})
+    share = share.dropna(subset=["s"]).groupby(["g", "s"], as_index=False)["w"].sum()
+    share = share.sort_values(["g", "w", "s"], ascending=[True, False, True])
+    main = share.drop_duplicates("g").set_index("g")["s"]
+    agg["service_id"] = main.reindex(agg.index).astype(object).to_numpy()
+    agg.loc[~np.isfinite(agg["time_s"]), "service_id"] = None
+    return agg

@@ -20,6 +20,7 @@ import shapely
 from tqdm.auto import tqdm
 
 from . import settings
+from .carreaux import aggregate_by_commune, cells_in_communes
 from .errors import InputError, MissingColumnError
 
 __all__ = [
@@ -202,73 +203,6 @@ def _mairies(communes: gpd.GeoDataFrame) -> gpd.GeoSeries:
     return pts
 
 
-def _cells(carreaux, communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Populated cells of the communes, each with a commune (centre in polygon if unknown)."""
-    if carreaux is None:
-        raise InputError("origine='carreaux' : donnez la grille (carreaux=load_carreaux(...))")
-    if not isinstance(carreaux, gpd.GeoDataFrame):
-        raise InputError("carreaux : GeoDataFrame attendu (voir load_carreaux)")
-    for col in ("code_insee", "population"):
-        if col not in carreaux.columns:
-            raise MissingColumnError(None, col, carreaux.columns)
-    cells = carreaux.to_crs(communes.crs) if carreaux.crs != communes.crs else carreaux
-    idcol = "idcar" if "idcar" in cells.columns else None
-    cells = gpd.GeoDataFrame(
-        {
-            "idcar": cells[idcol].to_numpy() if idcol else np.arange(len(cells)).astype(str),
-            "code_insee": cells["code_insee"].astype(object).to_numpy(),
-            "population": pd.to_numeric(cells["population"]).to_numpy(dtype=float),
-        },
-        geometry=cells.geometry.centroid.to_numpy(),
-        crs=communes.crs,
-    )
-    known = set(communes["code_insee"])
-    todo = ~cells["code_insee"].isin(known).to_numpy()
-    if todo.any():
-        hit = gpd.sjoin(
-            cells.loc[todo, ["geometry"]],
-            communes[["code_insee", communes.geometry.name]],
-            how="left",
-            predicate="within",
-        )
-        hit = hit[~hit.index.duplicated(keep="first")]
-        cells.loc[todo, "code_insee"] = hit["code_insee"].astype(object).to_numpy()
-    return cells[cells["code_insee"].isin(known)].reset_index(drop=True)
-
-
-def _weighted(values: np.ndarray, weights: np.ndarray, groups: np.ndarray) -> pd.Series:
-    """Weighted mean per group; inf if an inhabited cell is unreachable; plain mean if no weight."""
-    frame = pd.DataFrame({"g": groups, "v": values, "w": weights})
-    frame["vw"] = np.where(frame["w"] > 0, frame["v"] * frame["w"], 0.0)
-    frame["inf"] = ~np.isfinite(frame["v"]) & (frame["w"] > 0)
-    agg = frame.groupby("g").agg(
-        vw=("vw", "sum"), w=("w", "sum"), v=("v", "mean"), inf=("inf", "any")
-    )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(agg["w"] > 0, agg["vw"] / agg["w"], agg["v"])
-    out = np.where(agg["inf"], np.inf, out)
-    return pd.Series(out, index=agg.index)
-
-
-def _aggregate_cells(res: pd.DataFrame, code: np.ndarray, pop: np.ndarray) -> pd.DataFrame:
-    """Per commune: population-weighted means of the cell results, main service."""
-    agg = pd.DataFrame(
-        {
-            "time_s": _weighted(res["time_s"].to_numpy(), pop, code),
-            "distance_m": _weighted(res["distance_m"].to_numpy(), pop, code),
-            "snap_m": _weighted(res["snap_m"].to_numpy(), pop, code),
-        }
-    )
-    # the service reached by the largest share of the commune's cell population
-    share = pd.DataFrame({"g": code, "s": res["service_id"].to_numpy(), "w": pop})
-    share = share.dropna(subset=["s"]).groupby(["g", "s"], as_index=False)["w"].sum()
-    share = share.sort_values(["g", "w", "s"], ascending=[True, False, True])
-    main = share.drop_duplicates("g").set_index("g")["s"]
-    agg["service_id"] = main.reindex(agg.index).astype(object).to_numpy()
-    agg.loc[~np.isfinite(agg["time_s"]), "service_id"] = None
-    return agg
-
-
 def _outside(times: pd.DataFrame, services: gpd.GeoDataFrame) -> np.ndarray:
     """Whether each commune's nearest service lies in another département.
 
@@ -355,11 +289,11 @@ def access_times(
 
     attrs: dict = {}
     if origine == "carreaux":
-        cells = _cells(carreaux, communes)
+        cells = cells_in_communes(carreaux, communes)
         cell_res = _nearest(network, services, cells.geometry)
         code = cells["code_insee"].to_numpy(dtype=object)
         pop = cells["population"].to_numpy()
-        res = _aggregate_cells(cell_res, code, pop).reindex(communes["code_insee"].to_numpy())
+        res = aggregate_by_commune(cell_res, code, pop).reindex(communes["code_insee"].to_numpy())
         res.index = communes.index
         without = res["time_s"].isna().to_numpy()
         if without.any():
