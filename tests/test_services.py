@@ -466,3 +466,30 @@ def test_points_excel_workbook(tmp_path):
     x, y = TO_L93.transform([-1.0536, -1.2294], [43.7102, 44.2003])
     np.testing.assert_allclose(pts.geometry.x, x, atol=1e-6)
     np.testing.assert_allclose(pts.geometry.y, y, atol=1e-6)
+
+
+def test_finess_coordinate_systems_named_in_sourcecoordet():
+    from accessibilite.services import _finess_crs
+
+    values = pd.Series(
+        [
+            "1,ATLASANTE,96,BAN,EPSG:2154 RGF93 / Lambert-93 (Métropole)",
+            "2,ATLASANTE,100,BDADRESSE,EPSG:4471 RGM04/UTM zone 38S (Mayotte)",
+            "2,ATLASANTE,90,BAN,WGS84/UTM zone 21N (St-Pierre-et-Miquelon)",
+            "4,ATLASANTE,.,MAPS 06-11-2024,WGS84/UTM zone 1S (Wallis-et-Futuna)",
+            "1,ATLASANTE,100,IGN,BD_ADRESSE,V2.2,UTM_N22",
+            "1,ATLASANTE,100,IGN,BD_ADRESSE,V2.2,LAMBERT_93",
+            "3,ATLASANTE,.,INCONNU,SYSTEME_LOCAL",
+            None,
+        ]
+    )
+    assert _finess_crs(values).tolist() == [
+        "EPSG:2154",
+        "EPSG:4471",
+        "EPSG:32621",
+        "EPSG:32701",
+        "EPSG:2972",
+        "EPSG:2154",
+        None,
+        None,
+    ]
