@@ -102,6 +102,40 @@ def test_services_france_services_summary(capsys, fs_2024):
     assert f"Lignes lues : {len(loaded) + n_rej}" in out
 
 
+def test_services_january_2020_list_and_date(capsys, fs_2020, fs_2024):
+    code, out, _ = run(capsys, "services", fs_2020, "-d", "40")
+    assert code == 0
+    assert "Lignes lues : 456" in out
+    assert "Sites retenus (département 40) : 4" in out
+    assert "  - coordonnées manquantes : 2" in out
+    code, out, _ = run(capsys, "services", fs_2024, "-d", "40", "--date", "2020-01-01")
+    assert code == 0
+    assert "Sites retenus (département 40) : 4" in out
+    assert "Sites labellisés après le 2020-01-01 (non comptés) : 16" in out
+
+
+def test_services_generic_point_file(capsys, tmp_path):
+    path = tmp_path / "msp.csv"
+    path.write_text(
+        "id,nom,lat,lon\n"
+        "a,MSP de Mont-de-Marsan,43.8936,-0.4999\n"
+        "b,MSP sans coordonnées,,\n"
+        "c,MSP de Dax,43.7102,-1.0531\n"
+        "d,MSP de Paris,48.85,2.35\n",
+        encoding="utf-8",
+    )
+    sortie = tmp_path / "msp.gpkg"
+    code, out, err = run(
+        capsys, "services", path, "-d", "40", "--categorie", "msp", "--sortie", sortie
+    )
+    assert code == 0
+    assert "Lignes lues : 4" in out and "Sites retenus (département 40) : 2" in out
+    assert "  - coordonnées manquantes : 1\n  - hors du territoire : 1\n" in out
+    back = gpd.read_file(sortie)
+    assert sorted(back["service_id"]) == ["a", "c"] and (back["categorie"] == "msp").all()
+    assert "rejetée" not in err  # the summary replaces the loader's warning
+
+
 def test_services_missing_file_names_it(capsys, tmp_path):
     absent = tmp_path / "sites_absents.csv"
     code, out, err = run(capsys, "services", absent, "--departement", "40")

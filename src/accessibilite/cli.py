@@ -148,7 +148,7 @@ def _is_france_services_file(path: Path) -> bool:
         return False
     with open(path, encoding="utf-8-sig", errors="replace") as fh:
         header = fh.readline().lower()
-    return any(key in header for key in ("id_fs", "lib_fs", "labellisation", "msap"))
+    return any(key in header for key in ("id_fs", "lib_fs", "lib_france_services", "msap"))
 
 
 def _load_service_file(path: Path, args: argparse.Namespace, buffer_km: float = 0.0):
@@ -179,14 +179,21 @@ def _print_rejected(services) -> None:
 
 def _cmd_services(args: argparse.Namespace) -> int:
     path = _existing_file(args.fichier)
-    services = _load_service_file(path, args)
+    with warnings.catch_warnings():
+        # the summary below details the rejected rows: no duplicate warning line
+        warnings.filterwarnings("ignore", message=r".*rejetée\(s\)")
+        services = _load_service_file(path, args)
     rejected = services.attrs.get("rejected")
     n_rej = 0 if rejected is None else len(rejected)
+    n_date = int(services.attrs.get("filtered_by_date", 0) or 0)
+    n_read = services.attrs.get("rows_read", len(services) + n_rej + n_date)
     print(f"Fichier : {path}")
-    print(f"Lignes lues : {len(services) + n_rej}")
+    print(f"Lignes lues : {n_read}")
     print(f"Sites retenus (département {args.departement}) : {len(services)}")
     if len(services) and "itinerant" in services.columns:
         print(f"  dont itinérants : {int(services['itinerant'].sum())}")
+    if n_date:
+        print(f"Sites labellisés après le {args.date} (non comptés) : {n_date}")
     _print_rejected(services)
     if args.sortie:
         _write_table(services, Path(args.sortie), layer="services")
