@@ -431,7 +431,7 @@ def commune_cantons(departement) -> pd.DataFrame:
     Raises
     ------
     InputError
-        Unknown département, or a département without cantons (Paris).
+        Unknown département, or one without cantons (Paris, Martinique, Guyane).
     """
     codes = _validate_departements(departement)
     table = pd.concat([_commune_cantons(c) for c in codes], ignore_index=True)
@@ -472,7 +472,7 @@ def cantons(departement) -> gpd.GeoDataFrame:
     Raises
     ------
     InputError
-        Unknown département, or a département without cantons (Paris).
+        Unknown département, or one without cantons (Paris, Martinique, Guyane).
     """
     codes = _validate_departements(departement)
     crs = _crs_for(codes)
