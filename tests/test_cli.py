@@ -257,6 +257,37 @@ def test_analyse_offline_without_network_is_an_error(capsys, tmp_path, fs_2024, 
     assert not (out / "communes.csv").exists()  # no silent vol-oiseau fallback
 
 
+def test_analyse_without_service_list_offline(capsys, tmp_path, monkeypatch):
+    import accessibilite.sources
+
+    def no_internet(*args, **kwargs):
+        raise acc.DownloadError("data.gouv.fr injoignable")
+
+    monkeypatch.setattr(accessibilite.sources, "fetch", no_internet)
+    code, _, err = run(capsys, "analyse", "-d", "40", "--mode", "vol-oiseau", "-o", tmp_path)
+    assert code == 2
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("erreur : liste officielle France Services indisponible")
+    assert "data.gouv.fr injoignable" in last and "--services-fichier" in last
+
+
+def test_communes_from_user_file(capsys, tmp_path, landes_communes):
+    # a geo.api.gouv.fr-style GeoJSON of two communes
+    two = landes_communes[landes_communes["code_insee"].isin(["40088", "40192"])]
+    two = two[["code_insee", "nom", "population", "code_departement", "geometry"]].rename(
+        columns={"code_insee": "code", "code_departement": "codeDepartement"}
+    )
+    two.to_crs(4326).to_file(tmp_path / "geoapi.geojson")
+    code, out, _ = run(
+        capsys, "communes", "-d", "40", "--fichier-communes", tmp_path / "geoapi.geojson",
+        "-o", tmp_path / "c.csv",
+    )  # fmt: skip
+    assert code == 0
+    assert "2 communes" in out and "50 235 habitants" in out
+    table = pd.read_csv(tmp_path / "c.csv", dtype={"code_insee": str})
+    assert table["code_insee"].tolist() == ["40088", "40192"]
+
+
 def test_analyse_missing_network_file_named(capsys, tmp_path, fs_2024):
     code, _, err = run(
         capsys, "analyse", "-d", "40", "--reseau", tmp_path / "absent.graphml",

@@ -54,7 +54,13 @@ def _load_services(args: argparse.Namespace):
     path = _existing_file(args.services_fichier) if args.services_fichier else None
     where = {"departement": args.departement, "buffer_km": args.buffer_km}
     if kind == "france-services":
-        return acc.load_france_services(path, date=args.date, **where)
+        try:
+            return acc.load_france_services(path, date=args.date, **where)
+        except acc.DownloadError as exc:
+            raise acc.DownloadError(
+                f"liste officielle France Services indisponible ({exc}). Donnez la liste "
+                "avec --services-fichier FICHIER."
+            ) from exc
     if path is None:
         raise acc.InputError(f"--services {args.services} : --services-fichier FICHIER requis")
     if kind == "finess":
