@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, MissingColumnError
-from .maps import _method_text, _parts, fmt_int, fmt_pct, population_beyond
+from .maps import _method_text, _parts, _plural, fmt_int, fmt_pct, population_beyond
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -311,7 +311,7 @@ def _key_figures(communes: pd.DataFrame, seuil: float, cantons) -> str:
     rows.append(
         (
             f"Population au-delà de {seuil:g} min",
-            f"{fmt_int(p)} ({fmt_pct(part)}), {fmt_int(beyond.sum())} communes",
+            f"{fmt_int(p)} ({fmt_pct(part)}), {_plural(int(beyond.sum()), 'commune')}",
         )
     )
     if "service_hors_departement" in communes.columns:
