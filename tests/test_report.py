@@ -183,6 +183,14 @@ def test_write_report_hand_case(tmp_path):
         titre="Landes <test>",
     )
     assert again.read_bytes() == path.read_bytes()
+    deficits.communes["au_dela_seuil"] = False
+    deficits.cantons["sans_service"] = False
+    html = write_report(tmp_path / "r3.html", deficits).read_text(encoding="utf-8")
+    assert '<p class="vide">Aucune commune au-delà de 30 minutes.</p>' in html
+    assert (
+        "Chaque canton compte au moins un site." in html
+        and "<td>0 (0,0\u00a0%), 0 commune</td>" in html
+    )
     with pytest.raises(InputError, match="introuvable"):
         write_report(tmp_path / "x.html", deficits, carte_png=tmp_path / "absente.png")
 

@@ -259,14 +259,16 @@ def _num(value, digits: int = 1) -> str:
     return str(value)
 
 
-def _table(frame: pd.DataFrame, headers: Mapping[str, str] | None = None, digits=None) -> str:
+def _table(
+    frame: pd.DataFrame, headers: Mapping[str, str] | None = None, digits=None, vide="Aucune ligne."
+) -> str:
     """HTML table of ``frame`` (values escaped, French number formatting)."""
     frame = frame.drop(columns=[c for c in frame.columns if str(frame[c].dtype) == "geometry"])
     headers = headers or {c: c for c in frame.columns}
     digits = digits or {}
     cols = [c for c in headers if c in frame.columns]
     if not len(frame):
-        return '<p class="vide">Aucune ligne.</p>'
+        return f'<p class="vide">{_e(vide)}</p>'
     head = "".join(f"<th>{_e(headers[c])}</th>" for c in cols)
     rows = []
     for rec in frame[cols].itertuples(index=False):
@@ -399,7 +401,7 @@ def write_report(
         deficit["site"] = deficit["service_id"].map(names)
     body += [
         f"<h2>Communes au-delà de {seuil:g} minutes ({len(deficit)})</h2>",
-        "<p>Classées de la plus éloignée à la moins éloignée.</p>",
+        "<p>Classées de la plus éloignée à la moins éloignée.</p>" if len(deficit) else "",
         _table(
             deficit,
             {
@@ -411,6 +413,7 @@ def write_report(
                 "site": "Site le plus proche",
                 "distance_km": "Distance (km)",
             },
+            vide=f"Aucune commune au-delà de {seuil:g} minutes.",
         ),
     ]
     digits = {"part_au_dela_seuil": "%", "temps_max_min": 1}
@@ -419,7 +422,7 @@ def write_report(
             sans = _sorted(cantons[cantons["sans_service"].fillna(False).astype(bool)], "code")
             body += [
                 f"<h2>Cantons sans site ({len(sans)})</h2>",
-                _table(sans, _TERRITORY_HEADERS, digits),
+                _table(sans, _TERRITORY_HEADERS, digits, "Chaque canton compte au moins un site."),
             ]
         body += [
             "<h2>Tous les cantons</h2>",
