@@ -195,7 +195,7 @@ def _report_margin(times, provider, buffer_km: float) -> None:
 
 def _method(args: argparse.Namespace, ctx: argparse.Namespace) -> dict[str, str]:
     """Method lines of the report (no path of the output folder: reruns stay identical)."""
-    lines = {"Mode de déplacement": args.mode}
+    lines = {"Calcul des temps": ctx.provider.description, "Mode de déplacement": args.mode}
     if args.reseau:
         lines["Réseau routier"] = f"fichier {Path(args.reseau).name}"
     elif args.mode != "vol-oiseau":
