@@ -220,7 +220,10 @@ def _compute(args: argparse.Namespace, progress: Progress, ctx: argparse.Namespa
     _report_margin(times, ctx.provider, args.buffer_km)
     progress.step(f"Déficits au seuil de {args.seuil:g} min")
     territories = _territories(args, ctx.communes)
-    return acc.flag_deficits(times, ctx.services, seuil_min=args.seuil, **territories)
+    deficits = acc.flag_deficits(times, ctx.services, seuil_min=args.seuil, **territories)
+    if not deficits.communes.attrs:  # maps and report read the method from these attrs
+        deficits.communes.attrs.update(times.attrs)
+    return deficits
 
 
 def _write_excluded(ctx: argparse.Namespace, out: Path) -> None:
