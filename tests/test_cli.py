@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -426,3 +429,28 @@ def test_scenario_ouverture(capsys, tmp_path, fs_2024):
     exact = table[table["methode"] == "exact"]
     assert exact["population_couverte_cumulee"].max() >= greedy["population_couverte_cumulee"].max()
     assert "Sites proposés (glouton)" in out
+
+
+def test_analyse_population_grid_origins(capsys, tmp_path, fs_2024):
+    grid = Path(__file__).parent / "data" / "carreaux" / "carreaux_200m_met.csv"
+    code, _, err = run(
+        capsys, "-q", "analyse", "-d", "40", "--communes", "40192,40279", "--mode", "vol-oiseau",
+        "--origine", "carreaux", "--carreaux", grid, "--services-fichier", fs_2024, "-o", tmp_path,
+    )  # fmt: skip
+    assert code == 0, err
+    table = pd.read_csv(tmp_path / "communes.csv", dtype={"code_insee": str})
+    assert table["code_insee"].tolist() == ["40192", "40279"]
+    # independent: population-weighted mean of the cells' straight-line minutes
+    communes = acc.communes("40")
+    communes = communes[communes["code_insee"].isin(["40192", "40279"])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cells = acc.load_carreaux(grid, communes=communes)
+        sites = acc.load_france_services(fs_2024, departement="40", buffer_km=20)
+    est = acc.StraightLineEstimate()
+    d = cells.geometry.centroid.apply(lambda p: sites.distance(p).min())
+    cells = cells.assign(t=d * est.detour / (est.vitesse_kmh / 3.6) / 60)
+    cells["tp"] = cells["t"] * cells["population"]
+    agg = cells.groupby("code_insee")[["tp", "population"]].sum()
+    expected = (agg["tp"] / agg["population"]).reindex(table["code_insee"]).to_numpy()
+    assert table["temps_min"].to_numpy() == pytest.approx(expected, abs=0.005)

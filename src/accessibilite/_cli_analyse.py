@@ -112,7 +112,7 @@ def _prepare(args: argparse.Namespace, progress: Progress):
         )
     carreaux = None
     if args.origine == "carreaux":
-        carreaux = acc.load_carreaux(_existing_file(args.carreaux))
+        carreaux = acc.load_carreaux(_existing_file(args.carreaux), communes=communes)
     label = "Estimation à vol d'oiseau" if args.mode == "vol-oiseau" else "Réseau routier"
     progress.step(f"{label} ({args.mode})")
     provider = _load_provider(args, communes)
