@@ -166,30 +166,17 @@ def test_bad_services(grid):
 
 
 def test_real_graph_bands(sgl_graphml):
-    import osmnx as ox
+    from accessibilite import RoadNetwork
 
-    g = ox.project_graph(ox.load_graphml(sgl_graphml), to_crs=CRS)
-    g = ox.add_edge_travel_times(ox.add_edge_speeds(g))
-    ids = list(g.nodes)
-    pos = {k: i for i, k in enumerate(ids)}
-    best = {}
-    for a, b, data in g.edges(data=True):
-        key = (pos[a], pos[b])
-        best[key] = min(best.get(key, np.inf), float(data["travel_time"]))
-    u, v = np.array(list(best)).T
-    t = np.array(list(best.values()))
-    n = len(ids)
-    net = types.SimpleNamespace(
-        x=np.array([g.nodes[k]["x"] for k in ids]),
-        y=np.array([g.nodes[k]["y"] for k in ids]),
-        graph=sp.csr_matrix((t, (u, v)), shape=(n, n)),
-        length=sp.csr_matrix((t, (u, v)), shape=(n, n)),
-        crs=CRS,
-        mode="voiture",
-        access_speed_kmh=20.0,
-        max_snap_m=1000.0,
-    )
-    svc = services_at(net, [10, 2000])
-    times = routing.nearest(net, svc)["time_s"].to_numpy()
-    out = isochrones.isochrones(net, svc, bands_min=(2, 5))
+    with pytest.warns(UserWarning):  # nodes outside the largest SCC are reported
+        net = RoadNetwork.from_graphml(sgl_graphml)
+    svc = services_at(net, [10, 1000])
+    times = net.nearest(svc)["time_s"].to_numpy()
+    out = net.isochrones(svc, bands_min=(2, 5))  # delegates to isochrones.isochrones
     check_bands(net, times, out, [2, 5], isochrones.BUFFER_M, isochrones._auto_cell(net, 100.0))
+    per = net.isochrones(svc, bands_min=(2, 5), per_service=True)
+    assert per["service_id"].tolist() == ["S0", "S0", "S1", "S1"]
+    # the merged band is the union of the per-service bands, up to the grid resolution
+    merged_5 = out.geometry.iloc[1]
+    union_5 = shapely.union_all(per[per["bande_min"] == 5].geometry.to_numpy())
+    assert shapely.symmetric_difference(merged_5, union_5).area < 0.05 * merged_5.area

@@ -315,3 +315,63 @@ def test_real_graph_oneways_and_matrix(sgl):
     sub = routing._time_matrix_nodes(net, nodes[:20], np.zeros(20), nodes[:3], np.zeros(3),
                                      from_side="origins")  # fmt: skip
     np.testing.assert_allclose(sub, m[:20, :3], rtol=0, atol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def sgl_net(sgl_graphml):
+    """The real network as the library builds it (voiture, largest SCC)."""
+    from accessibilite import RoadNetwork
+
+    with pytest.warns(UserWarning):  # nodes outside the largest SCC are reported
+        net = RoadNetwork.from_graphml(sgl_graphml)
+    edges = net.edges()
+    g = nx.DiGraph()
+    g.add_nodes_from(range(net.n_nodes))
+    for a, b, t, ln in edges[["u", "v", "travel_time_s", "length_m"]].itertuples(index=False):
+        g.add_edge(int(a), int(b), time=t, length=ln)
+    return net, g
+
+
+def test_road_network_nearest_with_access_legs(sgl_net):
+    net, g = sgl_net
+    rng = np.random.default_rng(2)
+    s_nodes = rng.choice(net.n_nodes, size=6, replace=False)
+    off = rng.uniform(-150, 150, size=(6, 2))
+    svc = points(np.column_stack([net.x[s_nodes], net.y[s_nodes]]) + off, list("ABCDEF"))
+    snapped = net.snap(svc)
+    speed = net.access_speed_kmh / 3.6
+    rev = g.reverse(copy=True)
+    for sid, node, d in zip("ABCDEF", snapped["node"], snapped["snap_m"], strict=True):
+        rev.add_edge(sid, int(node), time=d / speed, length=d)
+    lengths, paths = nx.multi_source_dijkstra(rev, set("ABCDEF"), weight="time")
+    out = net.nearest(svc)  # delegates to routing.nearest
+    expected = np.array([lengths[i] for i in range(net.n_nodes)])
+    np.testing.assert_allclose(out["time_s"].to_numpy(), expected, rtol=0, atol=1e-6)
+    assert out["service_id"].tolist() == [paths[i][0] for i in range(net.n_nodes)]
+    # origins off the network: own access leg, route length through networkx's path
+    o_xy = np.column_stack([net.x, net.y])[rng.choice(net.n_nodes, 50)] + rng.uniform(
+        -80, 80, (50, 2)
+    )
+    orig = points(o_xy)
+    orig.index = np.arange(100, 150)
+    o_snap = net.snap(orig)
+    res = net.nearest(svc, orig)
+    assert list(res.index) == list(range(100, 150))
+    for label, (node, d, _) in o_snap.iterrows():
+        path = paths[int(node)]
+        route = sum(rev.edges[a, b]["length"] for a, b in zip(path[:-1], path[1:], strict=True))
+        assert res.loc[label, "time_s"] == pytest.approx(expected[node] + d / speed, abs=1e-6)
+        assert res.loc[label, "distance_m"] == pytest.approx(route + d, abs=1e-6)
+        assert res.loc[label, "service_id"] == path[0]
+
+
+def test_road_network_time_matrix(sgl_net):
+    net, g = sgl_net
+    rng = np.random.default_rng(3)
+    o, d = rng.choice(net.n_nodes, 7), rng.choice(net.n_nodes, 4)
+    m = net.time_matrix(points(np.column_stack([net.x[o], net.y[o]])),
+                        points(np.column_stack([net.x[d], net.y[d]])))  # fmt: skip
+    for i, a in enumerate(o):
+        for j, b in enumerate(d):
+            exp = nx.dijkstra_path_length(g, int(a), int(b), weight="time")
+            assert m[i, j] == pytest.approx(exp, abs=1e-6)
