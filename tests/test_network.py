@@ -383,16 +383,8 @@ def test_from_osm_xml_marche_and_velo():
     assert got[(1, 2)] == pytest.approx(_gc(1, 2) / (15 / 3.6), rel=1e-6)
 
 
-def test_from_osm_pbf_equals_xml(tmp_path):
-    osmium = pytest.importorskip("osmium")
-    pbf = tmp_path / "mini.osm.pbf"
-    writer = osmium.SimpleWriter(str(pbf))
-    for obj in osmium.FileProcessor(str(MINI_OSM)):
-        if obj.is_node():
-            writer.add_node(obj)
-        elif obj.is_way():
-            writer.add_way(obj)
-    writer.close()
+def test_from_osm_pbf_equals_xml(mini_pbf):
+    pbf = mini_pbf
     assert pbf.read_bytes()[:4] != b"<?xm"
     for mode in ("voiture", "marche", "velo"):
         with warnings.catch_warnings():
@@ -402,6 +394,60 @@ def test_from_osm_pbf_equals_xml(tmp_path):
         pd.testing.assert_frame_equal(a.nodes(), b.nodes())
         pd.testing.assert_frame_equal(a.edges(), b.edges())
         assert b.source == "mini.osm.pbf"
+
+
+@pytest.fixture
+def mini_pbf(tmp_path):
+    osmium = pytest.importorskip("osmium")
+    pbf = tmp_path / "mini.osm.pbf"
+    writer = osmium.SimpleWriter(str(pbf))
+    for obj in osmium.FileProcessor(str(MINI_OSM)):
+        if obj.is_node():
+            writer.add_node(obj)
+        elif obj.is_way():
+            writer.add_way(obj)
+    writer.close()
+    return pbf
+
+
+def _lonlat_box(lon0, lat0, lon1, lat1):
+    from pyproj import Transformer
+    from shapely.geometry import Polygon
+
+    to_l93 = Transformer.from_crs(4326, 2154, always_xy=True)
+    corners = [(lon0, lat0), (lon1, lat0), (lon1, lat1), (lon0, lat1)]
+    return Polygon([to_l93.transform(lon, lat) for lon, lat in corners])
+
+
+def test_from_osm_territory_clip(mini_pbf):
+    west = _lonlat_box(2.0895, 48.8995, 2.0925, 48.9035)  # nodes 1, 2, 5, 6, 11
+    for path in (MINI_OSM, mini_pbf):
+        with pytest.warns(UserWarning, match="1 nœud"):  # 11, one-way dead end
+            net = RoadNetwork.from_osm(path, territory=west, buffer_km=0)
+        assert net.osmid.tolist() == [1, 2, 5, 6]
+        assert sorted(_edge_dict(net)) == [(1, 2), (1, 6), (2, 1), (5, 2), (5, 6), (6, 1), (6, 5)]
+    landes = _lonlat_box(-1.0, 43.9, -0.9, 44.0)
+    for path in (MINI_OSM, mini_pbf):
+        with pytest.raises(NetworkError, match="aucune voie .*dans le territoire demandé"):
+            RoadNetwork.from_osm(path, territory=landes, buffer_km=1)
+
+
+def test_from_osm_without_osmium(monkeypatch, mini_pbf):
+    import importlib.util
+    import sys
+
+    with_osmium = RoadNetwork.from_osm(MINI_OSM, "marche")
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "osmium" else real_find_spec(name, *a),
+    )
+    monkeypatch.setitem(sys.modules, "osmium", None)  # import osmium → ImportError
+    direct = RoadNetwork.from_osm(MINI_OSM, "marche")  # XML read by osmnx alone
+    pd.testing.assert_frame_equal(with_osmium.edges(), direct.edges())
+    with pytest.raises(DataFileError, match=r"mini.osm.pbf: .*paquet osmium"):
+        RoadNetwork.from_osm(mini_pbf)
 
 
 def test_file_errors(tmp_path):
@@ -544,6 +590,25 @@ def test_save_load_round_trip(sgl_nets, tiny, tmp_path):
         assert again.save(tmp_path / f"{name}2.npz").read_bytes() == path.read_bytes()
     with np.load(tmp_path / "sgl.npz", allow_pickle=False) as z:  # plain npz, no pickle
         assert sorted(z.files)[:3] == ["indices", "indptr", "length"]
+
+
+def test_load_rejects_tampered_network(tiny, tmp_path):
+    with np.load(tiny.save(tmp_path / "ok.npz"), allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["time"] = arrays["time"].copy()
+    arrays["time"][0] = np.nan
+    np.savez(tmp_path / "nan.npz", **arrays)
+    with pytest.raises(DataFileError, match="nan.npz: .*NaN dans graph"):
+        RoadNetwork.load(tmp_path / "nan.npz")
+
+
+def test_constructor_validation(tiny):
+    with pytest.raises(NetworkError, match="même structure creuse"):
+        RoadNetwork(tiny.x, tiny.y, tiny.graph, tiny.graph[:, [1, 0, 2, 3]].tocsr())
+    with pytest.raises(NetworkError, match="matrice CSR 3×3"):
+        RoadNetwork(tiny.x[:3], tiny.y[:3], tiny.graph, tiny.length)
+    with pytest.raises(NetworkError, match="tailles incohérentes"):
+        RoadNetwork(tiny.x, tiny.y[:3], tiny.graph, tiny.length)
 
 
 def test_load_errors(tmp_path):

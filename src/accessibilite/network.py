@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.resources
+import importlib.util
 import io
 import json
 import math
@@ -252,6 +253,24 @@ class RoadNetwork:
         self.max_snap_m = float(max_snap_m or conf["max_snap_m"])
         self.osmid = None if osmid is None else np.asarray(osmid, dtype=np.int64)
         self.dropped_nodes = int(dropped_nodes)
+        self._validate()
+
+    def _validate(self) -> None:
+        """Check the compact form is consistent (shapes, sparsity, positive times)."""
+        n = self.x.size
+        if self.y.size != n or (self.osmid is not None and self.osmid.size != n):
+            raise NetworkError(f"tailles incohérentes : x {n}, y {self.y.size} nœuds")
+        for name, m in (("graph", self.graph), ("length", self.length)):
+            if not sparse.issparse(m) or m.format != "csr" or m.shape != (n, n):
+                raise NetworkError(f"{name} doit être une matrice CSR {n}×{n}")
+        if not np.array_equal(self.graph.indptr, self.length.indptr) or not np.array_equal(
+            self.graph.indices, self.length.indices
+        ):
+            raise NetworkError("graph et length n'ont pas la même structure creuse")
+        _check_weights(self.graph.data, "graph")
+        _check_weights(self.length.data, "length")
+        if (self.graph.data < MIN_TIME_S).any():
+            raise NetworkError(f"temps d'arc inférieurs à {MIN_TIME_S} s dans graph")
 
     # ----------------------------------------------------------------- constructors
     @classmethod
@@ -462,37 +481,61 @@ class RoadNetwork:
 
     @classmethod
     def from_osm(
-        cls, path: str | Path, mode: str = "voiture", *, profile: str | Path | dict | None = None
+        cls,
+        path: str | Path,
+        mode: str = "voiture",
+        *,
+        territory=None,
+        buffer_km: float = 10,
+        profile: str | Path | dict | None = None,
     ) -> RoadNetwork:
         """Build a network from an OpenStreetMap extract: OSM XML or ``.osm.pbf``.
 
-        XML is read by ``osmnx.graph_from_xml``. PBF needs the optional ``osmium``
-        package (``pip install accessibilite[pbf]``): its highway ways and their
-        nodes are copied to a temporary OSM XML file, then read the same way, so
-        both formats give the same network.
+        The ways tagged ``highway`` (within the territory's bounding box, if given)
+        and their nodes are copied by ``osmium`` to a temporary OSM XML file, read
+        by ``osmnx.graph_from_xml``; the graph is then cut to the territory (nodes
+        inside it). PBF needs the optional ``osmium`` package (``pip install
+        accessibilite[pbf]``); without it, XML files are read directly by osmnx.
+
+        Parameters
+        ----------
+        path : str or Path
+        mode : {"voiture", "marche", "velo"}
+        territory : GeoDataFrame, GeoSeries or shapely geometry, optional
+            Keep only the roads within this area (EPSG:2154) enlarged by
+            ``buffer_km``: use it to cut a département out of a regional extract.
+        buffer_km : float
+            Margin around ``territory`` (services just across the border count).
+        profile : path, dict or None
 
         Raises
         ------
         DataFileError
             Missing or unreadable file, or ``osmium`` absent for a PBF file.
         NetworkError
-            No way usable in ``mode``.
+            No way usable in ``mode`` (in the territory).
         """
         import osmnx as ox
 
         _validate_mode(mode)
+        area = None if territory is None else _territory_wgs84(territory, buffer_km)
         path = Path(path)
         if not path.is_file():
             raise DataFileError(path, "fichier OpenStreetMap introuvable")
         with tempfile.TemporaryDirectory() as tmp, _extra_osm_tags():
             xml = path
-            if path.name.lower().endswith(".pbf"):
+            if path.name.lower().endswith(".pbf") or importlib.util.find_spec("osmium"):
                 xml = Path(tmp) / "highways.osm"
-                _pbf_to_xml(path, xml)
+                _highways_to_xml(path, xml, None if area is None else area.bounds)
             try:
                 G = ox.graph_from_xml(xml, simplify=True, retain_all=True)
             except Exception as exc:  # noqa: BLE001 - sax, osmnx errors...
                 raise DataFileError(path, f"fichier OpenStreetMap illisible ({exc})") from exc
+        if area is not None:
+            try:
+                G = ox.truncate.truncate_graph_polygon(G, area, truncate_by_edge=False)
+            except ValueError as exc:
+                raise NetworkError(f"{path.name} : aucune voie dans le territoire demandé") from exc
         G.graph.pop("created_date", None)  # creation time of the graph, not data date
         return cls.from_networkx(G, mode, profile=profile, source=path.name)
 
@@ -637,23 +680,23 @@ class RoadNetwork:
             length = sparse.csr_matrix(
                 (arrays["length"], indices.copy(), arrays["indptr"].copy()), shape=(n, n)
             )
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            return cls(
+                arrays["x"],
+                arrays["y"],
+                graph,
+                length,
+                mode=meta["mode"],
+                crs=meta["crs"],
+                description=meta["description"],
+                access_speed_kmh=meta["access_speed_kmh"],
+                max_snap_m=meta["max_snap_m"],
+                osmid=arrays.get("osmid"),
+                dropped_nodes=meta["dropped_nodes"],
+                source=meta["source"],
+                date=meta["date"],
+            )
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile, NetworkError) as exc:
             raise DataFileError(path, f"fichier de réseau illisible ou incomplet ({exc})") from exc
-        return cls(
-            arrays["x"],
-            arrays["y"],
-            graph,
-            length,
-            mode=meta["mode"],
-            crs=meta["crs"],
-            description=meta["description"],
-            access_speed_kmh=meta["access_speed_kmh"],
-            max_snap_m=meta["max_snap_m"],
-            osmid=arrays.get("osmid"),
-            dropped_nodes=meta["dropped_nodes"],
-            source=meta["source"],
-            date=meta["date"],
-        )
 
     # ----------------------------------------------------------------- views
     @property
@@ -829,8 +872,8 @@ def _extra_osm_tags():
         ox.settings.useful_tags_way = before
 
 
-def _pbf_to_xml(path: Path, out: Path) -> None:
-    """Copy the highway ways of a PBF file and their nodes to an OSM XML file."""
+def _highways_to_xml(path: Path, out: Path, bbox: tuple | None = None) -> None:
+    """Copy the highway ways of an OSM file (within a lon/lat bbox) and their nodes to OSM XML."""
     try:
         import osmium
     except ImportError as exc:
@@ -840,21 +883,45 @@ def _pbf_to_xml(path: Path, out: Path) -> None:
             "(pip install 'accessibilite[pbf]')",
         ) from exc
     try:
-        needed: set[int] = set()
-        ways = osmium.FileProcessor(str(path), osmium.osm.WAY)
-        for way in ways.with_filter(osmium.filter.KeyFilter("highway")):
-            needed.update(node.ref for node in way.nodes)
+        way_ids: set[int] = set()
+        node_ids: set[int] = set()
+        ways = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+        for way in ways.with_locations().with_filter(osmium.filter.KeyFilter("highway")):
+            if not way.is_way():
+                continue
+            if bbox is not None:
+                lonlat = [(n.lon, n.lat) for n in way.nodes if n.location.valid()]
+                if not any(
+                    bbox[0] <= lon <= bbox[2] and bbox[1] <= lat <= bbox[3] for lon, lat in lonlat
+                ):
+                    continue
+            way_ids.add(way.id)
+            node_ids.update(node.ref for node in way.nodes)
+        if not way_ids:
+            where = "dans le territoire demandé" if bbox is not None else "dans le fichier"
+            raise NetworkError(f"{path.name} : aucune voie (highway) {where}")
         writer = osmium.SimpleWriter(str(out))
         try:
-            for obj in osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY):
-                if obj.is_node() and obj.id in needed:
-                    writer.add_node(obj)
-                elif obj.is_way() and "highway" in obj.tags:
-                    writer.add_way(obj)
+            for kind, ids, add in (
+                (osmium.osm.NODE, node_ids, writer.add_node),
+                (osmium.osm.WAY, way_ids, writer.add_way),
+            ):
+                if ids:
+                    selected = osmium.FileProcessor(str(path), kind)
+                    for obj in selected.with_filter(osmium.filter.IdFilter(ids)):
+                        add(obj)
         finally:
             writer.close()
     except RuntimeError as exc:
-        raise DataFileError(path, f"fichier PBF illisible ({exc})") from exc
+        raise DataFileError(path, f"fichier OpenStreetMap illisible ({exc})") from exc
+
+
+def _territory_wgs84(territory, buffer_km: float):
+    """Territory enlarged by ``buffer_km``, as a WGS84 shapely geometry."""
+    import geopandas as gpd
+
+    polygon = _territory_polygon(territory).buffer(float(buffer_km) * 1000.0)
+    return gpd.GeoSeries([polygon], crs=settings.crs).to_crs("EPSG:4326").iloc[0]
 
 
 def _territory_polygon(territory):
