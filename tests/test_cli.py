@@ -227,14 +227,7 @@ def test_analyse_canton_table(landes_runs, fs_2024):
 
 def test_analyse_is_byte_identical(landes_runs):
     first, second = landes_runs
-    for name in (
-        "communes.csv",
-        "cantons.csv",
-        "epci.csv",
-        "rapport.html",
-        "carte.html",
-        "carte.png",
-    ):
+    for name in OUTPUTS:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 
