@@ -375,10 +375,15 @@ def plot_access_map(
         if "bande_min" not in iso.columns:
             raise MissingColumnError(None, "bande_min", iso.columns)
         iso = iso.dissolve(by="bande_min", as_index=False).sort_values("bande_min")
+        # nested bands: draw only the new part of each contour (tolerance ~ grid cells)
+        drawn, tol = shapely.Polygon(), max(5.0, 0.002 * float(np.ptp(communes.total_bounds[::2])))
         for k, (band, geom) in enumerate(zip(iso["bande_min"], iso.geometry, strict=True)):
+            line = shapely.intersection(shapely.boundary(geom), territory)
+            line, drawn = shapely.difference(line, drawn), shapely.union(drawn, line.buffer(tol))
+            if line.is_empty:
+                continue
             style = {"colors": "#4a1486", "linewidths": 1.0, "linestyles": _ISO_STYLES[k % 4]}
-            _lines(ax, shapely.intersection(shapely.boundary(geom), territory),
-                   f"isochrone_{band:g}", zorder=3, **style)  # fmt: skip
+            _lines(ax, line, f"isochrone_{band:g}", zorder=3, **style)
             handles.append(Line2D([], [], color="#4a1486", ls=style["linestyles"], lw=1.0,
                                   label=f"Isochrone {band:g} min"))  # fmt: skip
 
