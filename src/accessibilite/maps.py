@@ -559,22 +559,11 @@ def interactive_map(
     m = folium.Map(tiles="OpenStreetMap", control_scale=True)
     m.fit_bounds([[ymin, xmin], [ymax, xmax]])
     fields = ["nom", "code_insee", "population", "temps_min", "au_dela_seuil"]
-    aliases = [
-        "Commune",
-        "Code INSEE",
-        "Population",
-        "Temps d'accès",
-        f"Au-delà de {seuil:g} min",
-    ]
+    aliases = ["Commune", "Code INSEE", "Population", "Temps d'accès", f"Au-delà de {seuil:g} min"]
     folium.GeoJson(
         geo,
         name="Communes (temps d'accès)",
-        style_function=lambda f: {
-            "fillColor": f["properties"]["couleur"],
-            "color": "#ffffff",
-            "weight": 0.5,
-            "fillOpacity": 0.75,
-        },
+        style_function=lambda f: _style(f["properties"]["couleur"], fillOpacity=0.75)(f),
         popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, localize=False),
         tooltip=folium.GeoJsonTooltip(fields=["nom", "temps_min"], aliases=["Commune", "Temps"]),
     ).add_to(m)
@@ -609,22 +598,15 @@ def interactive_map(
         pts = services.to_crs(4326)
         for _, row in pts.sort_values("service_id").iterrows():
             itin = bool(row.get("itinerant", False))
-            nom = str(row.get("nom", row["service_id"]))
-            popup = folium.Popup(
-                f"<b>{_escape(nom)}</b><br>{'Site itinérant (point de base)' if itin else 'Site fixe'}",
-                max_width=300,
-            )
-            loc = [row.geometry.y, row.geometry.x]
+            kind = "Site itinérant (point de base)" if itin else "Site fixe"
+            popup = folium.Popup(f"<b>{_escape(row.get('nom', row['service_id']))}</b><br>{kind}")
+            loc, look = [row.geometry.y, row.geometry.x], {"color": "black", "fill_opacity": 1}
             if itin:
-                folium.RegularPolygonMarker(
-                    loc, number_of_sides=3, radius=9, color="black", weight=1,
-                    fill_color="#ff7f00", fill_opacity=1, rotation=30, popup=popup,
-                ).add_to(group)  # fmt: skip
+                marker = folium.RegularPolygonMarker(loc, number_of_sides=3, radius=9, weight=1,
+                                                     fill_color="#ff7f00", rotation=30, **look)  # fmt: skip
             else:
-                folium.CircleMarker(
-                    loc, radius=6, color="black", weight=1.5,
-                    fill_color="white", fill_opacity=1, popup=popup,
-                ).add_to(group)  # fmt: skip
+                marker = folium.CircleMarker(loc, radius=6, weight=1.5, fill_color="white", **look)
+            marker.add_child(popup).add_to(group)
         group.add_to(m)
     m.get_root().html.add_child(folium.Element(_legend_html(seuil)))
     folium.LayerControl(collapsed=False).add_to(m)
