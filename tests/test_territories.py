@@ -7,11 +7,13 @@ import pytest
 import shapely
 from pyproj import Transformer
 
+import accessibilite
 from accessibilite import InputError, communes
 from accessibilite.territories import (
     cantons,
     commune_cantons,
     departement_contour,
+    departements,
     epcis,
 )
 
@@ -51,6 +53,22 @@ def test_landes_town_halls_inside_their_commune(landes_communes):
     # Beylongue's town hall is geocoded ~190 km away in the source: replaced.
     beylongue = c[c["code_insee"] == "40040"]
     assert beylongue["mairie"].within(beylongue.geometry).all()
+
+
+def test_departements_table():
+    d = departements()
+    assert list(d.columns) == ["code", "nom"]
+    assert len(d) == 101  # 96 metropolitan (2A, 2B) + 5 overseas
+    assert d["code"].is_unique and d["code"].is_monotonic_increasing
+    names = dict(zip(d["code"], d["nom"], strict=True))
+    assert names["40"] == "Landes"
+    assert names["2A"] == "Corse-du-Sud"
+    assert names["972"] == "Martinique"
+    assert "20" not in names and "975" not in names
+    assert list(d.index) == list(range(101))
+    d.loc[0, "nom"] = "modifié"  # a copy
+    assert departements().loc[0, "nom"] == "Ain"
+    assert accessibilite.departements is departements
 
 
 def test_departement_spellings_and_lists():

@@ -34,6 +34,7 @@ _API: dict[str, str] = {
     "commune_cantons": "territories",
     "epcis": "territories",
     "read_communes": "admin_files",
+    "departements": "datafrance",
     # population grid
     "load_carreaux": "carreaux",
     # services

