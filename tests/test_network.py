@@ -561,6 +561,18 @@ def test_from_networkx_projects_wgs84_and_custom_profile(tmp_path):
     bad.write_text("[voiture\n")
     with pytest.raises(DataFileError, match="bad.toml: profil de vitesses illisible"):
         RoadNetwork.from_networkx(G, profile=bad)
+    incomplete = tmp_path / "incomplet.toml"
+    incomplete.write_text(text.replace("[voiture.realism]", "[voiture.realisme]"), encoding="utf-8")
+    with pytest.raises(DataFileError, match="incomplet.toml: .*clé voiture.realism absente"):
+        RoadNetwork.from_networkx(G, profile=incomplete)
+    with pytest.raises(DataFileError, match="list_rule doit valoir"):
+        RoadNetwork.from_networkx(
+            G,
+            profile={
+                **tomllib.loads(text),
+                "maxspeed": {"list_rule": "max", "mph_kmh": 1.6, "implicit": {}},
+            },
+        )
     G.add_node(3, y=46.5)
     G.add_edge(2, 3, highway="residential", length=1.0)
     with pytest.raises(NetworkError, match="coordonnées x/y absentes"):

@@ -59,18 +59,49 @@ def load_profile(profile: str | Path | dict | None = None) -> dict:
     if profile is None:
         return _packaged_profile()
     if isinstance(profile, dict):
-        return profile
+        return _validate_profile(profile, None)
     path = Path(profile)
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        prof = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise DataFileError(path, f"profil de vitesses illisible ({exc})") from exc
+    return _validate_profile(prof, path)
 
 
 @lru_cache(maxsize=1)
 def _packaged_profile() -> dict:
     text = importlib.resources.files("accessibilite.profiles").joinpath("vitesses_fr.toml")
-    return tomllib.loads(text.read_text(encoding="utf-8"))
+    return _validate_profile(tomllib.loads(text.read_text(encoding="utf-8")), "vitesses_fr.toml")
+
+
+_PROFILE_KEYS = {
+    "maxspeed": ("list_rule", "mph_kmh", "implicit"),
+    "voiture": ("access_speed_kmh", "max_snap_m", "exclude_tags", "exclude_service")
+    + ("default_kmh", "realism"),
+    "marche": ("speed_kmh", "access_speed_kmh", "max_snap_m", "exclude_tags", "classes"),
+    "velo": ("speed_kmh", "access_speed_kmh", "max_snap_m", "exclude_tags", "classes")
+    + ("contraflow_max_kmh",),
+}
+
+
+def _validate_profile(prof: dict, path) -> dict:
+    """Check that a speed profile has every key the model reads."""
+    for section, keys in _PROFILE_KEYS.items():
+        for key in keys:
+            if key not in prof.get(section, {}):
+                raise DataFileError(
+                    path, f"profil de vitesses incomplet : clé {section}.{key} absente"
+                )
+    if prof["maxspeed"]["list_rule"] not in ("mean", "min"):
+        raise DataFileError(
+            path, "profil de vitesses : maxspeed.list_rule doit valoir 'mean' ou 'min'"
+        )
+    if set(prof["voiture"]["default_kmh"]) != set(prof["voiture"]["realism"]):
+        raise DataFileError(
+            path,
+            "profil de vitesses : voiture.default_kmh et voiture.realism n'ont pas les mêmes classes",
+        )
+    return prof
 
 
 _NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(mph|km/h|kmh|kph)?\s*$", re.IGNORECASE)
