@@ -132,6 +132,9 @@ def test_time_matrix_hand(hand):
     d = points([[X0, Y0 - 2], [X0 + 100, Y0]])
     got = routing.time_matrix(hand, o, d)
     np.testing.assert_allclose(got, [[1 + 37 + 2, 1 + 27], [17 + 2, 7], [40, 28]])
+    # an origin beyond max_snap_m (50 m) gets a row of inf
+    far = routing.time_matrix(hand, points([[X0 + 100, Y0 + 70], [X0, Y0]]), d)
+    assert np.isinf(far[0]).all() and np.isfinite(far[1]).all()
 
 
 def test_bad_services(hand):

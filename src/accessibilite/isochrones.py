@@ -244,11 +244,17 @@ def isochrones(
     aug = routing._with_virtual_sources(gt, nodes, leg_s)
     by_id = {}
     block = max(1, routing._MATRIX_BLOCK_CELLS // (n + len(nodes)))
-    for start in range(0, len(nodes), block):
+    starts = range(0, len(nodes), block)
+    bar = routing._progress(None, len(nodes), "isochrones par service")
+    for start in starts:
         virtual = np.arange(n + start, n + min(start + block, len(nodes)))
         times = dijkstra(aug, indices=virtual, limit=float(bands[-1]) * 60.0)
         for j, row in enumerate(times):
             by_id[str(ids[start + j])] = _bands_from_times(net, row[:n], bands, cell, buffer_m)
+            if bar is not None:
+                bar.update()
+    if bar is not None:
+        bar.close()
     rows_id, rows_band, rows_geom = [], [], []
     empty = [shapely.MultiPolygon() for _ in bands]
     for sid in sorted(map(str, services["service_id"])):  # ignored services: empty bands

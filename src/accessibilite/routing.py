@@ -381,6 +381,10 @@ def nearest(
 # time matrix
 # --------------------------------------------------------------------------
 def _progress(iterable, total: int, desc: str):
+    """tqdm bar over ``iterable`` (or a manual bar if None) when ``settings.progress``.
+
+    Without a bar, returns ``iterable`` itself (``None`` for a manual bar).
+    """
     if settings.progress and total > 1:
         from tqdm.auto import tqdm
 
