@@ -216,6 +216,13 @@ def test_sgl_voiture_counts_match_networkx(sgl_graph, sgl_nets):
     assert net.dropped_nodes == H.number_of_nodes() - S.number_of_nodes()
     assert sorted(net.osmid.tolist()) == net.osmid.tolist() == sorted(S.nodes)
     assert net.mode == "voiture" and net.date == "2022-12-20"
+    assert net.description == (
+        "Temps de trajet en voiture sur le réseau OpenStreetMap "
+        "(yvelines_saint-germain-en-laye_osmnx_all.graphml, 2022-12-20), vitesses légales "
+        "françaises (profil vitesses_fr) pondérées par un facteur de réalisme par type de "
+        "voie, plus court chemin."
+    )
+    assert "vitesse constante de 4,5 km/h" in sgl_nets["marche"].description
     assert net.source == "yvelines_saint-germain-en-laye_osmnx_all.graphml"
     n_comp, _ = csgraph.connected_components(net.graph, directed=True, connection="strong")
     assert n_comp == 1

@@ -215,12 +215,15 @@ def _truthy(value: Any) -> bool:
 
 
 def _description(mode: str, source: str, date: str | None, profile: dict | None = None) -> str:
+    prof = load_profile(profile)
     src = f"OpenStreetMap ({source}{', ' + date if date else ''})"
     if mode == "voiture":
-        speed = "vitesses légales françaises (profil vitesses_fr) pondérées par un facteur de réalisme par type de voie"
+        speed = (
+            f"vitesses légales françaises (profil {prof.get('name', 'personnalisé')}) "
+            "pondérées par un facteur de réalisme par type de voie"
+        )
     else:
-        kmh = load_profile(profile)[mode]["speed_kmh"]
-        speed = f"vitesse constante de {kmh:g} km/h"
+        speed = f"vitesse constante de {prof[mode]['speed_kmh']:g} km/h".replace(".", ",")
     return f"Temps de trajet {_MODE_LABEL[mode]} sur le réseau {src}, {speed}, plus court chemin."
 
 
