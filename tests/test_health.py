@@ -115,6 +115,7 @@ def test_finess_coordinate_systems_named_in_sourcecoordet():
             "1,ATLASANTE,100,IGN,BD_ADRESSE,V2.2,UTM_N22",
             "1,ATLASANTE,100,IGN,BD_ADRESSE,V2.2,LAMBERT_93",
             "3,ATLASANTE,.,INCONNU,SYSTEME_LOCAL",
+            "1,ATLASANTE,100,BAN,EPSG:99999 (code absent de pyproj)",
             None,
         ]
     )
@@ -125,6 +126,7 @@ def test_finess_coordinate_systems_named_in_sourcecoordet():
         "EPSG:32701",
         "EPSG:2972",
         "EPSG:2154",
+        None,
         None,
         None,
     ]

@@ -121,11 +121,21 @@ def _read_excel(path: Path, sheet=None) -> pd.DataFrame:
     return table.replace(r"^\s*$", np.nan, regex=True)
 
 
-def _read_any(path, layer=None, sep=None, encoding=None) -> tuple[pd.DataFrame, Path]:
-    """Read a CSV, or any vector file pyogrio reads (a GeoDataFrame then)."""
+def _source_path(path, official: str | None = None) -> Path:
+    """``path`` as an existing file; ``None`` downloads the ``official`` source into the cache."""
+    if path is None and official is not None:
+        from . import sources
+
+        path = sources.fetch(official)
     path = Path(path)
     if not path.exists():
         raise DataFileError(path, "fichier introuvable")
+    return path
+
+
+def _read_any(path, layer=None, sep=None, encoding=None) -> tuple[pd.DataFrame, Path]:
+    """Read a CSV, or any vector file pyogrio reads (a GeoDataFrame then)."""
+    path = _source_path(path)
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         return _read_excel(path, layer), path
     if path.suffix.lower() not in _VECTOR_SUFFIXES:
@@ -158,6 +168,12 @@ def _to_float(values: pd.Series) -> np.ndarray:
     text = values.astype("string").str.replace(r"[\s\u00a0\u202f]", "", regex=True)
     text = text.str.replace(",", ".", regex=False)
     return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _xy_columns(table: pd.DataFrame, x: str, y: str):
+    """x, y float arrays of two coordinate columns, and the rows where either cell is written."""
+    written = table[[x, y]].notna().any(axis=1).to_numpy()
+    return _to_float(table[x]), _to_float(table[y]), written
 
 
 def _codes(values) -> pd.Series:
@@ -215,6 +231,11 @@ def _crs_name(crs) -> str | None:
         return None
 
 
+def _known_crs(names) -> np.ndarray:
+    """Each CRS name in its ``EPSG:XXXX`` form; None when missing or unknown to pyproj."""
+    return np.array([_crs_name(c) if isinstance(c, str) else None for c in names], dtype=object)
+
+
 def _in_france(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Vectorised test of lon/lat against the boxes of France."""
     box = _FRANCE_BOXES
@@ -258,7 +279,7 @@ def _per_row_crs(table: pd.DataFrame, crs, path) -> np.ndarray:
     """One CRS name per row: from ``crs`` or from the column it names."""
     if isinstance(crs, str) and crs in table.columns:  # e.g. an "EPSG" column
         codes = _text(table[crs]).str.replace(r"^(\d{4,5})$", r"EPSG:\1", regex=True)
-        return np.array([_crs_name(c) if isinstance(c, str) else None for c in codes], object)
+        return _known_crs(codes)
     if _crs_name(crs) is None:
         raise InputError(f"{path}: système de coordonnées inconnu : {crs!r}")
     return np.full(len(table), _crs_name(crs), dtype=object)

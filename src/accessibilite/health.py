@@ -24,11 +24,14 @@ from ._points import (
     _codes,
     _decode,
     _find,
+    _known_crs,
     _parse_dates,
     _read_any,
+    _source_path,
     _standard,
     _text,
     _to_float,
+    _xy_columns,
 )
 from .errors import DataFileError, InputError, MissingColumnError
 
@@ -63,14 +66,14 @@ _BPE_CATEGORIES = {"D201": "medecin_generaliste", "D107": "maternite"}
 
 
 def _finess_crs(values: pd.Series) -> np.ndarray:
-    """CRS stated by each ``sourcecoordet`` (None when unknown)."""
+    """CRS stated by each ``sourcecoordet`` (None when missing or unknown to pyproj)."""
     text = values.astype("string").str.upper()
     crs = "EPSG:" + text.str.extract(r"EPSG\s*:\s*(\d{4,5})")[0]
     for name, code in _FINESS_CRS.items():
         crs = crs.mask(crs.isna() & text.str.contains(name, regex=False).fillna(False), code)
     utm = text.str.extract(r"UTM\s*ZONE\s*(\d{1,2})\s*([NS])")
     crs = crs.fillna("EPSG:32" + utm[1].map({"N": "6", "S": "7"}) + utm[0].str.zfill(2))
-    return _text(crs).to_numpy(dtype=object)
+    return _known_crs(_text(crs))
 
 
 def _read_finess(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -137,13 +140,7 @@ def load_finess(
         counted in ``attrs["out_of_scope"]``. Coordinates are reprojected from
         the system each row states (Lambert-93, overseas UTM...).
     """
-    if path is None:
-        from . import sources
-
-        path = sources.fetch("finess")
-    path = Path(path)
-    if not path.exists():
-        raise DataFileError(path, "fichier introuvable")
+    path = _source_path(path, "finess")
     struct, geo = _read_finess(path)
     codes = {FINESS_CATEGORIES.get(str(c), str(c)): str(c) for c in categories}
     in_scope = struct["categetab"].str.strip().isin(list(codes)).to_numpy()
@@ -159,13 +156,14 @@ def load_finess(
         insee=_codes(commune),
         dates=_parse_dates(table["dateouv"], len(table)),
     )
+    xs, ys, written = _xy_columns(table, "coordxet", "coordyet")
     frame = _assemble(
         table,
         *std,
-        _to_float(table["coordxet"]),
-        _to_float(table["coordyet"]),
+        xs,
+        ys,
         _finess_crs(table["sourcecoordet"]),
-        coord_text=table[["coordxet", "coordyet"]].notna().any(axis=1).to_numpy(),
+        coord_text=written,
         departement=departement,
         buffer_km=buffer_km,
         source=path,

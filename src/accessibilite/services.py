@@ -30,9 +30,11 @@ from ._points import (
     _parse_dates,
     _per_row_crs,
     _read_any,
+    _source_path,
     _standard,
     _text,
     _to_float,
+    _xy_columns,
 )
 from .errors import InputError, MissingColumnError
 
@@ -100,11 +102,7 @@ def load_france_services(
     :class:`InputError`), and ``itinerant`` from ``itinerance == "Oui"``;
     its commune code is the geocoder's ``result_citycode``.
     """
-    if source is None:
-        from . import sources
-
-        source = sources.fetch("france_services")
-    table, path = _read_any(source)
+    table, path = _read_any(_source_path(source, "france_services"))
     n, cols = len(table), set(table.columns)
     if {"id_fs", "lib_fs", "latitude", "longitude"} <= cols:
         schema, xcol, ycol = "2024", "longitude", "latitude"
@@ -139,13 +137,14 @@ def load_france_services(
         if "lib_france_services" in cols:
             need = ["lib_france_services", "lat", "long"]
         raise MissingColumnError(path, next(c for c in need if c not in cols), table.columns)
+    xs, ys, written = _xy_columns(table, xcol, ycol)
     frame = _assemble(
         table,
         *std,
-        _to_float(table[xcol]),
-        _to_float(table[ycol]),
+        xs,
+        ys,
         np.full(n, "EPSG:4326", dtype=object),
-        coord_text=table[[xcol, ycol]].notna().any(axis=1).to_numpy(),
+        coord_text=written,
         departement=departement,
         buffer_km=buffer_km,
         source=path,
@@ -159,10 +158,10 @@ def _filter_by_date(frame: gpd.GeoDataFrame, date) -> gpd.GeoDataFrame:
     """Keep the sites opened on or before ``date``; count the others in attrs."""
     try:
         when = pd.Timestamp(date)
+        if when is pd.NaT:
+            raise ValueError(date)
     except (ValueError, TypeError) as exc:
         raise InputError(f"date illisible : {date!r} (attendu AAAA-MM-JJ)") from exc
-    if when is pd.NaT:
-        raise InputError(f"date illisible : {date!r} (attendu AAAA-MM-JJ)")
     attrs = dict(frame.attrs)
     keep = (frame["date_ouverture"] <= when).to_numpy()
     frame = frame[keep].reset_index(drop=True)
@@ -295,8 +294,7 @@ def _coordinate_columns(table: pd.DataFrame, x, y, path):
         found = ((_find(table.columns, [a]), _find(table.columns, [b])) for a, b in _XY_NAMES)
         x, y = next(((a, b) for a, b in found if a and b), (None, None))
     if x is not None:
-        text = table[[x, y]].notna().any(axis=1).to_numpy()
-        return _to_float(table[x]), _to_float(table[y]), text
+        return _xy_columns(table, x, y)
     column = _find(table.columns, _LATLON_NAMES)
     if column is None:
         raise MissingColumnError(
