@@ -101,6 +101,8 @@ def test_nearest_two_services_and_origins(hand):
     orig.index = ["p", "q", "r"]
     res = routing.nearest(hand, svc, orig)
     assert list(res.index) == ["p", "q", "r"]
+    assert list(res.columns) == ["time_s", "service_id", "distance_m", "snap_m"]
+    np.testing.assert_allclose(res["snap_m"], [2, 0, 100])
     np.testing.assert_allclose(res["time_s"].to_numpy()[:2], [26, 10])
     np.testing.assert_allclose(res["distance_m"].to_numpy()[:2], [2 + 130 + 4, 110])
     # origin 100 m from the network (> max_snap_m = 50): flagged, unreachable

@@ -350,6 +350,8 @@ def nearest(
         ``distance_m`` (route length in metres including both access legs;
         ``inf`` where unreachable). Aligned with ``origins`` (same index), or
         with the network nodes (RangeIndex 0..n-1) when ``origins`` is None.
+        With ``origins``, a fourth column ``snap_m`` gives the distance from
+        each origin to its snapped node (see :func:`snap`).
 
     Raises
     ------
@@ -374,7 +376,9 @@ def nearest(
     t[src < 0] = np.inf
     d = dist[o_node] + o_dist
     d[src < 0] = np.inf
-    return _nodes_frame(t, src, ids, index, d)
+    frame = _nodes_frame(t, src, ids, index, d)
+    frame["snap_m"] = o_dist
+    return frame
 
 
 # --------------------------------------------------------------------------
