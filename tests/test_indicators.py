@@ -1,18 +1,7 @@
-"""Tests of the access indicators: hand-made cases for every formula, then the Landes.
+"""Tests of the deficit flags: hand-made cases for every formula, then the Landes.
 
-Tiny world (Lambert-93 metres, estimate with detour 1 and 60 km/h, so that one
-kilometre of straight line is one minute)::
-
-    x (km)  -5     0 1    10  13 15    20   23     30     35 36   40
-            S3     |C1    |   S1 m2    |    m3     |      S2 m4   |
-                    m1
-    C1 40001 pop 100: town hall x=1  → S3 (Pyrénées-Atlantiques) 6 min
-    C2 40002 pop 200: town hall x=15 → S1 (in C2, fixed)          2 min
-    C3 40003 pop 300: town hall x=23 → S1 10 min (S2 is 12 min away)
-    C4 40004 pop 400: town hall x=36 → S2 (in C4, itinerant bus)  1 min
-
-Cantons: K1 = C1 + 60 % of C2, K2 = 40 % of C2 + C3, K3 = C4 (C2 is a split
-town, like Dax). EPCI: E1 = C1 + C2, E2 = C3 + C4.
+The tiny world (four communes, three sites, three cantons with a split town,
+two EPCI) is drawn in ``indicator_cases``.
 """
 
 from __future__ import annotations
@@ -24,82 +13,28 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from scipy.spatial.distance import cdist
-from shapely.geometry import Point
 
 import accessibilite
 from accessibilite import InputError, MissingColumnError
+from accessibilite.coverage import coverage_over_time, cumulated_deficits
 from accessibilite.estimate import StraightLineEstimate
 from accessibilite.indicators import (
     Deficits,
     access_times,
-    coverage_over_time,
-    cumulated_deficits,
     flag_deficits,
 )
-
-CRS = "EPSG:2154"
-Y = 5000.0
-EST = StraightLineEstimate(detour=1.0, vitesse_kmh=60.0)
-
-
-def _communes():
-    return gpd.GeoDataFrame(
-        {
-            "code_insee": ["40001", "40002", "40003", "40004"],
-            "nom": ["Un", "Deux", "Trois", "Quatre"],
-            "population": [100, 200, 300, 400],
-            "code_departement": ["40"] * 4,
-            "code_epci": ["E1", "E1", "E2", "E2"],
-            "nom_epci": ["CC Un", "CC Un", "CC Deux", "CC Deux"],
-            "mairie": gpd.GeoSeries(
-                [Point(1000, Y), Point(15000, Y), Point(23000, Y), Point(36000, Y)], crs=CRS
-            ),
-        },
-        geometry=[shapely.box(10_000 * i, 0, 10_000 * (i + 1), 10_000) for i in range(4)],
-        crs=CRS,
-    )
-
-
-def _services():
-    return gpd.GeoDataFrame(
-        {
-            "service_id": ["S1", "S2", "S3"],
-            "nom": ["Fixe", "Bus", "Voisin"],
-            "categorie": ["france_services"] * 3,
-            "code_insee": ["40002", "40004", "64001"],
-            "date_ouverture": pd.to_datetime(["2020-01-01", "2022-06-01", pd.NaT]),
-            "itinerant": [False, True, False],
-        },
-        geometry=[Point(13000, Y), Point(35000, Y), Point(-5000, Y)],
-        crs=CRS,
-    )
-
-
-def _territories():
-    cantons = gpd.GeoDataFrame(
-        {"code_canton": ["K1", "K2", "K3"], "nom": ["Canton 1", "Canton 2", "Canton 3"]},
-        geometry=[
-            shapely.box(0, 0, 20_000, 10_000),
-            shapely.box(10_000, 0, 30_000, 10_000),
-            shapely.box(30_000, 0, 40_000, 10_000),
-        ],  # fmt: skip
-        crs=CRS,
-    )
-    links = pd.DataFrame(
-        {
-            "code_insee": ["40001", "40002", "40002", "40003", "40004"],
-            "code_canton": ["K1", "K1", "K2", "K2", "K3"],
-            "part_surface": [1.0, 0.6, 0.4, 1.0, 1.0],
-        }
-    )
-    epcis = gpd.GeoDataFrame(
-        {"code_epci": ["E1", "E2"], "nom": ["CC Un", "CC Deux"]},
-        geometry=[shapely.box(0, 0, 20_000, 10_000), shapely.box(20_000, 0, 40_000, 10_000)],
-        crs=CRS,
-    )
-    return {"cantons": cantons, "commune_cantons": links, "epcis": epcis}
-
+from indicator_cases import (
+    CRS,
+    EST,
+    LANDES_CANTONS,
+    SITE_CANTONS,
+    Y,
+    _communes,
+    _expected_without_site,
+    _services,
+    _territories,
+    load_landes,
+)
 
 # ---------------------------------------------------------------- hand-made cases
 
@@ -107,38 +42,6 @@ def _territories():
 def test_public_names():
     for name in ("access_times", "flag_deficits", "coverage_over_time", "cumulated_deficits"):
         assert getattr(accessibilite, name) is globals()[name]
-
-
-def test_access_times_from_town_halls():
-    times = access_times(_communes(), _services(), EST)
-    assert list(times["code_insee"]) == ["40001", "40002", "40003", "40004"]
-    np.testing.assert_allclose(times["temps_min"], [6.0, 2.0, 10.0, 1.0])
-    np.testing.assert_allclose(times["distance_km"], [6.0, 2.0, 10.0, 1.0])
-    assert list(times["service_id"]) == ["S3", "S1", "S1", "S2"]
-    assert list(times["service_hors_departement"]) == [True, False, False, False]
-    assert list(times["population"]) == [100, 200, 300, 400]
-    assert times.geometry.equals(_communes().geometry)
-    assert times.attrs["origine"] == "mairie"
-    assert times.attrs["estimation"] is True
-    assert times.attrs["description"] == EST.description
-
-
-def test_access_times_from_representative_points():
-    com = _communes()
-    times = access_times(com, _services(), EST, origine="centroide")
-    pts = shapely.get_coordinates(com.geometry.representative_point().to_numpy())
-    svc = shapely.get_coordinates(_services().geometry.to_numpy())
-    expected = cdist(pts, svc).min(axis=1) / 1000.0
-    np.testing.assert_allclose(times["temps_min"], expected)
-    assert times.attrs["origine"] == "centroide"
-
-
-def test_service_outside_located_without_code():
-    services = _services()
-    services.loc[2, "code_insee"] = None  # S3 lies outside every commune polygon
-    services.loc[0, "code_insee"] = None  # S1 lies in C2 (40002)
-    times = access_times(_communes(), services, EST)
-    assert list(times["service_hors_departement"]) == [True, False, False, False]
 
 
 def test_no_service_means_unreachable_never_zero():
@@ -280,57 +183,6 @@ def test_works_with_a_road_network():
     assert d.cantons.set_index("code").loc["K3", "population_au_dela_seuil"] == 400
 
 
-def test_coverage_over_time_hand_computed():
-    with pytest.warns(UserWarning, match="1 site"):
-        cov = coverage_over_time(
-            _communes(),
-            _services(),
-            EST,
-            ["2024-01-01", "2021-01-01", "2019-01-01"],
-            seuil_min=9,
-            **_territories(),
-        )
-    assert list(cov.columns) == [
-        "date", "niveau", "code", "nom", "population", "nb_sites", "sans_service",
-        "population_au_dela_seuil", "part_au_dela_seuil",
-    ]  # fmt: skip
-    assert len(cov) == 3 * (3 + 2 + 1)
-    dep = cov[cov["niveau"] == "departement"].set_index("date")
-    assert list(dep.index) == list(pd.to_datetime(["2019-01-01", "2021-01-01", "2024-01-01"]))
-    # 2019: only S3 (no date, counted open): C2 at 20 min, C3 at 28, C4 at 41 km
-    # 2021: S1 and S3: C3 (10 min) and C4 (23 min) beyond 9 min; 2024: C3 only
-    assert list(dep["nb_sites"]) == [0, 1, 2]
-    assert list(dep["population_au_dela_seuil"]) == [900, 700, 300]
-    k = cov[cov["niveau"] == "canton"].pivot(index="date", columns="code", values="sans_service")
-    assert k.to_numpy().tolist() == [
-        [True, True, True],
-        [False, False, True],
-        [False, False, False],
-    ]
-    with pytest.warns(UserWarning, match="ignorés"):
-        cov = coverage_over_time(
-            _communes(), _services(), EST, ["2019-01-01"], 9, date_inconnue="exclure",
-            **_territories(),
-        )  # fmt: skip
-    assert cov.loc[cov["niveau"] == "departement", "population_au_dela_seuil"].item() == 1000
-
-
-def test_cumulated_deficits_hand_computed():
-    services = _services()
-    other = gpd.GeoDataFrame({"service_id": ["M"]}, geometry=[Point(40_000, Y)], crs=CRS)
-    out = cumulated_deficits(
-        _communes(), {"fs": services, "maternite": other}, EST, seuil_min={"fs": 9, "maternite": 20}
-    )
-    np.testing.assert_allclose(out["temps_min_fs"], [6, 2, 10, 1])
-    np.testing.assert_allclose(out["temps_min_maternite"], [39, 25, 17, 4])
-    assert list(out["au_dela_seuil_fs"]) == [False, False, True, False]
-    assert list(out["au_dela_seuil_maternite"]) == [True, True, False, False]
-    assert list(out["nb_deficits"]) == [1, 1, 1, 0]
-    assert list(out["categories_en_deficit"]) == ["maternite", "maternite", "fs", ""]
-    out = cumulated_deficits(_communes(), {"fs": services, "maternite": other}, EST, 5)
-    assert list(out["nb_deficits"]) == [2, 1, 2, 0]
-
-
 def test_bad_inputs():
     com, services = _communes(), _services()
     with pytest.raises(InputError, match="origine"):
@@ -363,86 +215,10 @@ def test_bad_inputs():
 
 # ---------------------------------------------------------------- the Landes, real data
 
-#: By-hand canton lookup of the communes hosting a France Services site in August
-#: 2024 (electoral cantons of 2014); Dax and Mont-de-Marsan are split towns.
-SITE_CANTONS = {
-    "Aire-sur-l'Adour": ["Adour Armagnac"],
-    "Amou": ["Coteau de Chalosse"],
-    "Castets": ["Côte d'Argent"],
-    "Dax": ["Dax-1", "Dax-2"],
-    "Gabarret": ["Haute Lande Armagnac"],
-    "Geaune": ["Chalosse Tursan"],
-    "Grenade-sur-l'Adour": ["Adour Armagnac"],
-    "Hagetmau": ["Chalosse Tursan"],
-    "Mont-de-Marsan": ["Mont-de-Marsan-1", "Mont-de-Marsan-2"],
-    "Montfort-en-Chalosse": ["Coteau de Chalosse"],
-    "Morcenx-la-Nouvelle": ["Pays morcenais tarusate"],
-    "Parentis-en-Born": ["Grands Lacs"],
-    "Peyrehorade": ["Orthe et Arrigans"],
-    "Rion-des-Landes": ["Pays morcenais tarusate"],
-    "Roquefort": ["Haute Lande Armagnac"],
-    "Sabres": ["Haute Lande Armagnac"],
-    "Saint-Julien-en-Born": ["Côte d'Argent"],
-    "Saint-Pierre-du-Mont": ["Mont-de-Marsan-2"],
-    "Saint-Vincent-de-Tyrosse": ["Pays Tyrossais"],
-    "Soustons": ["Marensin Sud"],
-}
-LANDES_CANTONS = {
-    "Adour Armagnac", "Chalosse Tursan", "Côte d'Argent", "Coteau de Chalosse", "Dax-1",
-    "Dax-2", "Grands Lacs", "Haute Lande Armagnac", "Marensin Sud", "Mont-de-Marsan-1",
-    "Mont-de-Marsan-2", "Orthe et Arrigans", "Pays morcenais tarusate", "Pays Tyrossais",
-    "Seignanx",
-}  # fmt: skip
-
-
-def _raw_landes_sites(path) -> pd.DataFrame:
-    """The 2024 Landes rows read straight from the CSV (independent of the loaders)."""
-    raw = pd.read_csv(path, dtype=str)
-    raw = raw[raw["insee_dep"] == "40"].copy()
-    label = raw["labellisation_fs"].str.extract(r"(\d{2}/\d{2}/\d{4})")[0]
-    raw["date"] = pd.to_datetime(label, format="%d/%m/%Y")
-    raw["bus"] = raw["format_fs"].isin(["Bus_équivalent", "Itinérante"])
-    return raw
-
-
-def _expected_without_site(raw: pd.DataFrame) -> set[str]:
-    covered = {c for com in raw["lib_com"] for c in SITE_CANTONS[com]}
-    return LANDES_CANTONS - covered
-
 
 @pytest.fixture(scope="module")
 def landes(fs_2024, landes_communes):
-    with pytest.warns(Warning):
-        services = accessibilite.load_france_services(fs_2024, departement="40")
-    with pytest.warns(Warning):
-        wider = accessibilite.load_france_services(fs_2024, departement="40", buffer_km=40)
-    return landes_communes, services, wider, _raw_landes_sites(fs_2024)
-
-
-def test_landes_every_commune_gets_a_finite_time(landes):
-    communes, services, wider, raw = landes
-    est = StraightLineEstimate()
-    assert len(communes) == 327 and len(services) == 20
-    times = access_times(communes, services, est)
-    assert len(times) == 327 and np.isfinite(times["temps_min"]).all()
-    assert times["service_id"].notna().all() and not times["service_hors_departement"].any()
-    # independent check: town hall → site straight line × 1.3 at 60 km/h (1 km/min)
-    mairies = shapely.get_coordinates(communes["mairie"].to_numpy())
-    sites = shapely.get_coordinates(services.geometry.to_numpy())
-    expected = cdist(mairies, sites).min(axis=1) * 1.3 / 1000.0
-    np.testing.assert_allclose(times["temps_min"], expected)
-
-    # neighbouring départements' sites count when nearer, and are reported
-    near = access_times(communes, wider, est)
-    assert np.isfinite(near["temps_min"]).all()
-    assert (near["temps_min"] <= times["temps_min"] + 1e-9).all()
-    outside = near["service_hors_departement"].to_numpy()
-    assert 0 < outside.sum() < 327
-    dep_of = wider.set_index("service_id")["code_insee"].str[:2]
-    assert (near.loc[outside, "service_id"].map(dep_of) != "40").all()
-    assert (near.loc[~outside, "service_id"].map(dep_of) == "40").all()
-    shorter = near["temps_min"].to_numpy() < times["temps_min"].to_numpy() - 1e-9
-    np.testing.assert_array_equal(shorter, outside)
+    return load_landes(fs_2024, landes_communes)
 
 
 def test_landes_cantons_without_site_split_rule(landes):
@@ -468,46 +244,3 @@ def test_landes_cantons_without_site_split_rule(landes):
     expected = _expected_without_site(raw[~raw["bus"]])
     assert expected == {"Seignanx", "Dax-1", "Dax-2", "Mont-de-Marsan-1"}
     assert set(d.cantons.loc[d.cantons["sans_service"], "nom"]) == expected
-
-
-def test_landes_coverage_2020_2024(landes):
-    communes, services, _, raw = landes
-    dates = ["2020-01-01", "2022-01-01", "2024-08-01"]
-    cov = coverage_over_time(communes, services, StraightLineEstimate(), dates, 30)
-    assert len(cov) == 3 * (15 + 18 + 1)
-    for date in pd.to_datetime(dates):
-        rows = cov[(cov["date"] == date) & (cov["niveau"] == "canton")]
-        expected = _expected_without_site(raw[raw["date"] <= date])
-        assert set(rows.loc[rows["sans_service"], "nom"]) == expected, date
-        dep = cov[(cov["date"] == date) & (cov["niveau"] == "departement")]
-        assert dep["nb_sites"].item() == (raw["date"] <= date).sum()
-    first = cov[(cov["date"] == "2020-01-01") & (cov["niveau"] == "canton")]
-    assert set(first.loc[first["sans_service"], "nom"]) == LANDES_CANTONS - {
-        "Adour Armagnac", "Chalosse Tursan", "Orthe et Arrigans", "Pays morcenais tarusate",
-    }  # fmt: skip
-    share = cov[cov["niveau"] == "departement"]["part_au_dela_seuil"].to_numpy()
-    assert share[0] > share[1] > share[2]  # the network densified
-
-
-def test_landes_cumulated_deficits(landes, bpe_d107):
-    communes, services, _, _ = landes
-    bpe = pd.read_csv(bpe_d107, dtype={"CODGEO": str})
-    codes = sorted(set(bpe["CODGEO"]) & set(communes["code_insee"]))
-    assert codes == ["40088", "40192"]  # Dax, Mont-de-Marsan
-    hosts = communes.set_index("code_insee").loc[codes]
-    maternites = gpd.GeoDataFrame(
-        {"service_id": codes}, geometry=hosts["mairie"].to_numpy(), crs=communes.crs
-    )
-    out = cumulated_deficits(
-        communes,
-        {"france_services": services, "maternite": maternites},
-        StraightLineEstimate(),
-        seuil_min={"france_services": 30, "maternite": 45},
-    )
-    mairies = shapely.get_coordinates(communes["mairie"].to_numpy())
-    fs = cdist(mairies, shapely.get_coordinates(services.geometry.to_numpy())).min(axis=1)
-    mat = cdist(mairies, shapely.get_coordinates(maternites.geometry.to_numpy())).min(axis=1)
-    expected = (fs * 1.3 / 1000 > 30).astype(int) + (mat * 1.3 / 1000 > 45).astype(int)
-    np.testing.assert_array_equal(out["nb_deficits"], expected)
-    assert (out["nb_deficits"] == 2).sum() >= 1
-    assert set(out["nb_deficits"]) <= {0, 1, 2}

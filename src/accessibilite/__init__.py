@@ -47,10 +47,10 @@ _API: dict[str, str] = {
     "RoadNetwork": "network",
     "StraightLineEstimate": "estimate",
     # indicators
-    "access_times": "indicators",
+    "access_times": "access",
     "flag_deficits": "indicators",
-    "coverage_over_time": "indicators",
-    "cumulated_deficits": "indicators",
+    "coverage_over_time": "coverage",
+    "cumulated_deficits": "coverage",
     # scenarios
     "closure_impact": "scenarios",
     "recommend_sites": "scenarios",

@@ -1,26 +1,28 @@
-"""Access indicators: times per commune, deficit flags per territory, trends.
+"""Deficit flags: communes beyond a threshold, summarised per canton, EPCI, département.
 
-Every function takes a travel-time provider (:class:`~accessibilite.network.RoadNetwork`
-or :class:`~accessibilite.estimate.StraightLineEstimate`) and uses only its
-``nearest(services, origins)`` method, so the indicators are the same whichever
-way the times are obtained. The method (origins, split communes, itinerant
-sites, neighbouring départements) is described in ``docs/indicators.md``.
+:func:`flag_deficits` reads the access times of :func:`~accessibilite.access.access_times`
+(re-exported here with :class:`~accessibilite.access.CellTimes`) and the
+territories of :mod:`accessibilite.territories`. The method (split communes,
+itinerant sites, neighbouring départements) is described in ``docs/indicators.md``.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from tqdm.auto import tqdm
 
-from . import settings
-from .carreaux import aggregate_by_commune, cells_in_communes
+from .access import (
+    CellTimes,
+    _dep,
+    _validate_communes,
+    _validate_services,
+    access_times,
+)
 from .errors import InputError, MissingColumnError
 
 __all__ = [
@@ -28,13 +30,8 @@ __all__ = [
     "Deficits",
     "access_times",
     "flag_deficits",
-    "coverage_over_time",
-    "cumulated_deficits",
 ]
 
-ORIGINES = ("mairie", "centroide", "carreaux")
-_COMMUNE_COLUMNS = ("code_insee", "nom", "population")
-_CARRIED = ("code_departement", "code_epci", "nom_epci")
 _TERRITORY_COLUMNS = [
     "code",
     "nom",
@@ -46,17 +43,6 @@ _TERRITORY_COLUMNS = [
     "commune_la_plus_eloignee",
     "temps_max_min",
     "geometry",
-]
-_COVERAGE_COLUMNS = [
-    "date",
-    "niveau",
-    "code",
-    "nom",
-    "population",
-    "nb_sites",
-    "sans_service",
-    "population_au_dela_seuil",
-    "part_au_dela_seuil",
 ]
 
 
@@ -85,270 +71,6 @@ class Deficits:
     departement: gpd.GeoDataFrame
     seuil_min: float
     inclure_itinerants: bool = True
-
-
-@dataclass(eq=False)
-class CellTimes:
-    """Per-cell times kept in ``times.attrs["temps_carreaux"]`` (``origine="carreaux"``).
-
-    A wrapper rather than a bare DataFrame so that pandas can compare and
-    propagate ``attrs`` (it compares them with ``==``) without error.
-
-    Attributes
-    ----------
-    table : DataFrame
-        One row per inhabited cell: ``idcar``, ``code_insee``, ``population``,
-        ``temps_min``.
-    """
-
-    table: pd.DataFrame
-
-    def __repr__(self) -> str:
-        return f"CellTimes({len(self.table)} carreaux)"
-
-
-# --------------------------------------------------------------------- helpers
-
-
-def _dep(codes: pd.Series) -> pd.Series:
-    """Département of INSEE commune codes (3 characters overseas)."""
-    codes = codes.astype(object)
-    out = codes.map(
-        lambda c: (c[:3] if c.startswith("97") else c[:2]) if isinstance(c, str) and c else None
-    )
-    return out.astype(object)
-
-
-def _validate_communes(communes, what: str = "communes") -> None:
-    if not isinstance(communes, gpd.GeoDataFrame):
-        raise InputError(f"{what} : GeoDataFrame attendu")
-    for col in _COMMUNE_COLUMNS:
-        if col not in communes.columns:
-            raise MissingColumnError(None, col, communes.columns)
-    if len(communes) == 0:
-        raise InputError(f"{what} : aucune commune")
-    if communes["code_insee"].duplicated().any():
-        raise InputError(f"{what} : code_insee en double")
-    pop = pd.to_numeric(communes["population"], errors="coerce")
-    if pop.isna().any() or (pop < 0).any():
-        raise InputError(f"{what} : population absente, non numérique ou négative")
-
-
-def _validate_services(services, crs) -> gpd.GeoDataFrame:
-    if not isinstance(services, gpd.GeoDataFrame):
-        raise InputError("services : GeoDataFrame attendu")
-    if "service_id" not in services.columns:
-        raise MissingColumnError(None, "service_id", services.columns)
-    if services.crs is not None and crs is not None and services.crs != crs:
-        services = services.to_crs(crs)
-    return services
-
-
-def _nearest(network, services: gpd.GeoDataFrame, origins: gpd.GeoSeries) -> pd.DataFrame:
-    """``network.nearest`` made total: no service → unreachable; NaN time → inf."""
-    n = len(origins)
-    if len(services) == 0 or n == 0:
-        return pd.DataFrame(
-            {
-                "time_s": np.full(n, np.inf),
-                "service_id": np.full(n, None, dtype=object),
-                "distance_m": np.full(n, np.nan),
-                "snap_m": np.full(n, np.nan),
-            },
-            index=origins.index,
-        )
-    res = network.nearest(services, origins)
-    for col in ("time_s", "service_id", "distance_m"):
-        if col not in res.columns:
-            raise MissingColumnError(None, col, res.columns)
-    if len(res) != n:
-        raise InputError(f"le fournisseur de temps a renvoyé {len(res)} lignes pour {n} origines")
-    res = res.set_axis(origins.index)  # the protocol aligns rows with the origins
-    time = res["time_s"].to_numpy(dtype=float, na_value=np.nan).copy()
-    unreachable = ~np.isfinite(time)
-    sid = res["service_id"].astype(object).to_numpy().copy()
-    sid[unreachable] = None
-    dist = res["distance_m"].to_numpy(dtype=float, na_value=np.nan).copy()
-    dist[unreachable] = np.nan
-    snap = (
-        res["snap_m"].to_numpy(dtype=float, na_value=np.nan)
-        if "snap_m" in res.columns
-        else np.full(n, np.nan)
-    )
-    time[unreachable] = np.inf
-    return pd.DataFrame(
-        {"time_s": time, "service_id": sid, "distance_m": dist, "snap_m": snap},
-        index=origins.index,
-    )
-
-
-def _mairies(communes: gpd.GeoDataFrame) -> gpd.GeoSeries:
-    """Town-hall points; a point inside the polygon where the town hall is unknown."""
-    if "mairie" not in communes.columns:
-        raise MissingColumnError(None, "mairie", communes.columns)
-    pts = gpd.GeoSeries(communes["mairie"], index=communes.index)
-    if pts.crs is None:
-        pts = pts.set_crs(communes.crs)
-    elif pts.crs != communes.crs:
-        pts = pts.to_crs(communes.crs)
-    missing = (pts.isna() | pts.is_empty).to_numpy()
-    if missing.any():
-        warnings.warn(
-            f"{int(missing.sum())} commune(s) sans mairie localisée : point intérieur "
-            "du contour communal utilisé",
-            UserWarning,
-            stacklevel=3,
-        )
-        pts[missing] = communes.geometry[missing].representative_point()
-    return pts
-
-
-def _outside(times: pd.DataFrame, services: gpd.GeoDataFrame) -> np.ndarray:
-    """Whether each commune's nearest service lies in another département.
-
-    The service's département comes from its ``code_insee``; without a code,
-    from the commune polygon holding it; a service outside every commune of
-    ``times`` counts as outside the département.
-    """
-    if len(services) == 0:
-        return np.zeros(len(times), dtype=bool)
-    codes = (
-        services["code_insee"].astype(object)
-        if "code_insee" in services.columns
-        else pd.Series(None, index=services.index, dtype=object)
-    )
-    codes = codes.where(codes.map(lambda c: isinstance(c, str) and len(c) == 5), None)
-    dep = _dep(codes)
-    todo = dep.isna().to_numpy()
-    if todo.any():
-        polys = gpd.GeoDataFrame(
-            {"_dep": times["code_departement"].to_numpy()}, geometry=times.geometry.values
-        ).set_crs(times.crs)
-        hit = gpd.sjoin(services.loc[todo, [services.geometry.name]], polys, how="left")
-        hit = hit[~hit.index.duplicated(keep="first")]
-        dep[todo] = hit["_dep"].reindex(services.index[todo]).astype(object).to_numpy()
-    by_id = pd.Series(dep.to_numpy(), index=services["service_id"].astype(object).to_numpy())
-    by_id = by_id[~by_id.index.duplicated(keep="first")]
-    sdep = times["service_id"].map(by_id)
-    reached = times["service_id"].notna()
-    return (reached & (sdep.isna() | (sdep != times["code_departement"]))).to_numpy(dtype=bool)
-
-
-# ---------------------------------------------------------------- access times
-
-
-def access_times(
-    communes: gpd.GeoDataFrame,
-    services: gpd.GeoDataFrame,
-    network,
-    origine: str = "mairie",
-    carreaux: gpd.GeoDataFrame | None = None,
-) -> gpd.GeoDataFrame:
-    """Travel time from each commune to its nearest service.
-
-    Parameters
-    ----------
-    communes : GeoDataFrame
-        Communes as returned by :func:`~accessibilite.territories.communes`
-        (``code_insee``, ``nom``, ``population``, ``mairie`` for the default origin).
-    services : GeoDataFrame
-        Service points (``service_id``, ``code_insee``...). Include the sites of
-        neighbouring départements (load them with a buffer): they count when nearer.
-    network : TravelTimeProvider
-        ``RoadNetwork`` or ``StraightLineEstimate``.
-    origine : {"mairie", "centroide", "carreaux"}
-        Where residents start: the town hall (INSEE METRIC convention), a point
-        inside the commune polygon, or the inhabited 200 m cells of ``carreaux``.
-    carreaux : GeoDataFrame, optional
-        Cells from :func:`~accessibilite.carreaux.load_carreaux` (required with
-        ``origine="carreaux"``).
-
-    Returns
-    -------
-    GeoDataFrame
-        One row per commune, same order, commune polygons: ``code_insee``, ``nom``,
-        ``population``, (``code_departement``, ``code_epci``, ``nom_epci``),
-        ``temps_min`` (``inf`` if no service can be reached), ``service_id``,
-        ``distance_km``, ``snap_m``, ``service_hors_departement``; with
-        ``origine="carreaux"`` also ``temps_moyen_pondere_min`` (equal to
-        ``temps_min``, the population-weighted mean over the commune's cells).
-        ``.attrs``: ``origine``, ``description``, ``mode``, ``estimation`` and,
-        for cells, ``temps_carreaux`` (a :class:`CellTimes`; its ``table`` has one row per cell: ``idcar``, ``code_insee``,
-        ``population``, ``temps_min``) and ``communes_sans_carreau``.
-    """
-    _validate_communes(communes)
-    if origine not in ORIGINES:
-        raise InputError(f"origine inconnue : {origine!r} (attendu : {', '.join(ORIGINES)})")
-    services = _validate_services(services, communes.crs)
-    keep = [*_COMMUNE_COLUMNS, *(c for c in _CARRIED if c in communes.columns)]
-    out = gpd.GeoDataFrame(
-        communes[keep].copy(), geometry=communes.geometry.to_numpy(), crs=communes.crs
-    )
-    if "code_departement" not in out.columns:
-        out["code_departement"] = _dep(out["code_insee"]).to_numpy()
-
-    attrs: dict = {}
-    if origine == "carreaux":
-        cells = cells_in_communes(carreaux, communes)
-        cell_res = _nearest(network, services, cells.geometry)
-        code = cells["code_insee"].to_numpy(dtype=object)
-        pop = cells["population"].to_numpy()
-        res = aggregate_by_commune(cell_res, code, pop).reindex(communes["code_insee"].to_numpy())
-        res.index = communes.index
-        without = res["time_s"].isna().to_numpy()
-        if without.any():
-            warnings.warn(
-                f"{int(without.sum())} commune(s) sans carreau habité : temps calculé "
-                "depuis la mairie",
-                UserWarning,
-                stacklevel=2,
-            )
-            sub = communes[without]
-            origins = (
-                _mairies(sub)
-                if "mairie" in communes.columns
-                else gpd.GeoSeries(sub.geometry.representative_point(), crs=communes.crs)
-            )
-            fallback = _nearest(network, services, origins)
-            res = res.astype({"service_id": object})
-            for col in ("time_s", "service_id", "distance_m", "snap_m"):
-                res.loc[without, col] = fallback[col].to_numpy()
-        attrs["temps_carreaux"] = CellTimes(
-            pd.DataFrame(
-                {
-                    "idcar": cells["idcar"].to_numpy(),
-                    "code_insee": code,
-                    "population": pop,
-                    "temps_min": cell_res["time_s"].to_numpy() / 60.0,
-                }
-            )
-        )
-        attrs["communes_sans_carreau"] = sorted(communes.loc[without, "code_insee"])
-    else:
-        origins = (
-            _mairies(communes)
-            if origine == "mairie"
-            else gpd.GeoSeries(communes.geometry.representative_point(), crs=communes.crs)
-        )
-        res = _nearest(network, services, origins)
-
-    time_s = pd.to_numeric(res["time_s"]).to_numpy(dtype=float)
-    out["temps_min"] = time_s / 60.0
-    out["service_id"] = res["service_id"].astype(object).to_numpy()
-    out["distance_km"] = pd.to_numeric(res["distance_m"]).to_numpy(dtype=float) / 1000.0
-    out["snap_m"] = pd.to_numeric(res["snap_m"]).to_numpy(dtype=float)
-    out["service_hors_departement"] = _outside(out, services)
-    if origine == "carreaux":
-        out["temps_moyen_pondere_min"] = out["temps_min"]
-    out = out[[c for c in out.columns if c != "geometry"] + ["geometry"]]
-    out.attrs.update(
-        origine=origine,
-        description=getattr(network, "description", ""),
-        mode=getattr(network, "mode", ""),
-        estimation=bool(getattr(network, "estimation", False)),
-        **attrs,
-    )
-    return out
 
 
 # ---------------------------------------------------------------- deficit flags
@@ -590,165 +312,3 @@ def flag_deficits(
         seuil_min=float(seuil_min),
         inclure_itinerants=inclure_itinerants,
     )
-
-
-# ---------------------------------------------------------------- through time
-
-
-def coverage_over_time(
-    communes: gpd.GeoDataFrame,
-    services: gpd.GeoDataFrame,
-    network,
-    dates: Iterable,
-    seuil_min: float = 30,
-    *,
-    origine: str = "mairie",
-    carreaux: gpd.GeoDataFrame | None = None,
-    inclure_itinerants: bool = True,
-    cantons: gpd.GeoDataFrame | None = None,
-    commune_cantons: pd.DataFrame | None = None,
-    epcis: gpd.GeoDataFrame | None = None,
-    date_inconnue: str = "inclure",
-) -> pd.DataFrame:
-    """Deficit flags at several dates, from the sites' opening (label) dates.
-
-    Parameters
-    ----------
-    communes, services, network, seuil_min, origine, carreaux
-        As in :func:`access_times` and :func:`flag_deficits`. ``services`` needs
-        a ``date_ouverture`` column; a site is open at ``date`` when
-        ``date_ouverture <= date`` (no site is assumed to have closed).
-    dates : iterable of str or datetime
-        E.g. ``["2020-01-01", "2022-01-01", "2024-08-01"]``.
-    cantons, commune_cantons, epcis, inclure_itinerants
-        As in :func:`flag_deficits`.
-    date_inconnue : {"inclure", "exclure"}, default "inclure"
-        What to do with sites without a date (``NaT``): count them open at
-        every date, or never. A warning gives their number.
-
-    Returns
-    -------
-    DataFrame
-        Tidy table, one row per (date, level, territory): ``date``, ``niveau``
-        (``"canton"``, ``"epci"``, ``"departement"``), ``code``, ``nom``,
-        ``population``, ``nb_sites``, ``sans_service``,
-        ``population_au_dela_seuil``, ``part_au_dela_seuil``.
-    """
-    if date_inconnue not in ("inclure", "exclure"):
-        raise InputError(f"date_inconnue : 'inclure' ou 'exclure' attendu, pas {date_inconnue!r}")
-    if "date_ouverture" not in services.columns:
-        raise MissingColumnError(None, "date_ouverture", services.columns)
-    try:
-        dates = sorted(pd.to_datetime(list(dates)))
-    except (ValueError, TypeError) as exc:
-        raise InputError(f"dates illisibles : {exc}") from exc
-    if not dates:
-        raise InputError("aucune date donnée")
-    opened = pd.to_datetime(services["date_ouverture"])
-    unknown = opened.isna().to_numpy()
-    if unknown.any():
-        fate = "comptés ouverts à toutes les dates" if date_inconnue == "inclure" else "ignorés"
-        warnings.warn(
-            f"{int(unknown.sum())} site(s) sans date d'ouverture : {fate}",
-            UserWarning,
-            stacklevel=2,
-        )
-    _validate_communes(communes)
-    base = communes.copy()
-    if "code_departement" not in base.columns:
-        base["code_departement"] = _dep(base["code_insee"]).to_numpy()
-    cantons, commune_cantons, epcis = _resolve_territories(base, cantons, commune_cantons, epcis)
-    frames = []
-    for date in tqdm(dates, desc="Dates", disable=not settings.progress):
-        is_open = (opened <= date).to_numpy() | (unknown & (date_inconnue == "inclure"))
-        open_services = services[is_open]
-        times = access_times(communes, open_services, network, origine, carreaux)
-        deficits = flag_deficits(
-            times,
-            open_services,
-            seuil_min,
-            cantons=cantons,
-            commune_cantons=commune_cantons,
-            epcis=epcis,
-            inclure_itinerants=inclure_itinerants,
-        )
-        for niveau, table in (
-            ("canton", deficits.cantons),
-            ("epci", deficits.epci),
-            ("departement", deficits.departement),
-        ):
-            frame = pd.DataFrame(table.drop(columns="geometry"))
-            frame.insert(0, "niveau", niveau)
-            frame.insert(0, "date", date)
-            frames.append(frame[_COVERAGE_COLUMNS])
-    return pd.concat(frames, ignore_index=True)
-
-
-# ---------------------------------------------------------------- several categories
-
-
-def cumulated_deficits(
-    communes: gpd.GeoDataFrame,
-    services_by_category: Mapping[str, gpd.GeoDataFrame],
-    network,
-    seuil_min: float | Mapping[str, float] = 30,
-    *,
-    origine: str = "mairie",
-    carreaux: gpd.GeoDataFrame | None = None,
-) -> gpd.GeoDataFrame:
-    """Communes cumulating deficits over several service categories.
-
-    Parameters
-    ----------
-    communes : GeoDataFrame
-        As in :func:`access_times`.
-    services_by_category : mapping of str to GeoDataFrame
-        E.g. ``{"france_services": fs, "medecins": gp}``; the names become
-        column suffixes (kept in the mapping's order).
-    network : TravelTimeProvider
-        Used for every category.
-    seuil_min : float or mapping of str to float, default 30
-        One threshold for all categories or one per category.
-    origine, carreaux
-        As in :func:`access_times`.
-
-    Returns
-    -------
-    GeoDataFrame
-        One row per commune: ``code_insee``, ``nom``, ``population``, then per
-        category ``temps_min_<cat>`` and ``au_dela_seuil_<cat>``, then
-        ``nb_deficits`` (number of categories beyond their threshold) and
-        ``categories_en_deficit`` (their names, comma-separated), ``geometry``.
-    """
-    if not services_by_category:
-        raise InputError("aucune catégorie de services donnée")
-    cats = list(services_by_category)
-    for cat in cats:
-        if not isinstance(cat, str) or not cat:
-            raise InputError(f"nom de catégorie invalide : {cat!r}")
-    if isinstance(seuil_min, Mapping):
-        missing = [c for c in cats if c not in seuil_min]
-        if missing:
-            raise InputError(f"seuil manquant pour : {', '.join(missing)}")
-        seuils = {c: float(seuil_min[c]) for c in cats}
-    else:
-        seuils = dict.fromkeys(cats, float(seuil_min))
-    for cat, value in seuils.items():
-        if not np.isfinite(value) or value <= 0:
-            raise InputError(f"seuil invalide pour {cat} : {value!r} minutes")
-    _validate_communes(communes)
-    out = pd.DataFrame(communes[list(_COMMUNE_COLUMNS)].copy())
-    flags = []
-    for cat in tqdm(cats, desc="Catégories", disable=not settings.progress):
-        times = access_times(communes, services_by_category[cat], network, origine, carreaux)
-        temps = times["temps_min"].to_numpy(dtype=float)
-        beyond = ~(temps <= seuils[cat])
-        out[f"temps_min_{cat}"] = temps
-        out[f"au_dela_seuil_{cat}"] = beyond
-        flags.append(beyond)
-    matrix = np.column_stack(flags)
-    out["nb_deficits"] = matrix.sum(axis=1).astype("int64")
-    out["categories_en_deficit"] = [
-        ", ".join(c for c, f in zip(cats, row, strict=True) if f) for row in matrix
-    ]
-    return gpd.GeoDataFrame(out, geometry=communes.geometry.to_numpy(), crs=communes.crs)

@@ -1,0 +1,85 @@
+"""Tests of access times per commune: the tiny world of ``indicator_cases``, then the Landes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from scipy.spatial.distance import cdist
+
+from accessibilite.access import access_times
+from accessibilite.estimate import StraightLineEstimate
+from indicator_cases import (
+    EST,
+    _communes,
+    _services,
+    load_landes,
+)
+
+# ---------------------------------------------------------------- hand-made cases
+
+
+def test_access_times_from_town_halls():
+    times = access_times(_communes(), _services(), EST)
+    assert list(times["code_insee"]) == ["40001", "40002", "40003", "40004"]
+    np.testing.assert_allclose(times["temps_min"], [6.0, 2.0, 10.0, 1.0])
+    np.testing.assert_allclose(times["distance_km"], [6.0, 2.0, 10.0, 1.0])
+    assert list(times["service_id"]) == ["S3", "S1", "S1", "S2"]
+    assert list(times["service_hors_departement"]) == [True, False, False, False]
+    assert list(times["population"]) == [100, 200, 300, 400]
+    assert times.geometry.equals(_communes().geometry)
+    assert times.attrs["origine"] == "mairie"
+    assert times.attrs["estimation"] is True
+    assert times.attrs["description"] == EST.description
+
+
+def test_access_times_from_representative_points():
+    com = _communes()
+    times = access_times(com, _services(), EST, origine="centroide")
+    pts = shapely.get_coordinates(com.geometry.representative_point().to_numpy())
+    svc = shapely.get_coordinates(_services().geometry.to_numpy())
+    expected = cdist(pts, svc).min(axis=1) / 1000.0
+    np.testing.assert_allclose(times["temps_min"], expected)
+    assert times.attrs["origine"] == "centroide"
+
+
+def test_service_outside_located_without_code():
+    services = _services()
+    services.loc[2, "code_insee"] = None  # S3 lies outside every commune polygon
+    services.loc[0, "code_insee"] = None  # S1 lies in C2 (40002)
+    times = access_times(_communes(), services, EST)
+    assert list(times["service_hors_departement"]) == [True, False, False, False]
+
+
+# ---------------------------------------------------------------- the Landes, real data
+
+
+@pytest.fixture(scope="module")
+def landes(fs_2024, landes_communes):
+    return load_landes(fs_2024, landes_communes)
+
+
+def test_landes_every_commune_gets_a_finite_time(landes):
+    communes, services, wider, raw = landes
+    est = StraightLineEstimate()
+    assert len(communes) == 327 and len(services) == 20
+    times = access_times(communes, services, est)
+    assert len(times) == 327 and np.isfinite(times["temps_min"]).all()
+    assert times["service_id"].notna().all() and not times["service_hors_departement"].any()
+    # independent check: town hall → site straight line × 1.3 at 60 km/h (1 km/min)
+    mairies = shapely.get_coordinates(communes["mairie"].to_numpy())
+    sites = shapely.get_coordinates(services.geometry.to_numpy())
+    expected = cdist(mairies, sites).min(axis=1) * 1.3 / 1000.0
+    np.testing.assert_allclose(times["temps_min"], expected)
+
+    # neighbouring départements' sites count when nearer, and are reported
+    near = access_times(communes, wider, est)
+    assert np.isfinite(near["temps_min"]).all()
+    assert (near["temps_min"] <= times["temps_min"] + 1e-9).all()
+    outside = near["service_hors_departement"].to_numpy()
+    assert 0 < outside.sum() < 327
+    dep_of = wider.set_index("service_id")["code_insee"].str[:2]
+    assert (near.loc[outside, "service_id"].map(dep_of) != "40").all()
+    assert (near.loc[~outside, "service_id"].map(dep_of) == "40").all()
+    shorter = near["temps_min"].to_numpy() < times["temps_min"].to_numpy() - 1e-9
+    np.testing.assert_array_equal(shorter, outside)
