@@ -426,24 +426,12 @@ def _lonlat_box(lon0, lat0, lon1, lat1):
     return Polygon([to_l93.transform(lon, lat) for lon, lat in corners])
 
 
-def test_from_osm_territory_clip(mini_pbf):
-    west = _lonlat_box(2.0895, 48.8995, 2.0925, 48.9035)  # nodes 1, 2, 5, 6, 11
-    for path in (MINI_OSM, mini_pbf):
-        with pytest.warns(UserWarning, match="1 nœud"):  # 11, one-way dead end
-            net = RoadNetwork.from_osm(path, territory=west, buffer_km=0)
-        assert net.osmid.tolist() == [1, 2, 5, 6]
-        assert sorted(_edge_dict(net)) == [(1, 2), (1, 6), (2, 1), (5, 2), (5, 6), (6, 1), (6, 5)]
-    landes = _lonlat_box(-1.0, 43.9, -0.9, 44.0)
-    for path in (MINI_OSM, mini_pbf):
-        with pytest.raises(NetworkError, match="aucune voie .*dans le territoire demandé"):
-            RoadNetwork.from_osm(path, territory=landes, buffer_km=1)
-
-
-def test_from_osm_without_osmium(monkeypatch, mini_pbf):
+@pytest.fixture
+def no_osmium(monkeypatch):
+    """Simulate an installation without the optional osmium package."""
     import importlib.util
     import sys
 
-    with_osmium = RoadNetwork.from_osm(MINI_OSM, "marche")
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(
         importlib.util,
@@ -451,10 +439,36 @@ def test_from_osm_without_osmium(monkeypatch, mini_pbf):
         lambda name, *a: None if name == "osmium" else real_find_spec(name, *a),
     )
     monkeypatch.setitem(sys.modules, "osmium", None)  # import osmium → ImportError
-    direct = RoadNetwork.from_osm(MINI_OSM, "marche")  # XML read by osmnx alone
-    pd.testing.assert_frame_equal(with_osmium.edges(), direct.edges())
-    with pytest.raises(DataFileError, match=r"mini.osm.pbf: .*paquet osmium"):
-        RoadNetwork.from_osm(mini_pbf)
+
+
+@pytest.mark.parametrize("reader", ["xml", "xml-osmnx-seul", "pbf"])
+def test_from_osm_territory_clip(reader, request):
+    path = request.getfixturevalue("mini_pbf") if reader == "pbf" else MINI_OSM
+    if reader == "xml-osmnx-seul":
+        request.getfixturevalue("no_osmium")
+    west = _lonlat_box(2.0895, 48.8995, 2.0925, 48.9035)  # nodes 1, 2, 5, 6, 11
+    with pytest.warns(UserWarning, match="1 nœud"):  # 11, one-way dead end
+        net = RoadNetwork.from_osm(path, territory=west, buffer_km=0)
+    assert net.osmid.tolist() == [1, 2, 5, 6]
+    assert sorted(_edge_dict(net)) == [(1, 2), (1, 6), (2, 1), (5, 2), (5, 6), (6, 1), (6, 5)]
+    landes = _lonlat_box(-1.0, 43.9, -0.9, 44.0)
+    with pytest.raises(NetworkError, match="aucune voie .*dans le territoire demandé"):
+        RoadNetwork.from_osm(path, territory=landes, buffer_km=1)
+
+
+@pytest.mark.parametrize("mode", ["voiture", "marche", "velo"])
+def test_from_osm_without_osmium(mode, request, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        default = RoadNetwork.from_osm(MINI_OSM, mode)
+        request.getfixturevalue("no_osmium")
+        direct = RoadNetwork.from_osm(MINI_OSM, mode)  # XML read by osmnx alone
+    pd.testing.assert_frame_equal(default.nodes(), direct.nodes())
+    pd.testing.assert_frame_equal(default.edges(), direct.edges())
+    pbf = tmp_path / "x.osm.pbf"
+    pbf.write_bytes(b"\x00")
+    with pytest.raises(DataFileError, match=r"x.osm.pbf: .*paquet osmium"):
+        RoadNetwork.from_osm(pbf)
 
 
 def test_file_errors(tmp_path):
