@@ -361,15 +361,14 @@ def _assemble(
     keep = reason.isna().to_numpy()
     extra = table.drop(columns=[c for c in table.columns if c == "geometry" or c in drop])
     extra = extra.rename(columns={c: f"{c}_source" for c in extra.columns if c in std.columns})
+    columns = [*_STANDARD, "geometry", *(["capacite"] if "capacite" in std else [])]
+    accepted = std[keep].reset_index(drop=True)
+    accepted["geometry"] = gpd.points_from_xy(gx[keep], gy[keep])
     frame = gpd.GeoDataFrame(
-        std[keep].reset_index(drop=True),
-        geometry=gpd.points_from_xy(gx[keep], gy[keep]),
+        pd.concat([accepted[columns], extra[keep].reset_index(drop=True)], axis=1),
+        geometry="geometry",
         crs=target,
     )
-    if "capacite" in frame.columns:  # geometry before capacite, as in the contract
-        frame = frame[[*_STANDARD, "geometry", "capacite"]]
-    frame = pd.concat([frame, extra[keep].reset_index(drop=True)], axis=1)
-    frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=target)
     rejected = table[~keep].assign(reason=reason[~keep].to_numpy())
     frame.attrs.update(rejected=rejected, source=str(source), rows_read=n)
     _warn(rejected, n, label, source)
