@@ -110,6 +110,13 @@ def _prepare(args: argparse.Namespace, progress: Progress):
             f"aucun site de service retenu dans le département {args.departement}"
             + (f" à la date du {args.date}" if args.date else "")
         )
+    inside = services["code_insee"].astype(str).str.startswith(str(args.departement).zfill(2))
+    if not args.silencieux:
+        print(
+            f"  {len(services)} site(s) retenu(s) : {int(inside.sum())} dans le département, "
+            f"{int((~inside).sum())} dans la marge de {args.buffer_km:g} km",
+            file=sys.stderr,
+        )
     carreaux = None
     if args.origine == "carreaux":
         carreaux = acc.load_carreaux(_existing_file(args.carreaux), communes=communes)

@@ -238,6 +238,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"erreur : {message}\n")
 
 
+def _add_quiet(p: argparse.ArgumentParser) -> None:
+    """``-q`` also accepted after the sub-command (SUPPRESS keeps the global value)."""
+    p.add_argument(
+        "--silencieux",
+        "-q",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="ne pas afficher la progression",
+    )
+
+
 def _add_territory(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--departement", "-d", required=True, help="code du département (ex. 40, 2A, 974)"
@@ -334,6 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_territory(p)
     p.add_argument("--sortie", "-o", required=True, metavar="FICHIER", help="fichier écrit")
+    _add_quiet(p)
     p.set_defaults(func=_cmd_communes)
 
     p = sub.add_parser(
@@ -350,6 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--date", metavar="AAAA-MM-JJ", help="sites labellisés à cette date")
     p.add_argument("--sortie", "-o", metavar="FICHIER", help="écrire les sites retenus")
+    _add_quiet(p)
     p.set_defaults(func=_cmd_services)
 
     from accessibilite import _cli_analyse
@@ -363,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
         "de sortie.",
     )
     _add_analysis_options(p)
+    _add_quiet(p)
     p.set_defaults(func=_cli_analyse.cmd_analyse)
 
     p = sub.add_parser(
@@ -381,6 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FICHIER",
         help="fichier des emplacements candidats (défaut : les mairies des communes)",
     )
+    _add_quiet(p)
     p.set_defaults(func=_cli_analyse.cmd_scenario)
     return parser
 
