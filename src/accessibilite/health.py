@@ -129,7 +129,7 @@ def load_finess(
         ``"msp"`` (categetab 603, Maison de santé L.6223-3), ``"centre_sante"``
         (124) or raw ``categetab`` codes.
     departement, buffer_km
-        As in :func:`load_france_services`.
+        As in :func:`accessibilite.services.load_france_services`.
 
     Returns
     -------
