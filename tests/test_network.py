@@ -535,6 +535,30 @@ def test_from_networkx_filters_and_parallel_edges():
         )
 
 
+def test_specific_tags_override_access():
+    G = _lambert_graph(
+        [
+            (
+                "a",
+                "b",
+                {"highway": "footway", "access": "no", "foot": "designated", "length": 90.0},
+            ),
+            ("b", "c", {"highway": "residential", "access": "no", "motor_vehicle": "destination"}),
+            ("c", "b", {"highway": "residential", "access": "no", "motor_vehicle": "destination"}),
+            ("c", "d", {"highway": "residential", "access": "no", "length": 300.0}),
+            ("c", "a", {"highway": "service", "area": "yes", "motorcar": "yes", "length": 50.0}),
+            ("d", "a", {"highway": "cycleway", "access": "private", "bicycle": "no"}),
+        ]
+    )
+    voiture = RoadNetwork.from_networkx(G, "voiture")
+    assert voiture.n_nodes == 2 and voiture.n_edges == 2  # b ⇄ c only (area=yes stays out)
+    marche = RoadNetwork.from_networkx(G, "marche")
+    pairs = {(int(u), int(v)) for u, v in marche.edges()[["u", "v"]].values}
+    # b-c: access=no still applies on foot (motor_vehicle=destination is for cars only)
+    assert pairs == {(0, 1), (1, 0), (2, 0), (0, 2)}
+    assert marche.graph[0, 1] == pytest.approx(90.0 / 1.25)
+
+
 def test_from_networkx_velo_contraflow_rules():
     one_way = {"oneway": True, "length": 100.0}
     G = _lambert_graph(
@@ -691,8 +715,13 @@ def test_download_buffers_caches_and_builds(
     minx, miny, maxx, maxy = polygon.bounds  # WGS84, 500 m + 2 km around the point
     assert 2.05 < minx < 2.07 and 2.11 < maxx < 2.14 and 48.87 < miny < 48.88 < 48.91 < maxy
     assert kwargs["simplify"] is True and kwargs["retain_all"] is False
-    assert kwargs["custom_filter"].startswith('["highway"~"^(living_street|motorway|')
-    assert '["access"!~"^(private|no)$"]' in kwargs["custom_filter"]
+    base, *overrides = kwargs["custom_filter"]  # union of Overpass filters
+    assert base.startswith('["highway"~"^(living_street|motorway|motorway_link|primary|')
+    assert base.endswith('["access"!~"^(private|no)$"]') and '["area"!~"^(yes)$"]' in base
+    assert [f[f.rindex("[") :] for f in overrides] == [
+        '["motor_vehicle"~"^(yes|destination|designated|permissive)$"]',
+        '["motorcar"~"^(yes|destination|designated|permissive)$"]',
+    ]
     pd.testing.assert_frame_equal(net.edges(), sgl_nets["voiture"].edges())
     assert net.source == "Overpass API via osmnx" and net.date == "2022-12-20"
     cached = list((tmp_path / "reseaux").glob("reseau_voiture_*.npz"))

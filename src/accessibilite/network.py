@@ -201,9 +201,14 @@ def _validate_mode(mode: str) -> str:
 
 
 def _usable(data: dict, mode: str, conf: dict) -> bool:
-    """Access restrictions of an osmnx edge (tags such as access=private)."""
+    """Access restrictions of an osmnx edge (access=private...; foot=yes overrides access=no)."""
+    allowed = any(
+        v in good
+        for tag, good in conf.get("allow_tags", {}).items()
+        for v in _as_list(data.get(tag))
+    )
     for tag, bad in conf["exclude_tags"].items():
-        if any(v in bad for v in _as_list(data.get(tag))):
+        if (tag != "access" or not allowed) and any(v in bad for v in _as_list(data.get(tag))):
             return False
     if mode == "voiture" and "service" in _as_list(data.get("highway")):
         return not any(v in conf["exclude_service"] for v in _as_list(data.get("service")))
@@ -979,13 +984,16 @@ def _territory_polygon(territory):
     return geometry
 
 
-def _overpass_filter(mode: str, prof: dict) -> str:
-    """Overpass QL way filter equivalent to the profile's classes and access tags."""
+def _overpass_filter(mode: str, prof: dict) -> list[str]:
+    """Overpass QL way filters (their union) equivalent to the profile's classes and tags."""
     conf = prof[mode]
     classes = conf["default_kmh"] if mode == "voiture" else conf["classes"]
-    query = f'["highway"~"^({"|".join(sorted(classes))})$"]'
+    base = f'["highway"~"^({"|".join(sorted(classes))})$"]'
+    access = ""
     for tag, bad in sorted(conf["exclude_tags"].items()):
-        query += f'["{tag}"!~"^({"|".join(bad)})$"]'
+        clause = f'["{tag}"!~"^({"|".join(bad)})$"]'
+        access, base = (clause, base) if tag == "access" else (access, base + clause)
     if mode == "voiture":
-        query += f'["service"!~"^({"|".join(conf["exclude_service"])})$"]'
-    return query
+        base += f'["service"!~"^({"|".join(conf["exclude_service"])})$"]'
+    overrides = sorted(conf.get("allow_tags", {}).items())
+    return [base + access] + [f'{base}["{tag}"~"^({"|".join(good)})$"]' for tag, good in overrides]
