@@ -321,6 +321,7 @@ def cmd_scenario(args: argparse.Namespace) -> int:
             communes, services, provider, seuil_min=args.seuil, origine=origine
         )
         titre = f"Fermeture d'un site : population basculant au-delà de {args.seuil:g} min"
+        legende = "croix rouges n° 1 à 5 : les fermetures qui feraient basculer le plus d'habitants"
     else:
         candidats = None
         if args.candidats:
@@ -339,6 +340,7 @@ def cmd_scenario(args: argparse.Namespace) -> int:
             origine=origine,
         )
         titre = f"Ouverture de {args.k} site(s) : population ramenée sous {args.seuil:g} min"
+        legende = "étoiles rouges numérotées : sites proposés, dans l'ordre du choix glouton"
     out = Path(args.sortie)
     out.mkdir(parents=True, exist_ok=True)
     name = args.type_scenario
@@ -347,7 +349,7 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     table.to_csv(out / f"{name}.csv", index=False, lineterminator="\n", float_format="%.4f")
     fig = maps.plot_access_map(deficits, services)
     _overlay(fig.axes[0], result, name)
-    fig.axes[0].set_title(titre, fontsize=11)
+    fig.axes[0].set_title(f"{titre}\n{legende}", fontsize=10)
     maps.save_map(fig, out / f"{name}.png")
     _write_excluded(ctx, out)
     report.write_report(
