@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from scipy.spatial.distance import cdist
 
 import accessibilite
 from accessibilite import InputError, MissingColumnError
@@ -183,6 +184,30 @@ def test_works_with_a_road_network():
     assert d.cantons.set_index("code").loc["K3", "population_au_dela_seuil"] == 400
 
 
+def test_departement_without_cantons_hand_made():
+    # the tiny world placed in Guyane (973), which has no electoral canton
+    com = _communes()
+    com["code_departement"] = "973"
+    services = _services()
+    times = access_times(com, services, EST)
+    with pytest.warns(UserWarning, match="pas de cantons électoraux .* 973"):
+        d = flag_deficits(times, services, 9, epcis=_territories()["epcis"])
+    assert len(d.cantons) == 0 and d.cantons.crs == com.crs
+    assert list(d.cantons.columns) == list(d.epci.columns)
+    # EPCI and département as computed in Landes: E1 = C1 + C2, E2 = C3 + C4 (C3 at 10 min)
+    assert list(d.epci["population"]) == [300, 700]
+    assert list(d.epci["population_au_dela_seuil"]) == [0, 300]
+    assert list(d.epci["nb_sites"]) == [1, 1]
+    dep = d.departement.iloc[0]
+    assert (dep["code"], dep["nom"]) == ("973", "Guyane")
+    assert (dep["population"], dep["population_au_dela_seuil"], dep["nb_sites"]) == (1000, 300, 2)
+    assert list(d.communes["au_dela_seuil"]) == [False, False, True, False]
+    # an unknown département code is still an error, not a missing canton
+    com["code_departement"] = "99"
+    with pytest.raises(InputError, match="99"):
+        flag_deficits(access_times(com, services, EST), services, 9)
+
+
 def test_bad_inputs():
     com, services = _communes(), _services()
     with pytest.raises(InputError, match="origine"):
@@ -244,3 +269,35 @@ def test_landes_cantons_without_site_split_rule(landes):
     expected = _expected_without_site(raw[~raw["bus"]])
     assert expected == {"Seignanx", "Dax-1", "Dax-2", "Mont-de-Marsan-1"}
     assert set(d.cantons.loc[d.cantons["sans_service"], "nom"]) == expected
+
+
+def test_martinique_without_cantons():
+    communes = accessibilite.communes("972")
+    assert len(communes) == 34 and communes.crs.to_epsg() == 5490
+    hosts = communes.set_index("code_insee").loc[["97209", "97217"]]  # Fort-de-France, Le Marin
+    services = gpd.GeoDataFrame(
+        {"service_id": ["FDF", "MARIN"], "code_insee": list(hosts.index), "itinerant": False},
+        geometry=hosts["mairie"].to_numpy(),
+        crs=communes.crs,
+    )
+    # distances measured in Martinique's own UTM projection, not in Lambert-93
+    times = access_times(communes, services, StraightLineEstimate(crs=communes.crs))
+    with pytest.warns(UserWarning, match="pas de cantons électoraux .* 972"):
+        d = flag_deficits(times, services, 20)
+    assert len(d.cantons) == 0 and list(d.cantons.columns) == list(d.epci.columns)
+    # independent: straight line × 1.3 at 60 km/h from the town halls
+    mairies = shapely.get_coordinates(communes["mairie"].to_numpy())
+    sites = shapely.get_coordinates(services.geometry.to_numpy())
+    beyond = cdist(mairies, sites).min(axis=1) * 1.3 / 1000.0 > 20
+    assert 0 < beyond.sum() < 34
+    assert d.departement["nom"].item() == "Martinique"
+    assert d.departement["population"].item() == communes["population"].sum()
+    assert d.departement["population_au_dela_seuil"].item() == communes["population"][beyond].sum()
+    assert d.departement["nb_sites"].item() == 2
+    assert len(d.epci) == communes["code_epci"].nunique() == 3
+    per_epci = communes.assign(far=communes["population"] * beyond).groupby("code_epci")
+    epci = d.epci.set_index("code")
+    assert epci["population"].to_dict() == per_epci["population"].sum().to_dict()
+    assert epci["population_au_dela_seuil"].to_dict() == per_epci["far"].sum().to_dict()
+    site_epci = set(hosts["code_epci"])
+    assert set(epci.index[~epci["sans_service"]]) == site_epci

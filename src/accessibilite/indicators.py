@@ -192,10 +192,10 @@ def _resolve_territories(communes, cantons, commune_cantons, epcis):
     if cantons is None or commune_cantons is None or epcis is None:
         from . import territories
 
-        if cantons is None:
-            cantons = territories.cantons(deps)
-        if commune_cantons is None:
-            commune_cantons = territories.commune_cantons(deps)
+        if cantons is None or commune_cantons is None:
+            found, links = _load_cantons(deps, communes.crs)
+            cantons = found if cantons is None else cantons
+            commune_cantons = links if commune_cantons is None else commune_cantons
         if epcis is None:
             epcis = territories.epcis(deps)
     for frame, col in (
@@ -207,6 +207,56 @@ def _resolve_territories(communes, cantons, commune_cantons, epcis):
         if col not in frame.columns:
             raise MissingColumnError(None, col, frame.columns)
     return cantons, commune_cantons, epcis
+
+
+def _load_cantons(deps: list[str], crs) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Cantons and commune→canton links of ``deps``; none for départements without any.
+
+    Paris (75), Martinique (972) and Guyane (973) have no electoral cantons
+    (``territories.cantons`` raises ``InputError``): their communes belong to
+    no canton, with a French warning, and the other levels are still computed.
+    """
+    from . import territories
+
+    known = set(territories.departements()["code"])
+    frames, links, without = [], [], []
+    for dep in deps:
+        try:
+            frames.append(territories.cantons(dep))
+            links.append(territories.commune_cantons(dep))
+        except InputError:
+            if dep not in known:  # an unknown code stays an error
+                raise
+            without.append(dep)
+    if without:
+        warnings.warn(
+            f"pas de cantons électoraux dans le(s) département(s) {', '.join(without)} "
+            "(Paris, Martinique, Guyane) : leurs communes ne sont rattachées à aucun canton",
+            UserWarning,
+            stacklevel=4,
+        )
+    if len({frame.crs for frame in frames}) > 1:
+        raise InputError(
+            "ces départements n'ont pas la même projection (métropole et outre-mer) : "
+            "analysez-les séparément"
+        )
+    if not frames:
+        empty = {"code_canton": pd.Series(dtype=object), "nom": pd.Series(dtype=object)}
+        cantons = gpd.GeoDataFrame(
+            {**empty, "population": pd.Series(dtype="int64")},
+            geometry=gpd.GeoSeries([], crs=crs),
+        )
+        links_table = pd.DataFrame(
+            {
+                "code_insee": pd.Series(dtype=object),
+                "code_canton": pd.Series(dtype=object),
+                "part_surface": pd.Series(dtype=float),
+            }
+        )
+        return cantons, links_table
+    cantons = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    cantons = gpd.GeoDataFrame(cantons, geometry="geometry", crs=frames[0].crs)
+    return cantons, pd.concat(links, ignore_index=True)
 
 
 def flag_deficits(
