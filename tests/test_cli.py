@@ -447,3 +447,15 @@ def test_analyse_population_grid_origins(capsys, tmp_path, fs_2024):
     agg = cells.groupby("code_insee")[["tp", "population"]].sum()
     expected = (agg["tp"] / agg["population"]).reindex(table["code_insee"]).to_numpy()
     assert table["temps_min"].to_numpy() == pytest.approx(expected, abs=0.005)
+
+
+def test_analyse_departement_without_cantons(capsys, tmp_path, fs_2024):
+    code, out, err = run(
+        capsys, "-q", "analyse", "-d", "75", "--mode", "vol-oiseau", "--seuil", "10",
+        "--services-fichier", fs_2024, "-o", tmp_path,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "pas de cantons électoraux" in err
+    assert "Cantons sans site : 0 sur 0" in out
+    assert len(pd.read_csv(tmp_path / "communes.csv")) == 1  # Paris
+    assert len(pd.read_csv(tmp_path / "cantons.csv")) == 0

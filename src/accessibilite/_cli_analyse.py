@@ -164,20 +164,26 @@ def _within_network(args: argparse.Namespace, communes, provider):
     return communes.loc[~outside].reset_index(drop=True), excluded.reset_index(drop=True)
 
 
-def _territories(args: argparse.Namespace, communes) -> dict:
-    """Cantons, commune→canton links and EPCI of the analysed communes only."""
-    codes = set(communes["code_insee"])
-    links = acc.commune_cantons(args.departement)
-    links = links[links["code_insee"].isin(codes)].reset_index(drop=True)
-    cantons = acc.cantons(args.departement)
-    cantons = cantons[cantons["code_canton"].isin(set(links["code_canton"]))]
+def _territories(args: argparse.Namespace, ctx: argparse.Namespace) -> dict:
+    """Cantons, commune→canton links and EPCI of the analysed communes only.
+
+    Empty when the whole département is analysed (``flag_deficits`` loads its
+    territories, and handles départements without electoral cantons).
+    """
+    if args.communes is None and ctx.excluded is None:
+        return {}
+    communes = ctx.communes
     epcis = acc.epcis(args.departement)
     epcis = epcis[epcis["code_epci"].isin(set(communes["code_epci"].dropna()))]
-    return {
-        "cantons": cantons.reset_index(drop=True),
-        "commune_cantons": links,
-        "epcis": epcis.reset_index(drop=True),
-    }
+    out = {"epcis": epcis.reset_index(drop=True)}
+    try:
+        links = acc.commune_cantons(args.departement)
+        cantons = acc.cantons(args.departement)
+    except acc.InputError:  # Paris, Martinique, Guyane: no electoral canton
+        return out
+    links = links[links["code_insee"].isin(set(communes["code_insee"]))].reset_index(drop=True)
+    cantons = cantons[cantons["code_canton"].isin(set(links["code_canton"]))]
+    return {**out, "cantons": cantons.reset_index(drop=True), "commune_cantons": links}
 
 
 def _report_margin(times, provider, buffer_km: float) -> None:
@@ -226,7 +232,7 @@ def _compute(args: argparse.Namespace, progress: Progress, ctx: argparse.Namespa
     )
     _report_margin(times, ctx.provider, args.buffer_km)
     progress.step(f"Déficits au seuil de {args.seuil:g} min")
-    territories = _territories(args, ctx.communes)
+    territories = _territories(args, ctx)
     deficits = acc.flag_deficits(times, ctx.services, seuil_min=args.seuil, **territories)
     if not deficits.communes.attrs:  # maps and report read the method from these attrs
         deficits.communes.attrs.update(times.attrs)
