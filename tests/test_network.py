@@ -13,7 +13,8 @@ import pytest
 from scipy.sparse import csgraph
 
 from accessibilite.errors import DataFileError, DownloadError, InputError, NetworkError
-from accessibilite.network import MIN_TIME_S, RoadNetwork, parse_maxspeed, speed_kmh
+from accessibilite.network import MIN_TIME_S, RoadNetwork
+from accessibilite.speeds import parse_maxspeed, speed_kmh
 
 
 # --------------------------------------------------------------------------- from_edges
@@ -124,7 +125,7 @@ def test_parse_maxspeed(value, expected):
 
 
 def test_parse_maxspeed_min_rule():
-    from accessibilite.network import load_profile
+    from accessibilite.speeds import load_profile
 
     prof = dict(load_profile())
     prof["maxspeed"] = {**prof["maxspeed"], "list_rule": "min"}
