@@ -63,6 +63,9 @@ def test_flag_deficits_hand_computed():
     times = access_times(_communes(), services, EST)
     d = flag_deficits(times, services, seuil_min=9, **_territories())
     assert isinstance(d, Deficits) and d.seuil_min == 9.0
+    # the method (provider description, origin) travels with the commune table
+    assert d.communes.attrs["description"] == EST.description
+    assert d.communes.attrs["origine"] == "mairie"
     assert list(d.communes["au_dela_seuil"]) == [False, False, True, False]
     assert list(d.communes["population_au_dela_seuil"]) == [0, 0, 300, 0]
 

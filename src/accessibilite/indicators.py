@@ -314,6 +314,7 @@ def flag_deficits(
     communes = gpd.GeoDataFrame(
         pd.DataFrame(communes.drop(columns=geom.name)), geometry=geom.to_numpy(), crs=times.crs
     )
+    communes.attrs = dict(times.attrs)  # keep the method (provider, origine) for maps and reports
 
     cantons, commune_cantons, epcis = _resolve_territories(
         communes, cantons, commune_cantons, epcis
