@@ -128,3 +128,18 @@ def test_bad_inputs():
         StraightLineEstimate(vitesse_kmh=0)
     with pytest.raises(InputError, match="bandes"):
         est.isochrones(_services(), bands_min=(0, 10))
+
+
+def test_distances_measured_in_the_points_projection_overseas():
+    # Martinique points in their official projection (UTM 20N, EPSG:5490): by default
+    # the estimate measures there, not in Lambert-93 (which distorts far from France).
+    x0, y0 = 710_000.0, 1_620_000.0
+    services = gpd.GeoDataFrame({"service_id": ["FdF"]}, geometry=[Point(x0, y0)], crs="EPSG:5490")
+    origins = gpd.GeoSeries([Point(x0 + 30_000, y0 + 40_000)], crs="EPSG:5490")
+    est = StraightLineEstimate(detour=1.0, vitesse_kmh=36)  # 10 m/s
+    np.testing.assert_allclose(est.nearest(services, origins)["time_s"], [5000.0])
+    np.testing.assert_allclose(est.time_matrix(origins, services), [[5000.0]])
+    assert est.isochrones(services, [10]).crs == "EPSG:5490"
+    # a fixed CRS still reprojects: Lambert-93 stretches these 50 km noticeably
+    fixed = StraightLineEstimate(detour=1.0, vitesse_kmh=36, crs="EPSG:2154")
+    assert abs(fixed.nearest(services, origins)["time_s"].iloc[0] - 5000.0) > 100.0

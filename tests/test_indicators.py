@@ -284,7 +284,7 @@ def test_martinique_without_cantons():
         crs=communes.crs,
     )
     # distances measured in Martinique's own UTM projection, not in Lambert-93
-    times = access_times(communes, services, StraightLineEstimate(crs=communes.crs))
+    times = access_times(communes, services, StraightLineEstimate())
     with pytest.warns(UserWarning, match="pas de cantons électoraux .* 972"):
         d = flag_deficits(times, services, 20)
     assert len(d.cantons) == 0 and list(d.cantons.columns) == list(d.epci.columns)

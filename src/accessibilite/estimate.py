@@ -61,9 +61,12 @@ class StraightLineEstimate:
         Mean travel speed in km/h, > 0. Default from ``data/vol_oiseau.toml`` (60).
     mode : str, default "vol-oiseau"
         Label of the mode, as in :class:`~accessibilite.provider.TravelTimeProvider`.
-    crs : str, default "EPSG:2154"
+    crs : str, optional
         Projected CRS (metres) in which distances are measured; points in
-        another CRS are reprojected.
+        another CRS are reprojected. By default distances are measured in the
+        points' own CRS when it is projected (the loaders give each
+        département its official projection: Lambert-93 in metropolitan
+        France, UTM overseas), else in Lambert-93 (``crs`` attribute).
 
     Attributes
     ----------
@@ -85,7 +88,7 @@ class StraightLineEstimate:
         detour: float | None = None,
         vitesse_kmh: float | None = None,
         mode: str = "vol-oiseau",
-        crs: str = "EPSG:2154",
+        crs: str | None = None,
     ) -> None:
         defaults = _defaults()
         detour = defaults["detour"] if detour is None else detour
@@ -97,7 +100,8 @@ class StraightLineEstimate:
         self.detour = float(detour)
         self.vitesse_kmh = float(vitesse_kmh)
         self.mode = mode
-        self.crs = crs
+        self.crs = "EPSG:2154" if crs is None else crs
+        self._fixed_crs = crs is not None
         self.description = (
             f"Estimation à vol d'oiseau : distance en ligne droite × {_fr(self.detour)} "
             f"÷ {_fr(self.vitesse_kmh)} km/h (temps approchés, sans réseau routier)"
@@ -115,16 +119,25 @@ class StraightLineEstimate:
     def _speed_ms(self) -> float:
         return self.vitesse_kmh / 3.6
 
-    def _xy(self, points, what: str) -> np.ndarray:
-        """Coordinates (n, 2) of point geometries in the provider CRS."""
+    def _measuring_crs(self, *points):
+        """CRS in which distances are measured: fixed, else the first projected input CRS."""
+        if not self._fixed_crs:
+            for p in points:
+                crs = getattr(p, "crs", None)
+                if crs is not None and crs.is_projected:
+                    return crs
+        return self.crs
+
+    def _xy(self, points, what: str, crs) -> np.ndarray:
+        """Coordinates (n, 2) of point geometries in ``crs``."""
         if isinstance(points, gpd.GeoDataFrame):
             geoms = points.geometry
         elif isinstance(points, gpd.GeoSeries):
             geoms = points
         else:
             raise InputError(f"{what} : GeoDataFrame ou GeoSeries de points attendu")
-        if geoms.crs is not None and geoms.crs != self.crs:
-            geoms = geoms.to_crs(self.crs)
+        if geoms.crs is not None and geoms.crs != crs:
+            geoms = geoms.to_crs(crs)
         arr = np.asarray(geoms.values, dtype=object)
         bad = shapely.is_missing(arr) | shapely.is_empty(arr)
         if bad.any():
@@ -133,14 +146,14 @@ class StraightLineEstimate:
             raise InputError(f"{what} : seules les géométries ponctuelles sont acceptées")
         return shapely.get_coordinates(arr)[:, :2]
 
-    def _services(self, services) -> tuple[np.ndarray, np.ndarray]:
+    def _services(self, services, crs) -> tuple[np.ndarray, np.ndarray]:
         if not isinstance(services, gpd.GeoDataFrame):
             raise InputError("services : GeoDataFrame attendu")
         if "service_id" not in services.columns:
             raise MissingColumnError(None, "service_id", services.columns)
         if len(services) == 0:
             raise InputError("services : aucun service à atteindre (tableau vide)")
-        return self._xy(services, "services"), services["service_id"].to_numpy(dtype=object)
+        return self._xy(services, "services", crs), services["service_id"].to_numpy(dtype=object)
 
     # -- protocol ------------------------------------------------------------
 
@@ -170,8 +183,9 @@ class StraightLineEstimate:
                 "l'estimation à vol d'oiseau n'a pas de nœuds de réseau : "
                 "donnez des points d'origine"
             )
-        sxy, sid = self._services(services)
-        oxy = self._xy(origins, "origines")
+        crs = self._measuring_crs(origins, services)
+        sxy, sid = self._services(services, crs)
+        oxy = self._xy(origins, "origines", crs)
         if len(oxy):
             dist, idx = cKDTree(sxy).query(oxy, k=1)
         else:
@@ -189,8 +203,9 @@ class StraightLineEstimate:
 
     def time_matrix(self, origins, destinations) -> np.ndarray:
         """Seconds from every origin to every destination, shape (n_origins, n_destinations)."""
-        oxy = self._xy(origins, "origines")
-        dxy = self._xy(destinations, "destinations")
+        crs = self._measuring_crs(origins, destinations)
+        oxy = self._xy(origins, "origines", crs)
+        dxy = self._xy(destinations, "destinations", crs)
         if len(oxy) == 0 or len(dxy) == 0:
             return np.zeros((len(oxy), len(dxy)))
         return cdist(oxy, dxy) * self.detour / self._speed_ms
@@ -213,12 +228,13 @@ class StraightLineEstimate:
         -------
         GeoDataFrame
             ``bande_min``, (``service_id``), ``geometry``; sorted by
-            (``service_id``), ``bande_min``; CRS of the provider.
+            (``service_id``), ``bande_min``; CRS in which distances were measured.
         """
         bands = sorted({float(b) for b in bands_min})
         if not bands or bands[0] <= 0:
             raise InputError(f"bandes de temps invalides : {list(bands_min)!r} (minutes > 0)")
-        sxy, sid = self._services(services)
+        crs = self._measuring_crs(services)
+        sxy, sid = self._services(services, crs)
         pts = shapely.points(sxy)
         rows = []
         for band in bands:
@@ -231,6 +247,6 @@ class StraightLineEstimate:
                 ]
             else:
                 rows.append({"bande_min": band, "geometry": shapely.union_all(discs)})
-        out = gpd.GeoDataFrame(rows, geometry="geometry", crs=self.crs)
+        out = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
         keys = ["service_id", "bande_min"] if per_service else ["bande_min"]
         return out.sort_values(keys, kind="stable").reset_index(drop=True)
