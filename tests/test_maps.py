@@ -275,10 +275,6 @@ def build_landes_case(communes, fs_2024):
     estimate = acc.StraightLineEstimate()
     times = acc.access_times(communes, services, estimate)
     deficits = acc.flag_deficits(times, services, seuil_min=20)
-    assert "vol d'oiseau" in times.attrs["description"]
-    # the method travels in the commune table's attrs (architecture.md); flag_deficits
-    # does not always carry them over yet, so restate them as the CLI does
-    deficits.communes.attrs = {**times.attrs, **deficits.communes.attrs}
     return deficits, services, estimate.isochrones(services, (10, 20, 30))
 
 
