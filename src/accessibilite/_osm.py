@@ -9,13 +9,162 @@ territory polygon (EPSG:2154 and WGS84) that bounds a network.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from . import settings
-from .errors import DataFileError, InputError, NetworkError
+from .errors import DataFileError, DownloadError, InputError, NetworkError
+from .speeds import _MODE_LABEL, _contraflow, _usable, speed_kmh
+
+
+# --------------------------------------------------------------------------- readers
+def read_graphml(path: Path):
+    """Read an osmnx GraphML file.
+
+    Raises
+    ------
+    DataFileError
+        The file is missing or is not a readable osmnx GraphML file.
+    """
+    import osmnx as ox
+
+    if not path.is_file():
+        raise DataFileError(path, "fichier GraphML introuvable")
+    try:
+        return ox.load_graphml(path)
+    except Exception as exc:  # noqa: BLE001 - osmnx/networkx raise many types
+        raise DataFileError(path, f"fichier GraphML illisible ({exc})") from exc
+
+
+def read_osm(path: Path, territory=None, buffer_km: float = 10):
+    """Read the highways of an OSM XML or ``.osm.pbf`` file as an osmnx graph.
+
+    With ``osmium`` installed (required for PBF), the ways tagged ``highway``
+    (within the bounding box of the buffered territory, if given) and their nodes
+    are copied to a temporary OSM XML file; ``osmnx.graph_from_xml`` reads it (or
+    the XML file itself without ``osmium``). The graph is then cut to the
+    buffered territory (nodes inside it).
+
+    Raises
+    ------
+    InputError
+        Bad territory.
+    DataFileError
+        Missing or unreadable file, or ``osmium`` absent for a PBF file.
+    NetworkError
+        No way in the territory.
+    """
+    import osmnx as ox
+
+    area = None if territory is None else _to_wgs84(territory_polygon(territory, buffer_km))
+    if not path.is_file():
+        raise DataFileError(path, "fichier OpenStreetMap introuvable")
+    with tempfile.TemporaryDirectory() as tmp, _extra_osm_tags():
+        xml = path
+        if path.name.lower().endswith(".pbf") or importlib.util.find_spec("osmium"):
+            xml = Path(tmp) / "highways.osm"
+            _highways_to_xml(path, xml, None if area is None else area.bounds)
+        try:
+            G = ox.graph_from_xml(xml, simplify=True, retain_all=True)
+        except Exception as exc:  # noqa: BLE001 - sax, osmnx errors...
+            raise DataFileError(path, f"fichier OpenStreetMap illisible ({exc})") from exc
+    if area is not None:
+        try:
+            G = ox.truncate.truncate_graph_polygon(G, area, truncate_by_edge=False)
+        except ValueError as exc:
+            raise NetworkError(f"{path.name} : aucune voie dans le territoire demandé") from exc
+    G.graph.pop("created_date", None)  # creation time of the graph, not data date
+    return G
+
+
+def overpass_graph(polygon, mode: str, prof: dict):
+    """Download the ways usable in ``mode`` within ``polygon`` (EPSG:2154) from Overpass.
+
+    Raises
+    ------
+    DownloadError
+        Overpass could not be reached or returned no data.
+    """
+    import osmnx as ox
+
+    try:
+        with _extra_osm_tags():
+            return ox.graph_from_polygon(
+                _to_wgs84(polygon),
+                custom_filter=_overpass_filter(mode, prof),
+                simplify=True,
+                retain_all=False,
+            )
+    except Exception as exc:  # noqa: BLE001 - requests / osmnx errors
+        raise DownloadError(
+            f"téléchargement du réseau OpenStreetMap impossible ({exc}) ; "
+            "utiliser RoadNetwork.from_osm avec un extrait régional"
+        ) from exc
+
+
+# --------------------------------------------------------------------------- graph → edges
+def graph_edges(G, mode: str, prof: dict):
+    """Directed edges of an osmnx graph usable in ``mode``, timed by the speed model.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        osmnx graph (see :meth:`accessibilite.network.RoadNetwork.from_networkx`).
+    mode : {"voiture", "marche", "velo"}
+    prof : dict
+        Speed profile (:func:`accessibilite.speeds.load_profile`).
+
+    Returns
+    -------
+    ids : ndarray
+        Node ids of the edges' ends, sorted (first-seen order if unsortable).
+    x, y : ndarray of float64
+        Their coordinates in EPSG:2154.
+    u, v : ndarray of int64
+        Edge ``u[i] → v[i]`` as positions in ``ids``.
+    time_s, length_m : ndarray of float64
+        Edge time (length ÷ speed) and length (osmnx ``length``, else the
+        straight line in EPSG:2154).
+    back : ndarray of bool
+        Edges also usable in reverse (every edge in ``marche``, contraflow in ``velo``).
+
+    Raises
+    ------
+    NetworkError
+        No edge usable in ``mode``, missing node coordinates.
+    """
+    conf = prof[mode]
+    heads, tails, lengths, speeds, back = [], [], [], [], []
+    cache: dict[tuple[str, str], float | None] = {}
+    for a, b, data in G.edges(data=True):
+        key = (str(data.get("highway")), str(data.get("maxspeed")))
+        if key not in cache:
+            cache[key] = speed_kmh(data.get("highway"), data.get("maxspeed"), mode, prof)
+        kmh = cache[key]
+        if kmh is None or not _usable(data, mode, conf):
+            continue
+        heads.append(a)
+        tails.append(b)
+        lengths.append(data.get("length"))
+        speeds.append(kmh)
+        back.append(mode == "marche" or (mode == "velo" and _contraflow(data, conf, prof)))
+    if not heads:
+        raise NetworkError(
+            f"aucune voie utilisable {_MODE_LABEL[mode]} dans le graphe "
+            f"({G.number_of_edges()} arcs lus) : vérifier la zone ou le mode"
+        )
+    ids, inverse = _factorize(heads + tails)
+    ui, vi = inverse[: len(heads)], inverse[len(heads) :]
+    x, y = _project_nodes(G, ids)
+    length = np.array(pd.to_numeric(pd.Series(lengths, dtype=object), errors="coerce"), float)
+    missing = np.isnan(length)
+    length[missing] = np.hypot(x[vi] - x[ui], y[vi] - y[ui])[missing]
+    time = length / (np.asarray(speeds) / 3.6)
+    return ids, x, y, ui, vi, time, length, np.asarray(back, dtype=bool)
 
 
 def _factorize(keys: list) -> tuple[np.ndarray, np.ndarray]:
@@ -107,16 +256,28 @@ def _highways_to_xml(path: Path, out: Path, bbox: tuple | None = None) -> None:
         raise DataFileError(path, f"fichier OpenStreetMap illisible ({exc})") from exc
 
 
-def _territory_wgs84(territory, buffer_km: float):
-    """Territory enlarged by ``buffer_km``, as a WGS84 shapely geometry."""
+def _to_wgs84(polygon):
+    """A shapely geometry in EPSG:2154 (``settings.crs``) as WGS84 longitude / latitude."""
     import geopandas as gpd
 
-    polygon = _territory_polygon(territory).buffer(float(buffer_km) * 1000.0)
     return gpd.GeoSeries([polygon], crs=settings.crs).to_crs("EPSG:4326").iloc[0]
 
 
-def _territory_polygon(territory):
-    """Union of a territory (GeoDataFrame, GeoSeries or geometry) in EPSG:2154."""
+def territory_polygon(territory, buffer_km: float):
+    """Union of a territory (GeoDataFrame, GeoSeries or geometry) in EPSG:2154, buffered.
+
+    Parameters
+    ----------
+    territory : GeoDataFrame, GeoSeries or shapely geometry
+        In EPSG:2154; a GeoDataFrame / GeoSeries in another CRS is reprojected.
+    buffer_km : float
+        Margin added around the union (services just across the border count).
+
+    Raises
+    ------
+    InputError
+        Not a geometry, or empty.
+    """
     import geopandas as gpd
     from shapely.geometry.base import BaseGeometry
 
@@ -133,7 +294,7 @@ def _territory_polygon(territory):
         )
     if geometry is None or geometry.is_empty:
         raise InputError("territoire vide : aucune géométrie pour délimiter le réseau")
-    return geometry
+    return geometry.buffer(float(buffer_km) * 1000.0)
 
 
 def _overpass_filter(mode: str, prof: dict) -> list[str]:

@@ -10,10 +10,8 @@ isochrone queries are delegated to :mod:`accessibilite.routing` and
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import json
-import tempfile
 import warnings
 import zipfile
 from pathlib import Path
@@ -23,24 +21,12 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from . import settings
-from ._osm import (
-    _extra_osm_tags,
-    _factorize,
-    _highways_to_xml,
-    _overpass_filter,
-    _project_nodes,
-    _territory_polygon,
-    _territory_wgs84,
-)
-from .errors import DataFileError, DownloadError, NetworkError
+from . import _osm, settings
+from .errors import DataFileError, NetworkError
 from .speeds import (
     _MODE_LABEL,
-    _contraflow,
-    _usable,
     _validate_mode,
     load_profile,
-    speed_kmh,
 )
 
 __all__ = ["RoadNetwork"]
@@ -259,34 +245,8 @@ class RoadNetwork:
         _validate_mode(mode)
         prof = load_profile(profile)
         conf = prof[mode]
-        heads, tails, lengths, speeds, back = [], [], [], [], []
-        cache: dict[tuple[str, str], float | None] = {}
-        for a, b, data in G.edges(data=True):
-            key = (str(data.get("highway")), str(data.get("maxspeed")))
-            if key not in cache:
-                cache[key] = speed_kmh(data.get("highway"), data.get("maxspeed"), mode, prof)
-            kmh = cache[key]
-            if kmh is None or not _usable(data, mode, conf):
-                continue
-            heads.append(a)
-            tails.append(b)
-            lengths.append(data.get("length"))
-            speeds.append(kmh)
-            back.append(mode == "marche" or (mode == "velo" and _contraflow(data, conf, prof)))
-        if not heads:
-            raise NetworkError(
-                f"aucune voie utilisable {_MODE_LABEL[mode]} dans le graphe "
-                f"({G.number_of_edges()} arcs lus) : vérifier la zone ou le mode"
-            )
-        ids, inverse = _factorize(heads + tails)
-        ui, vi = inverse[: len(heads)], inverse[len(heads) :]
-        x, y = _project_nodes(G, ids)
-        length = np.array(pd.to_numeric(pd.Series(lengths, dtype=object), errors="coerce"), float)
-        missing = np.isnan(length)
-        length[missing] = np.hypot(x[vi] - x[ui], y[vi] - y[ui])[missing]
+        ids, x, y, ui, vi, time, length, back = _osm.graph_edges(G, mode, prof)
         _check_weights(length, "length")
-        time = length / (np.asarray(speeds) / 3.6)
-        back = np.asarray(back)
         ui, vi = np.concatenate([ui, vi[back]]), np.concatenate([vi, ui[back]])
         time, length = np.concatenate([time, time[back]]), np.concatenate([length, length[back]])
         # largest strongly connected component
@@ -338,16 +298,9 @@ class RoadNetwork:
         DataFileError
             The file is missing or is not a readable osmnx GraphML file.
         """
-        import osmnx as ox
-
         _validate_mode(mode)
         path = Path(path)
-        if not path.is_file():
-            raise DataFileError(path, "fichier GraphML introuvable")
-        try:
-            G = ox.load_graphml(path)
-        except Exception as exc:  # noqa: BLE001 - osmnx/networkx raise many types
-            raise DataFileError(path, f"fichier GraphML illisible ({exc})") from exc
+        G = _osm.read_graphml(path)
         return cls.from_networkx(G, mode, profile=profile, source=path.name)
 
     @classmethod
@@ -386,28 +339,9 @@ class RoadNetwork:
         NetworkError
             No way usable in ``mode`` (in the territory).
         """
-        import osmnx as ox
-
         _validate_mode(mode)
-        area = None if territory is None else _territory_wgs84(territory, buffer_km)
         path = Path(path)
-        if not path.is_file():
-            raise DataFileError(path, "fichier OpenStreetMap introuvable")
-        with tempfile.TemporaryDirectory() as tmp, _extra_osm_tags():
-            xml = path
-            if path.name.lower().endswith(".pbf") or importlib.util.find_spec("osmium"):
-                xml = Path(tmp) / "highways.osm"
-                _highways_to_xml(path, xml, None if area is None else area.bounds)
-            try:
-                G = ox.graph_from_xml(xml, simplify=True, retain_all=True)
-            except Exception as exc:  # noqa: BLE001 - sax, osmnx errors...
-                raise DataFileError(path, f"fichier OpenStreetMap illisible ({exc})") from exc
-        if area is not None:
-            try:
-                G = ox.truncate.truncate_graph_polygon(G, area, truncate_by_edge=False)
-            except ValueError as exc:
-                raise NetworkError(f"{path.name} : aucune voie dans le territoire demandé") from exc
-        G.graph.pop("created_date", None)  # creation time of the graph, not data date
+        G = _osm.read_osm(path, territory, buffer_km)
         return cls.from_networkx(G, mode, profile=profile, source=path.name)
 
     @classmethod
@@ -441,11 +375,9 @@ class RoadNetwork:
         DownloadError
             Overpass could not be reached or returned no data.
         """
-        import geopandas as gpd
-
         _validate_mode(mode)
         prof = load_profile(profile)
-        polygon = _territory_polygon(territory).buffer(float(buffer_km) * 1000.0)
+        polygon = _osm.territory_polygon(territory, buffer_km)
         digest = hashlib.sha256(polygon.wkb)
         digest.update(json.dumps([mode, prof, _FORMAT_VERSION], sort_keys=True).encode())
         path = (
@@ -453,27 +385,13 @@ class RoadNetwork:
         )
         if cache and path.is_file():
             return cls.load(path)
-        import osmnx as ox
         from tqdm.auto import tqdm
 
-        wgs84 = gpd.GeoSeries([polygon], crs="EPSG:2154").to_crs("EPSG:4326").iloc[0]
         with tqdm(total=2, disable=not settings.progress, unit="étape") as bar:
             bar.set_description(
                 f"Téléchargement du réseau OSM ({mode}, {polygon.area / 1e6:,.0f} km²)"
             )
-            try:
-                with _extra_osm_tags():
-                    G = ox.graph_from_polygon(
-                        wgs84,
-                        custom_filter=_overpass_filter(mode, prof),
-                        simplify=True,
-                        retain_all=False,
-                    )
-            except Exception as exc:  # noqa: BLE001 - requests / osmnx errors
-                raise DownloadError(
-                    f"téléchargement du réseau OpenStreetMap impossible ({exc}) ; "
-                    "utiliser RoadNetwork.from_osm avec un extrait régional"
-                ) from exc
+            G = _osm.overpass_graph(polygon, mode, prof)
             bar.update()
             bar.set_description("Construction du réseau")
             net = cls.from_networkx(G, mode, profile=prof, source="Overpass API via osmnx")
