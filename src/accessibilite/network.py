@@ -9,11 +9,7 @@ isochrone queries are delegated to :mod:`accessibilite.routing` and
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
 import warnings
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +17,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from . import _osm, settings
+from . import _netfile, _osm, settings
 from .errors import DataFileError, NetworkError
 from .speeds import (
     _MODE_LABEL,
@@ -33,7 +29,6 @@ __all__ = ["RoadNetwork"]
 
 #: Smallest edge travel time (s): zero-time edges would be ambiguous in scipy.sparse.
 MIN_TIME_S = 1e-3
-_FORMAT_VERSION = 1
 
 
 # --------------------------------------------------------------------------- descriptions
@@ -378,11 +373,7 @@ class RoadNetwork:
         _validate_mode(mode)
         prof = load_profile(profile)
         polygon = _osm.territory_polygon(territory, buffer_km)
-        digest = hashlib.sha256(polygon.wkb)
-        digest.update(json.dumps([mode, prof, _FORMAT_VERSION], sort_keys=True).encode())
-        path = (
-            Path(settings.cache_folder) / "reseaux" / f"reseau_{mode}_{digest.hexdigest()[:20]}.npz"
-        )
+        path = _netfile.cache_path(polygon, mode, prof)
         if cache and path.is_file():
             return cls.load(path)
         from tqdm.auto import tqdm
@@ -404,46 +395,13 @@ class RoadNetwork:
     def save(self, path: str | Path) -> Path:
         """Write the network to a single ``.npz`` file (no pickle, byte-reproducible).
 
+        The format is described in ``docs/speed-model.md`` (section 5).
+
         Returns
         -------
         Path
         """
-        path = Path(path)
-        meta = {
-            "format": "accessibilite.RoadNetwork",
-            "version": _FORMAT_VERSION,
-            "mode": self.mode,
-            "crs": self.crs,
-            "description": self.description,
-            "access_speed_kmh": self.access_speed_kmh,
-            "max_snap_m": self.max_snap_m,
-            "dropped_nodes": self.dropped_nodes,
-            "source": self.source,
-            "date": self.date,
-        }
-        arrays = {
-            "x": self.x,
-            "y": self.y,
-            "indptr": self.graph.indptr.astype(np.int64),
-            "indices": self.graph.indices.astype(np.int64),
-            "time": self.graph.data.astype(np.float64),
-            "length": self.length.data.astype(np.float64),
-            "meta": np.frombuffer(json.dumps(meta, sort_keys=True).encode("utf-8"), np.uint8),
-        }
-        if self.osmid is not None:
-            arrays["osmid"] = self.osmid
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
-            for name in sorted(arrays):
-                buffer = io.BytesIO()
-                np.lib.format.write_array(
-                    buffer, np.ascontiguousarray(arrays[name]), allow_pickle=False
-                )
-                info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-                archive.writestr(info, buffer.getvalue())
-        tmp.replace(path)
-        return path
+        return _netfile.write(self, Path(path))
 
     @classmethod
     def load(cls, path: str | Path) -> RoadNetwork:
@@ -455,36 +413,15 @@ class RoadNetwork:
             Missing, unreadable or not a saved network.
         """
         path = Path(path)
-        if not path.is_file():
-            raise DataFileError(path, "fichier de réseau introuvable")
+        arrays, meta = _netfile.read(path)
         try:
-            with np.load(path, allow_pickle=False) as archive:
-                meta = json.loads(archive["meta"].tobytes().decode("utf-8"))
-                arrays = {k: archive[k] for k in archive.files if k != "meta"}
-            if meta.get("format") != "accessibilite.RoadNetwork":
-                raise ValueError("ce n'est pas un réseau accessibilite")
             n = arrays["x"].size
-            indices = arrays["indices"].astype(np.int32 if n < 2**31 else np.int64)
-            graph = sparse.csr_matrix((arrays["time"], indices, arrays["indptr"]), shape=(n, n))
-            length = sparse.csr_matrix(
-                (arrays["length"], indices.copy(), arrays["indptr"].copy()), shape=(n, n)
+            graph, length = _csr_pair(
+                arrays["indptr"], arrays["indices"], arrays["time"], arrays["length"], n
             )
-            return cls(
-                arrays["x"],
-                arrays["y"],
-                graph,
-                length,
-                mode=meta["mode"],
-                crs=meta["crs"],
-                description=meta["description"],
-                access_speed_kmh=meta["access_speed_kmh"],
-                max_snap_m=meta["max_snap_m"],
-                osmid=arrays.get("osmid"),
-                dropped_nodes=meta["dropped_nodes"],
-                source=meta["source"],
-                date=meta["date"],
-            )
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile, NetworkError) as exc:
+            fields = {key: meta[key] for key in _netfile.META}
+            return cls(arrays["x"], arrays["y"], graph, length, osmid=arrays.get("osmid"), **fields)
+        except (ValueError, KeyError, NetworkError) as exc:
             raise DataFileError(path, f"fichier de réseau illisible ou incomplet ({exc})") from exc
 
     # ----------------------------------------------------------------- views
@@ -590,9 +527,14 @@ def _build_csr(u, v, t, lengths, n):
     u, v, t, lengths = u[first], v[first], t[first], lengths[first]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(u, minlength=n), out=indptr[1:])
-    indices = v.astype(np.int32 if n < 2**31 else np.int64)
-    graph = sparse.csr_matrix((t, indices, indptr), shape=(n, n))
+    return _csr_pair(indptr, v, t, lengths, n)
+
+
+def _csr_pair(indptr, indices, time, length, n: int):
+    """Travel-time and length CSR matrices (n × n) sharing one sparsity pattern."""
+    indices = np.asarray(indices).astype(np.int32 if n < 2**31 else np.int64)
+    graph = sparse.csr_matrix((time, indices, indptr), shape=(n, n))
     length = sparse.csr_matrix(
-        (lengths.astype(np.float64), indices.copy(), indptr.copy()), shape=(n, n)
+        (np.asarray(length, dtype=np.float64), indices.copy(), np.array(indptr)), shape=(n, n)
     )
     return graph, length
