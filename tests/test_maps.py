@@ -1,8 +1,7 @@
-"""Tests of the static and interactive maps (maps.py)."""
+"""Tests of the static maps (maps.py); the interactive map is in test_webmap.py."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -22,7 +21,6 @@ from accessibilite.maps import (  # noqa: E402
     class_colours,
     class_labels,
     classify_times,
-    interactive_map,
     plot_access_map,
     save_map,
 )
@@ -246,25 +244,6 @@ def test_save_map_is_byte_identical(tmp_path, suffix):
     assert len(data[0]) > 1000 and data[0] == data[1]
 
 
-def test_interactive_map_hand_case(tmp_path):
-    deficits, services = hand_case()
-    m = interactive_map(deficits, services)
-    html = m.get_root().render()
-    for nom in deficits.communes["nom"]:
-        assert json.dumps(nom)[1:-1].replace("<", "\\u003c").replace(">", "\\u003e") in html
-    for alias in ("Commune", "Population", "Temps d'accès", "Au-delà de 30 min"):
-        assert alias in html
-    assert '"temps_min": "inaccessible"' in html and '"temps_min": "46 min"' in html
-    assert '"population": "3\\u202f000"' in html  # commune n°29, 30 × 100 inhabitants
-    for layer in ("Communes au-delà de 30 min", "Cantons sans site", "Sites"):
-        assert json.dumps(layer) in html  # layer-control entries
-    assert "Canton Est" in html and "Canton Ouest" not in html
-    assert "FS Bus" in html and "Site itinérant" in html
-    assert html.count("L.circleMarker") == 2 and html.count("L.RegularPolygonMarker") == 1
-    # same input → identical HTML (sequential element ids)
-    assert interactive_map(deficits, services).get_root().render() == html
-
-
 # ----------------------------------------------------------------------------- real Landes
 def build_landes_case(communes, fs_2024):
     """Landes communes, 2024 France Services (with 30 km of neighbours), vol d'oiseau times."""
@@ -310,12 +289,3 @@ def test_static_map_landes(landes_case, fs_2024, tmp_path):
     b = save_map(fig, tmp_path / "b.png", dpi=80).read_bytes()
     assert a == b and a[:8] == b"\x89PNG\r\n\x1a\n"
     plt.close(fig)
-
-
-def test_interactive_map_landes(landes_case):
-    deficits, services, iso = landes_case
-    html = interactive_map(deficits, services, iso).get_root().render()
-    assert html.count('"code_insee": "40') == 327  # one popup feature per commune
-    assert json.dumps("Isochrones") in html and json.dumps("Cantons sans site") in html
-    seignanx = deficits.cantons.loc[deficits.cantons["sans_service"], "nom"]
-    assert all(json.dumps(n)[1:-1] in html for n in seignanx)
