@@ -261,3 +261,14 @@ def test_communes_without_outline_or_canton_are_warned():
         can = cantons("15")
     outside = c.loc[c["code_insee"].isin(ghosts), "population"].sum()
     assert can["population"].sum() == c["population"].sum() - outside
+
+
+def test_departement_of_commune_codes():
+    import pandas as pd
+
+    from accessibilite.datafrance import departement_of
+
+    codes = pd.Series(["40088", "97209", "2A004", None, ""], index=[5, 6, 7, 8, 9])
+    out = departement_of(codes)
+    assert list(out.index) == [5, 6, 7, 8, 9]
+    assert list(out) == ["40", "972", "2A", None, None]

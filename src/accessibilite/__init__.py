@@ -80,12 +80,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for static analysers and IDEs
-    from . import settings
-    from .errors import (
-        AccessibiliteError,
-        DataFileError,
-        DownloadError,
-        InputError,
-        MissingColumnError,
-        NetworkError,
-    )
+    from . import settings as settings
+    from .errors import AccessibiliteError as AccessibiliteError
+    from .errors import DataFileError as DataFileError
+    from .errors import DownloadError as DownloadError
+    from .errors import InputError as InputError
+    from .errors import MissingColumnError as MissingColumnError
+    from .errors import NetworkError as NetworkError

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .carreaux import aggregate_by_commune, cells_in_communes
+from .datafrance import departement_of
 from .errors import InputError, MissingColumnError
 
 __all__ = ["CellTimes", "access_times"]
@@ -48,15 +49,6 @@ class CellTimes:
 
 
 # --------------------------------------------------------------------- helpers
-
-
-def _dep(codes: pd.Series) -> pd.Series:
-    """Département of INSEE commune codes (3 characters overseas)."""
-    codes = codes.astype(object)
-    out = codes.map(
-        lambda c: (c[:3] if c.startswith("97") else c[:2]) if isinstance(c, str) and c else None
-    )
-    return out.astype(object)
 
 
 def _validate_communes(communes, what: str = "communes") -> None:
@@ -158,7 +150,7 @@ def _outside(times: pd.DataFrame, services: gpd.GeoDataFrame) -> np.ndarray:
         else pd.Series(None, index=services.index, dtype=object)
     )
     codes = codes.where(codes.map(lambda c: isinstance(c, str) and len(c) == 5), None)
-    dep = _dep(codes)
+    dep = departement_of(codes)
     todo = dep.isna().to_numpy()
     if todo.any():
         polys = gpd.GeoDataFrame(
@@ -225,7 +217,7 @@ def access_times(
         communes[keep].copy(), geometry=communes.geometry.to_numpy(), crs=communes.crs
     )
     if "code_departement" not in out.columns:
-        out["code_departement"] = _dep(out["code_insee"]).to_numpy()
+        out["code_departement"] = departement_of(out["code_insee"]).to_numpy()
 
     attrs: dict = {}
     if origine == "carreaux":

@@ -22,6 +22,7 @@ from .datafrance import (
     _finish,
     _to_multipolygons,
     _validate_departements,
+    departement_of,
 )
 from .errors import DataFileError, InputError, MissingColumnError
 
@@ -118,8 +119,7 @@ def read_communes(path: str | PathLike, departement=None) -> gpd.GeoDataFrame:
     frame["population"] = population.astype("int64")
     dep_col = _user_column(raw, path, "code_departement", required=False)
     if dep_col is None:
-        code = frame["code_insee"]
-        frame["code_departement"] = code.str[:2].where(~code.str.startswith("97"), code.str[:3])
+        frame["code_departement"] = departement_of(frame["code_insee"])
     else:
         frame["code_departement"] = raw[dep_col].astype(str).str.strip().str.upper().str.zfill(2)
     epci_col = _user_column(raw, path, "code_epci", required=False)

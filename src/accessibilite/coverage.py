@@ -17,7 +17,8 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from . import settings
-from .access import _COMMUNE_COLUMNS, _dep, _validate_communes, access_times
+from .access import _COMMUNE_COLUMNS, _validate_communes, access_times
+from .datafrance import departement_of
 from .errors import InputError, MissingColumnError
 from .indicators import _resolve_territories, flag_deficits
 
@@ -100,7 +101,7 @@ def coverage_over_time(
     _validate_communes(communes)
     base = communes.copy()
     if "code_departement" not in base.columns:
-        base["code_departement"] = _dep(base["code_insee"]).to_numpy()
+        base["code_departement"] = departement_of(base["code_insee"]).to_numpy()
     cantons, commune_cantons, epcis = _resolve_territories(base, cantons, commune_cantons, epcis)
     frames = []
     for date in tqdm(dates, desc="Dates", disable=not settings.progress):

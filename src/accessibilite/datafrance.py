@@ -27,7 +27,7 @@ import shapely
 from . import settings
 from .errors import InputError
 
-__all__ = ["departements"]
+__all__ = ["departements", "departement_of"]
 
 #: Official projected CRS of the overseas départements (RGAF09, RGFG95, RGR92, RGM04 UTM).
 _OVERSEAS_CRS = {
@@ -76,6 +76,24 @@ def departements() -> pd.DataFrame:
     """
     table = _departements()[["code", "nom"]].sort_values("code", kind="stable")
     return table.reset_index(drop=True)
+
+
+def departement_of(codes: pd.Series) -> pd.Series:
+    """Département code of INSEE commune codes: 3 characters overseas (97x), else 2.
+
+    Parameters
+    ----------
+    codes : Series
+        INSEE commune codes (strings); missing or empty codes give ``None``.
+
+    Returns
+    -------
+    Series
+        Object dtype, same index as ``codes``.
+    """
+    return codes.astype(object).map(
+        lambda c: (c[:3] if c.startswith("97") else c[:2]) if isinstance(c, str) and c else None
+    )
 
 
 @functools.cache

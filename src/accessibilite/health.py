@@ -33,6 +33,7 @@ from ._points import (
     _to_float,
     _xy_columns,
 )
+from .datafrance import departement_of
 from .errors import DataFileError, InputError, MissingColumnError
 
 __all__ = ["load_finess", "load_bpe"]
@@ -176,12 +177,6 @@ def load_finess(
 # ---------------------------------------------------------------------- BPE
 
 
-def _departement_of(codes: pd.Series) -> pd.Series:
-    """Département of commune codes: 3 characters overseas (97x), else 2."""
-    codes = codes.astype("string")
-    return codes.str.slice(0, 2).where(~codes.str.startswith("97").fillna(False), codes.str[:3])
-
-
 def load_bpe(
     path: str | PathLike,
     communes: gpd.GeoDataFrame,
@@ -228,7 +223,7 @@ def load_bpe(
     lookup = communes.set_index(communes["code_insee"].astype(str))
     codes = _codes(table[codgeo])
     in_scope = (
-        _departement_of(codes).isin(set(_departement_of(lookup.index.to_series()))) | codes.isna()
+        departement_of(codes).isin(set(departement_of(lookup.index.to_series()))) | codes.isna()
     ).to_numpy()
     table, codes = table[in_scope].reset_index(drop=True), codes[in_scope].reset_index(drop=True)
     mairie = gpd.GeoSeries(lookup["mairie"], crs=communes.crs).reindex(codes).values

@@ -18,11 +18,11 @@ import shapely
 
 from .access import (
     CellTimes,
-    _dep,
     _validate_communes,
     _validate_services,
     access_times,
 )
+from .datafrance import departement_of
 from .errors import InputError, MissingColumnError
 
 __all__ = [
@@ -302,7 +302,7 @@ def flag_deficits(
         raise InputError(f"seuil invalide : {seuil_min!r} minutes (attendu : nombre > 0)")
     communes = times.copy()
     if "code_departement" not in communes.columns:
-        communes["code_departement"] = _dep(communes["code_insee"]).to_numpy()
+        communes["code_departement"] = departement_of(communes["code_insee"]).to_numpy()
     part = _part_beyond(times, seuil_min)
     communes["au_dela_seuil"] = ~(times["temps_min"].to_numpy(dtype=float) <= seuil_min)
     communes["part_population_au_dela_seuil"] = part
