@@ -91,8 +91,13 @@ def departement_of(codes: pd.Series) -> pd.Series:
     Series
         Object dtype, same index as ``codes``.
     """
-    return codes.astype(object).map(
-        lambda c: (c[:3] if c.startswith("97") else c[:2]) if isinstance(c, str) and c else None
+    return pd.Series(
+        [
+            (c[:3] if c.startswith("97") else c[:2]) if isinstance(c, str) and c else None
+            for c in codes.to_numpy(dtype=object)
+        ],
+        index=codes.index,
+        dtype=object,
     )
 
 
