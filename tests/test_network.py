@@ -747,3 +747,70 @@ def test_download_territory_errors():
         RoadNetwork.download("Landes")
     with pytest.raises(InputError, match="territoire vide"):
         RoadNetwork.download(gpd.GeoDataFrame(geometry=[], crs=2154))
+
+
+# --------------------------------------------------------------------------- delegated options
+@pytest.fixture
+def lattice():
+    """5 × 4 grid, 100 m spacing, two-way except one one-way row, times vary by edge."""
+    rng = np.random.default_rng(3)
+    side_x, side_y = 5, 4
+    n = side_x * side_y
+    jj, ii = np.divmod(np.arange(n), side_y)
+    x, y = 700_000.0 + 100.0 * jj, 6_600_000.0 + 100.0 * ii
+    node = np.arange(n).reshape(side_x, side_y)
+    a = np.concatenate([node[:-1, :].ravel(), node[:, :-1].ravel()])
+    b = np.concatenate([node[1:, :].ravel(), node[:, 1:].ravel()])
+    two_way = ~np.isin(a, node[:, 0]) | ~np.isin(b, node[:, 0])  # row 0: one-way a → b
+    u, v = np.concatenate([a, b[two_way]]), np.concatenate([b, a[two_way]])
+    length = np.hypot(x[v] - x[u], y[v] - y[u]) * rng.uniform(1.0, 1.5, u.size)
+    time = length / rng.choice([5.0, 10.0, 20.0], size=u.size)
+    return RoadNetwork.from_edges(u, v, time, x, y, length)
+
+
+def _services_at(net, nodes):
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(
+        {"service_id": [f"S{i}" for i in nodes]},
+        geometry=gpd.points_from_xy(net.x[nodes], net.y[nodes]),
+        crs=net.crs,
+    )
+
+
+def test_nearest_forwards_distances(lattice):
+    services = _services_at(lattice, [0, 17])
+    default = lattice.nearest(services)
+    assert default.distance_m.isna().all()  # whole network: distances off by default
+    got = lattice.nearest(services, distances=True)
+    assert np.isfinite(got.distance_m).all()
+    # oracle: networkx Dijkstra on the reversed graph (home → service), lengths summed
+    e = lattice.edges()
+    D = nx.DiGraph()
+    D.add_weighted_edges_from(zip(e.v, e.u, e.travel_time_s, strict=True), weight="t")
+    nx.set_edge_attributes(
+        D, {(b, a): m for a, b, m in zip(e.u, e.v, e.length_m, strict=True)}, "length"
+    )
+    times, paths = nx.multi_source_dijkstra(D, {0, 17}, weight="t")
+    for node in range(lattice.n_nodes):
+        path = paths[node]
+        assert got.time_s[node] == pytest.approx(times[node], abs=1e-6)
+        assert got.service_id[node] == f"S{path[0]}"
+        metres = sum(D[p][q]["length"] for p, q in zip(path[:-1], path[1:], strict=True))
+        assert got.distance_m[node] == pytest.approx(metres, abs=1e-6)
+    pd.testing.assert_series_equal(got.time_s, default.time_s)
+
+
+def test_isochrones_forwards_buffer_and_cell(lattice):
+    from accessibilite import isochrones
+
+    services = _services_at(lattice, [0])
+    narrow = lattice.isochrones(services, (1, 2), buffer_m=30.0, cell_m=10.0)
+    wide = lattice.isochrones(services, (1, 2), buffer_m=80.0, cell_m=10.0)
+    direct = isochrones.isochrones(lattice, services, (1, 2), buffer_m=30.0, cell_m=10.0)
+    assert narrow.bande_min.tolist() == [1, 2]
+    assert narrow.geometry.geom_equals_exact(direct.geometry, tolerance=0).all()
+    assert (narrow.area < wide.area).all()
+    assert not narrow.geometry.geom_equals_exact(
+        lattice.isochrones(services, (1, 2)).geometry, tolerance=0
+    ).all()  # defaults (100 m) give other polygons

@@ -17,13 +17,10 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from . import _netfile, _osm, settings
+from . import _netfile, _osm, isochrones, routing, settings
 from .errors import DataFileError, NetworkError
-from .speeds import (
-    _MODE_LABEL,
-    _validate_mode,
-    load_profile,
-)
+from .isochrones import BUFFER_M
+from .speeds import _MODE_LABEL, _validate_mode, load_profile
 
 __all__ = ["RoadNetwork"]
 
@@ -465,29 +462,34 @@ class RoadNetwork:
         )
 
     # ----------------------------------------------------------------- queries (delegated)
-    def nearest(self, services, origins=None) -> pd.DataFrame:
-        """Time to the nearest service; see :func:`accessibilite.routing.nearest`."""
-        from . import routing
+    def nearest(self, services, origins=None, *, distances: bool | None = None) -> pd.DataFrame:
+        """Time to the nearest service; see :func:`accessibilite.routing.nearest`.
 
-        return routing.nearest(self, services, origins)
+        ``distances=True`` also gives ``distance_m`` for ``origins=None`` (whole network).
+        """
+        return routing.nearest(self, services, origins, distances=distances)
 
     def time_matrix(self, origins, destinations) -> np.ndarray:
         """Origins × destinations times (s); see :func:`accessibilite.routing.time_matrix`."""
-        from . import routing
-
         return routing.time_matrix(self, origins, destinations)
 
     def snap(self, points) -> pd.DataFrame:
         """Snap points to nodes; see :func:`accessibilite.routing.snap`."""
-        from . import routing
-
         return routing.snap(self, points)
 
-    def isochrones(self, services, bands_min=(10, 20, 30), per_service: bool = False):
+    def isochrones(
+        self,
+        services,
+        bands_min=(10, 20, 30),
+        per_service: bool = False,
+        *,
+        buffer_m: float = BUFFER_M,
+        cell_m: float | None = None,
+    ):
         """Nested band polygons; see :func:`accessibilite.isochrones.isochrones`."""
-        from . import isochrones
-
-        return isochrones.isochrones(self, services, bands_min, per_service)
+        return isochrones.isochrones(
+            self, services, bands_min, per_service, buffer_m=buffer_m, cell_m=cell_m
+        )
 
 
 # --------------------------------------------------------------------------- helpers
