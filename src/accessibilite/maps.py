@@ -1,12 +1,13 @@
-"""Static (matplotlib) maps of access times, and the class and format helpers.
+"""Static (matplotlib) maps of access times, ready to print at A4.
 
 The maps read the :class:`~accessibilite.indicators.Deficits` result of
 :func:`~accessibilite.indicators.flag_deficits` (or, more loosely, any object
 with ``communes``, ``cantons`` and ``seuil_min`` attributes, or a bare commune
 GeoDataFrame from :func:`~accessibilite.indicators.access_times`).
 
-The interactive (folium) map is in :mod:`accessibilite.webmap`, which reuses
-the classes, colours and formats defined here. All user-facing text (titles,
+The access-time classes, colours, French formats and titles shared with the
+interactive map (:mod:`accessibilite.webmap`) and the report are in
+:mod:`accessibilite._mapstyle` (re-exported here). All user-facing text (titles,
 legends) is in French.
 """
 
@@ -14,12 +15,27 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import shapely
 
+from ._mapstyle import (
+    COULEUR_SEUIL,
+    SOURCES,
+    _method_text,
+    _parts,
+    _plural,
+    class_bounds,
+    class_colours,
+    class_labels,
+    classify_times,
+    default_title,
+    fmt_pct,
+    population_beyond,
+)
+from ._mapstyle import fmt_int as fmt_int  # re-exported for report
 from .errors import InputError, MissingColumnError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,180 +45,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["plot_access_map", "save_map", "classify_times", "class_labels"]
 
-#: Upper bounds (minutes) of the access-time classes; the last class is open.
-CLASSES_MIN: tuple[float, ...] = (10, 20, 30, 45)
-#: Sequential palette (ColorBrewer YlGnBu, 5 classes) then the "inaccessible" grey.
-PALETTE: tuple[str, ...] = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
-COULEUR_INACCESSIBLE = "#bdbdbd"
-COULEUR_SEUIL = "#e31a1c"
-SOURCES = "Sources : © contributeurs OpenStreetMap, ANCT, IGN/INSEE"
 A4_PORTRAIT = (8.27, 11.69)
-_MODES = {
-    "voiture": "en voiture",
-    "marche": "à pied",
-    "velo": "à vélo",
-    "vol-oiseau": "en voiture (estimation à vol d'oiseau)",
-}
 
 
-# ----------------------------------------------------------------------------- helpers
-def class_bounds(seuil_min: float | None = None) -> tuple[float, ...]:
-    """Upper bounds of the classes: :data:`CLASSES_MIN`, plus the threshold if it is not one."""
-    bounds = set(CLASSES_MIN)
-    if seuil_min is not None and 0 < seuil_min < CLASSES_MIN[-1] * 4:
-        bounds.add(float(seuil_min))
-    return tuple(sorted(bounds))
-
-
-def class_colours(bounds: tuple[float, ...] = CLASSES_MIN) -> list[str]:
-    """Sequential palette of ``len(bounds) + 1`` classes, then the "inaccessible" grey."""
-    if len(bounds) + 1 == len(PALETTE):
-        return [*PALETTE, COULEUR_INACCESSIBLE]
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
-
-    cmap = colormaps["YlGnBu"]
-    n = len(bounds) + 1
-    return [to_hex(cmap(0.05 + 0.9 * k / (n - 1))) for k in range(n)] + [COULEUR_INACCESSIBLE]
-
-
-def class_labels(bounds: tuple[float, ...] = CLASSES_MIN) -> list[str]:
-    """French labels of the access-time classes, then ``"inaccessible"``."""
-    lows = (0, *bounds)
-    labels = [f"{a:g} à {b:g} min" for a, b in zip(lows[:-1], lows[1:], strict=True)]
-    return [*labels, f"plus de {bounds[-1]:g} min", "inaccessible"]
-
-
-def classify_times(minutes, bounds: tuple[float, ...] = CLASSES_MIN) -> np.ndarray:
-    """Class index of each time: 0..len(bounds) for the bands, len(bounds) + 1 if unreachable.
-
-    A time equal to a bound falls in the lower class (10 min → "0 à 10 min").
-    ``inf`` and NaN are "inaccessible".
-    """
-    t = np.asarray(pd.to_numeric(pd.Series(minutes), errors="coerce"), dtype=float)
-    idx = np.searchsorted(np.asarray(bounds, dtype=float), t, side="left")
-    idx[~np.isfinite(t)] = len(bounds) + 1
-    return idx
-
-
-def _parts(deficits, seuil_min: float | None = None) -> dict[str, Any]:
-    """Normalise a ``Deficits`` (or a bare commune table) into its pieces."""
-    import geopandas as gpd
-
-    if isinstance(deficits, gpd.GeoDataFrame):
-        communes, cantons, epci, dep = deficits, None, None, None
-        seuil = seuil_min
-    else:
-        communes = getattr(deficits, "communes", None)
-        if not isinstance(communes, gpd.GeoDataFrame):
-            raise InputError(
-                "deficits doit être le résultat de flag_deficits (attribut 'communes' "
-                "GeoDataFrame) ou une GeoDataFrame de communes"
-            )
-        cantons = getattr(deficits, "cantons", None)
-        epci = getattr(deficits, "epci", None)
-        dep = getattr(deficits, "departement", None)
-        seuil = seuil_min if seuil_min is not None else getattr(deficits, "seuil_min", None)
-    for col in ("code_insee", "nom", "population", "temps_min"):
-        if col not in communes.columns:
-            raise MissingColumnError(None, col, communes.columns)
-    if communes.crs is None:
-        raise InputError("les communes n'ont pas de système de coordonnées (crs)")
-    if seuil is None:
-        seuil = 30.0
-    communes = communes.copy()
-    communes["temps_min"] = pd.to_numeric(communes["temps_min"], errors="coerce").astype(float)
-    if "au_dela_seuil" not in communes.columns or seuil_min is not None:
-        t = communes["temps_min"].to_numpy()
-        communes["au_dela_seuil"] = ~(t <= float(seuil))
-    return {
-        "communes": communes,
-        "cantons": cantons,
-        "epci": epci,
-        "departement": dep,
-        "seuil": float(seuil),
-    }
-
-
-def _method_text(communes) -> str:
-    """The provider's French description, as stored in ``communes.attrs`` by indicators."""
-    attrs = communes.attrs or {}
-    for key in ("description", "methode", "method"):
-        val = attrs.get(key)
-        if isinstance(val, dict):
-            val = val.get("description")
-        if isinstance(val, str) and val:
-            return val
-    return ""
-
-
-def _mode(communes) -> str | None:
-    attrs = communes.attrs or {}
-    mode = attrs.get("mode")
-    if mode is None and isinstance(attrs.get("methode"), dict):
-        mode = attrs["methode"].get("mode")
-    if mode is None and "vol d'oiseau" in _method_text(communes):
-        mode = "vol-oiseau"
-    return mode
-
-
-def _departement_name(parts) -> str | None:
-    dep = parts["departement"]
-    if isinstance(dep, pd.DataFrame) and len(dep):
-        for col in ("nom", "nom_departement"):
-            if col in dep.columns and isinstance(dep[col].iloc[0], str):
-                return dep[col].iloc[0]
-    return None
-
-
-def _service_phrase(services) -> str:
-    cats = []
-    if services is not None and "categorie" in services.columns:
-        cats = sorted(services["categorie"].dropna().astype(str).unique())
-    if len(cats) == 1 and cats[0].replace("_", " ").replace("-", " ").lower() == "france services":
-        return "au France Services le plus proche"
-    if len(cats) == 1:
-        return f"au service le plus proche ({cats[0].replace('_', ' ')})"
-    return "au service le plus proche"
-
-
-def default_title(deficits, services=None) -> str:
-    """French map title, e.g. "Temps d'accès en voiture au France Services le plus proche — Landes"."""
-    parts = _parts(deficits)
-    mode = _MODES.get(_mode(parts["communes"]) or "", "")
-    titre = " ".join(w for w in ("Temps d'accès", mode, _service_phrase(services)) if w)
-    dep = _departement_name(parts)
-    return f"{titre} — {dep}" if dep else titre
-
-
-def fmt_int(value) -> str:
-    """French thousands: 12345 → "12 345" (narrow no-break space)."""
-    return f"{int(round(float(value))):,}".replace(",", "\u202f")
-
-
-def _plural(n, word: str) -> str:
-    return f"{fmt_int(n)} {word}{'s' if n >= 2 else ''}"
-
-
-def fmt_pct(share: float, digits: int = 1) -> str:
-    """A share in [0, 1] as a French percentage: 0.1234 → "12,3 %"."""
-    return f"{100 * float(share):.{digits}f}".replace(".", ",") + "\u00a0%"
-
-
-def population_beyond(communes: pd.DataFrame) -> tuple[float, float]:
-    """Population beyond the threshold and its share of the total population.
-
-    Uses ``population_au_dela_seuil`` when the indicators give it (partial for
-    the ``carreaux`` origin), else the population of the flagged communes.
-    """
-    pop = communes["population"].astype(float)
-    if "population_au_dela_seuil" in communes.columns:
-        out = float(communes["population_au_dela_seuil"].astype(float).sum())
-    else:
-        out = float(pop[communes["au_dela_seuil"].astype(bool)].sum())
-    return out, (out / pop.sum() if pop.sum() else 0.0)
-
-
+# ----------------------------------------------------------------------------- drawing
 def _ring_path(geom):
     """One compound matplotlib Path for the polygons of a geometry, holes included."""
     from matplotlib.path import Path as MplPath

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .maps import (
+from ._mapstyle import (
     COULEUR_SEUIL,
     SOURCES,
     _parts,
