@@ -1,9 +1,11 @@
-"""OpenStreetMap input of the road network: files, Overpass, territory polygons.
+"""OpenStreetMap input of the road network: readers, Overpass, graph → timed edges.
 
-Private helpers of :class:`accessibilite.network.RoadNetwork`: reading OSM XML /
-``.osm.pbf`` extracts (with the optional ``osmium`` package), the Overpass filter
-generated from the speed profile, the extra way tags the modes need, and the
-territory polygon (EPSG:2154 and WGS84) that bounds a network.
+Private helpers of :class:`accessibilite.network.RoadNetwork`: reading osmnx
+GraphML files and OSM XML / ``.osm.pbf`` extracts (with the optional ``osmium``
+package), downloading from Overpass with a filter generated from the speed
+profile, the territory polygon (EPSG:2154, buffered) that bounds a network, and
+the conversion of an osmnx graph into the directed edges usable in a mode,
+timed by :mod:`accessibilite.speeds`.
 """
 
 from __future__ import annotations

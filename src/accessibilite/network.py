@@ -17,15 +17,13 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from . import _netfile, _osm, isochrones, routing, settings
+from . import _csr, _netfile, _osm, isochrones, routing, settings
+from ._csr import MIN_TIME_S
 from .errors import DataFileError, NetworkError
 from .isochrones import BUFFER_M
 from .speeds import _MODE_LABEL, _validate_mode, load_profile
 
 __all__ = ["RoadNetwork"]
-
-#: Smallest edge travel time (s): zero-time edges would be ambiguous in scipy.sparse.
-MIN_TIME_S = 1e-3
 
 
 # --------------------------------------------------------------------------- descriptions
@@ -116,8 +114,8 @@ class RoadNetwork:
             self.graph.indices, self.length.indices
         ):
             raise NetworkError("graph et length n'ont pas la même structure creuse")
-        _check_weights(self.graph.data, "graph")
-        _check_weights(self.length.data, "length")
+        _csr.check_weights(self.graph.data, "graph")
+        _csr.check_weights(self.length.data, "length")
         if (self.graph.data < MIN_TIME_S).any():
             raise NetworkError(f"temps d'arc inférieurs à {MIN_TIME_S} s dans graph")
 
@@ -170,23 +168,23 @@ class RoadNetwork:
             )
         if not (np.isfinite(x).all() and np.isfinite(y).all()):
             raise NetworkError("coordonnées de nœuds non finies (NaN ou inf) dans x/y")
-        u = _as_index(u, "u", x.size)
-        v = _as_index(v, "v", x.size)
+        u = _csr.as_index(u, "u", x.size)
+        v = _csr.as_index(v, "v", x.size)
         if not (u.size == v.size == t.size):
             raise NetworkError(
                 f"u, v et travel_time_s doivent avoir la même longueur ({u.size}, {v.size}, {t.size})"
             )
         if u.size == 0:
             raise NetworkError("réseau sans aucun arc : impossible de calculer des temps de trajet")
-        _check_weights(t, "travel_time_s")
+        _csr.check_weights(t, "travel_time_s")
         if length_m is None:
             lengths = np.hypot(x[v] - x[u], y[v] - y[u])
         else:
             lengths = np.asarray(length_m, dtype=np.float64).ravel()
             if lengths.size != u.size:
                 raise NetworkError(f"length_m a {lengths.size} valeurs pour {u.size} arcs")
-            _check_weights(lengths, "length_m")
-        graph, length = _build_csr(u, v, t, lengths, x.size)
+            _csr.check_weights(lengths, "length_m")
+        graph, length = _csr.build_csr(u, v, t, lengths, x.size)
         description = (
             f"Temps de trajet {_MODE_LABEL[mode]} sur un réseau fourni sous forme d'arcs "
             "(temps de parcours donnés), plus court chemin."
@@ -238,7 +236,7 @@ class RoadNetwork:
         prof = load_profile(profile)
         conf = prof[mode]
         ids, x, y, ui, vi, time, length, back = _osm.graph_edges(G, mode, prof)
-        _check_weights(length, "length")
+        _csr.check_weights(length, "length")
         ui, vi = np.concatenate([ui, vi[back]]), np.concatenate([vi, ui[back]])
         time, length = np.concatenate([time, time[back]]), np.concatenate([length, length[back]])
         # largest strongly connected component
@@ -256,7 +254,7 @@ class RoadNetwork:
             )
         renumber = np.cumsum(keep) - 1
         on = keep[ui] & keep[vi]
-        graph, lengths_csr = _build_csr(
+        graph, lengths_csr = _csr.build_csr(
             renumber[ui[on]], renumber[vi[on]], time[on], length[on], int(keep.sum())
         )
         osmid = None
@@ -413,7 +411,7 @@ class RoadNetwork:
         arrays, meta = _netfile.read(path)
         try:
             n = arrays["x"].size
-            graph, length = _csr_pair(
+            graph, length = _csr.csr_pair(
                 arrays["indptr"], arrays["indices"], arrays["time"], arrays["length"], n
             )
             fields = {key: meta[key] for key in _netfile.META}
@@ -490,53 +488,3 @@ class RoadNetwork:
         return isochrones.isochrones(
             self, services, bands_min, per_service, buffer_m=buffer_m, cell_m=cell_m
         )
-
-
-# --------------------------------------------------------------------------- helpers
-def _as_index(values, name: str, n: int) -> np.ndarray:
-    arr = np.asarray(values).ravel()
-    if arr.size and not np.issubdtype(arr.dtype, np.integer):
-        as_float = arr.astype(np.float64)
-        if not (np.isfinite(as_float).all() and (as_float == np.round(as_float)).all()):
-            raise NetworkError(f"indices de nœuds non entiers dans {name}")
-        arr = as_float
-    arr = arr.astype(np.int64)
-    bad = (arr < 0) | (arr >= n)
-    if bad.any():
-        raise NetworkError(
-            f"{int(bad.sum())} indice(s) de nœud hors de 0..{n - 1} dans {name} "
-            f"(premier : {int(arr[bad][0])})"
-        )
-    return arr
-
-
-def _check_weights(values: np.ndarray, name: str) -> None:
-    if np.isnan(values).any():
-        raise NetworkError(f"{int(np.isnan(values).sum())} valeur(s) NaN dans {name}")
-    if np.isinf(values).any():
-        raise NetworkError(f"{int(np.isinf(values).sum())} valeur(s) infinie(s) dans {name}")
-    if (values < 0).any():
-        raise NetworkError(f"{int((values < 0).sum())} valeur(s) négative(s) dans {name}")
-
-
-def _build_csr(u, v, t, lengths, n):
-    """CSR matrices (time, length), fastest of parallel edges kept, times ≥ MIN_TIME_S."""
-    t = np.maximum(t, MIN_TIME_S)
-    order = np.lexsort((lengths, t, v, u))
-    u, v, t, lengths = u[order], v[order], t[order], lengths[order]
-    first = np.ones(u.size, dtype=bool)
-    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
-    u, v, t, lengths = u[first], v[first], t[first], lengths[first]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(u, minlength=n), out=indptr[1:])
-    return _csr_pair(indptr, v, t, lengths, n)
-
-
-def _csr_pair(indptr, indices, time, length, n: int):
-    """Travel-time and length CSR matrices (n × n) sharing one sparsity pattern."""
-    indices = np.asarray(indices).astype(np.int32 if n < 2**31 else np.int64)
-    graph = sparse.csr_matrix((time, indices, indptr), shape=(n, n))
-    length = sparse.csr_matrix(
-        (np.asarray(length, dtype=np.float64), indices.copy(), np.array(indptr)), shape=(n, n)
-    )
-    return graph, length
