@@ -76,3 +76,12 @@ def test_parse_maxspeed_min_rule():
 def test_speed_kmh(highway, maxspeed, mode, expected):
     got = speed_kmh(highway, maxspeed, mode)
     assert got == (pytest.approx(expected) if expected is not None else None)
+
+
+def test_public_api():
+    import accessibilite
+    from accessibilite import speeds
+
+    for name in ("load_profile", "parse_maxspeed", "speed_kmh"):
+        assert getattr(accessibilite, name) is getattr(speeds, name)
+    assert accessibilite.parse_maxspeed("FR:rural") == 80.0

@@ -45,6 +45,9 @@ _API: dict[str, str] = {
     # travel-time providers
     "TravelTimeProvider": "provider",
     "RoadNetwork": "network",
+    "load_profile": "speeds",
+    "parse_maxspeed": "speeds",
+    "speed_kmh": "speeds",
     "StraightLineEstimate": "estimate",
     # indicators
     "access_times": "access",
