@@ -22,6 +22,7 @@ from accessibilite.maps import (  # noqa: E402
     class_labels,
     classify_times,
     plot_access_map,
+    plot_scenario_map,
     save_map,
 )
 
@@ -288,4 +289,155 @@ def test_static_map_landes(landes_case, fs_2024, tmp_path):
     a = save_map(fig, tmp_path / "a.png", dpi=80).read_bytes()
     b = save_map(fig, tmp_path / "b.png", dpi=80).read_bytes()
     assert a == b and a[:8] == b"\x89PNG\r\n\x1a\n"
+    plt.close(fig)
+
+
+# ----------------------------------------------------------------------------- scenario maps
+def closure_case():
+    """A closure_impact-like table: 4 sites sorted by decreasing population_basculant."""
+    x0, y0 = 380_000.0, 6_280_000.0
+    return gpd.GeoDataFrame(
+        {
+            "service_id": ["FS3", "FS1", "FS4", "FS2"],
+            "nom": ["FS C", "FS A", "FS D", "FS B"],
+            "population_basculant": [1200, 500, 300, 0],
+        },
+        geometry=[Point(x0 + 4e3 + 8e3 * k, y0 + 4e3 + 8e3 * k) for k in range(4)],
+        crs=2154,
+    )
+
+
+def opening_case(deficits):
+    """A recommend_sites-like table, greedy then exact picks at commune centres."""
+    communes = deficits.communes
+    rows = [("glouton", 1, 3, 1000), ("glouton", 2, 14, 400), ("exact", 1, 9, 900)]
+    rows += [("exact", 2, 14, 600)]
+    return gpd.GeoDataFrame(
+        {
+            "rang": [r for _, r, _, _ in rows],
+            "code_insee": [communes["code_insee"][c] for _, _, c, _ in rows],
+            "nom": [communes["nom"][c] for _, _, c, _ in rows],
+            "gain_population": [g for *_, g in rows],
+            "part_couverte_cumulee": [0.5, 0.6, 0.48, 0.61],
+            "methode": [m for m, *_ in rows],
+        },
+        geometry=[communes.geometry[c].centroid for _, _, c, _ in rows],
+        crs=2154,
+    )
+
+
+def legend_texts(fig, k):
+    return [t.get_text() for t in fig.legends[k].get_texts()]
+
+
+def test_scenario_map_closure():
+    deficits, services = hand_case()
+    scenario = closure_case()
+    fig = plot_scenario_map(deficits, scenario, services, nb_max=2)
+    (circles,) = by_gid(fig, "fermetures")
+    hit = scenario[scenario["population_basculant"] > 0]
+    assert circles.get_offsets().tolist() == [[p.x, p.y] for p in hit.geometry]
+    sizes = circles.get_sizes()
+    assert sizes.tolist() == pytest.approx([60 + 900 * p / 1200 for p in (1200, 500, 300)])
+    ranks = by_gid(fig, "rangs")
+    assert [t.get_text() for t in ranks] == ["1", "2"]  # nb_max first closures only
+    assert [t.xy for t in ranks] == [(p.x, p.y) for p in hit.geometry[:2]]
+    # one title, on the page: none on the axes
+    assert fig._suptitle.get_text().replace("\n", " ") == (
+        "Fermeture d'un site : habitants qui passeraient au-delà de 30 min — Landes"
+    )
+    assert fig.axes[0].get_title() == ""
+    assert legend_texts(fig, 0) == [
+        "Site dont la fermeture pénaliserait des habitants (3)",
+        "FS C : 1\u202f200 habitants",
+        "FS A : 500 habitants",
+    ]
+    assert fig.legends[0].get_title().get_text().startswith("Fermeture d'un site")
+    assert legend_texts(fig, 1)[:6] == class_labels()  # the access map's legend is kept
+    (chiffres,) = by_gid(fig, "chiffres")
+    lines = chiffres.get_text().split("\n")
+    assert lines[0].startswith("Aujourd'hui : 11 communes")
+    assert lines[1] == "Fermeture : 3 site(s) sur 4 feraient passer des habitants au-delà de 30 min"
+    plt.close(fig)
+
+
+def test_scenario_map_opening():
+    deficits, services = hand_case()
+    scenario = opening_case(deficits)
+    for methode in (None, "exact"):
+        fig = plot_scenario_map(deficits, scenario, services, methode=methode)
+        picks = scenario[scenario["methode"] == (methode or "glouton")]
+        (stars,) = by_gid(fig, "sites_proposes")
+        assert stars.get_offsets().tolist() == [[p.x, p.y] for p in picks.geometry]
+        assert [t.get_text() for t in by_gid(fig, "rangs")] == ["1", "2"]
+        assert fig._suptitle.get_text().replace("\n", " ") == (
+            "Ouverture de 2 site(s) : habitants ramenés sous 30 min — Landes"
+        )
+        assert fig.axes[0].get_title() == ""
+        gains = picks["gain_population"].tolist()
+        assert legend_texts(fig, 0) == [
+            f"Site proposé (2, choix {methode or 'glouton'})",
+            f"{picks['nom'].iloc[0]} : +{gains[0]:,} habitants".replace(",", "\u202f"),
+            f"{picks['nom'].iloc[1]} : +{gains[1]} habitants",
+        ]
+        (chiffres,) = by_gid(fig, "chiffres")
+        share = f"{100 * picks['part_couverte_cumulee'].iloc[-1]:.1f}".replace(".", ",")
+        assert chiffres.get_text().split("\n")[1] == (
+            f"Ouverture : +{sum(gains):,} habitants à moins de 30 min ".replace(",", "\u202f")
+            + f"(couverture portée à {share}\u00a0%)"
+        )
+        plt.close(fig)
+
+
+def test_scenario_map_custom_title_nothing_to_draw_and_bad_input():
+    deficits, services = hand_case()
+    none = closure_case().assign(population_basculant=0)
+    fig = plot_scenario_map(deficits, none, titre="Ma fermeture")
+    assert fig._suptitle.get_text() == "Ma fermeture"
+    assert by_gid(fig, "fermetures") == [] and by_gid(fig, "rangs") == []
+    assert len(fig.legends) == 1
+    # the closure table's sites stand for the services when none are given
+    assert len(by_gid(fig, "services_fixes")[0].get_offsets()) == 4
+    assert (
+        by_gid(fig, "chiffres")[0]
+        .get_text()
+        .endswith("Aucune fermeture isolée ne ferait passer d'habitant au-delà de 30 min")
+    )
+    plt.close(fig)
+    with pytest.raises(MissingColumnError, match="population_basculant"):
+        plot_scenario_map(deficits, services)
+
+
+def test_scenario_map_png_is_byte_identical(tmp_path):
+    deficits, services = hand_case()
+    data = []
+    for k, scenario in enumerate([closure_case(), closure_case(), opening_case(deficits)]):
+        fig = plot_scenario_map(deficits, scenario, services)
+        data.append(save_map(fig, tmp_path / f"s{k}.png", dpi=60).read_bytes())
+        plt.close(fig)
+    assert len(data[0]) > 1000 and data[0] == data[1] != data[2]
+
+
+def test_scenario_maps_landes(landes_case, landes_communes, tmp_path):
+    import accessibilite as acc
+
+    deficits, services, _ = landes_case
+    estimate = acc.StraightLineEstimate()
+    closure = acc.closure_impact(landes_communes, services, estimate, seuil_min=20)
+    fig = plot_scenario_map(deficits, closure, services)
+    n_hit = int((closure["population_basculant"] > 0).sum())
+    assert n_hit > 5 and len(by_gid(fig, "fermetures")[0].get_offsets()) == n_hit
+    assert [t.get_text() for t in by_gid(fig, "rangs")] == ["1", "2", "3", "4", "5"]
+    top = closure.iloc[0]
+    assert legend_texts(fig, 0)[1].startswith(top["nom"][:30])
+    a = save_map(fig, tmp_path / "a.png", dpi=60).read_bytes()
+    assert a == save_map(fig, tmp_path / "b.png", dpi=60).read_bytes()
+    plt.close(fig)
+
+    picks = acc.recommend_sites(landes_communes, services, estimate, k=2, seuil_min=20)
+    fig = plot_scenario_map(deficits, picks, services)
+    assert by_gid(fig, "sites_proposes")[0].get_offsets().tolist() == [
+        [p.x, p.y] for p in picks.geometry
+    ]
+    assert len(fig.legends[0].get_texts()) == 1 + len(picks)
     plt.close(fig)

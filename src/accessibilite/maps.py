@@ -24,6 +24,7 @@ import shapely
 from ._mapstyle import (
     COULEUR_SEUIL,
     SOURCES,
+    _departement_name,
     _method_text,
     _parts,
     _plural,
@@ -43,7 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["plot_access_map", "save_map", "classify_times", "class_labels"]
+__all__ = ["plot_access_map", "plot_scenario_map", "save_map", "classify_times", "class_labels"]
 
 A4_PORTRAIT = (8.27, 11.69)
 
@@ -186,6 +187,15 @@ def plot_access_map(
         red, cantons without a service site hatched, scale bar, north arrow,
         French legend and the sources line with the method sentence.
     """
+    return _access_page(deficits, services, isochrones, titre=titre, ax=ax, seuil_min=seuil_min)
+
+
+def _access_page(deficits, services, isochrones, *, titre, ax, seuil_min, overlay=None):
+    """Draw the access map.
+
+    ``overlay(ax, parts)`` draws a layer on top and returns its legend
+    (``(title, handles)`` or None) and extra key-figure lines.
+    """
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -266,6 +276,7 @@ def plot_access_map(
                        markerfacecolor=face, markeredgecolor="black", label=f"{label} ({len(sub)})")
             )  # fmt: skip
 
+    extra, lines = overlay(ax, parts) if overlay is not None else (None, [])
     xmin, ymin, xmax, ymax = communes.total_bounds
     pad = 0.03 * max(xmax - xmin, ymax - ymin)
     ax.set_xlim(xmin - pad, xmax + pad)
@@ -279,22 +290,186 @@ def plot_access_map(
     caption = "\n".join(textwrap.wrap(caption, 110 if own else 80))
     if own:
         fig.suptitle("\n".join(textwrap.wrap(titre, 60)), fontsize=15, y=0.975, va="top")
-        fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.215), ncol=2,
-                   fontsize=9.5, frameon=False, title="Temps d'accès par commune",
-                   title_fontsize=10.5)  # fmt: skip
+        fig.text(0.03, 0.015, caption, fontsize=7.5, va="bottom", ha="left", gid="sources")
         pop_out, share = population_beyond(communes)
         text = (f"{_plural(len(beyond), 'commune')} et {_plural(pop_out, 'habitant')} "
                 f"({fmt_pct(share)}) au-delà de {seuil:g} min")  # fmt: skip
-        fig.text(
-            0.5, 0.237, text, ha="center", va="top", fontsize=11, fontweight="bold", gid="chiffres"
-        )
-        fig.text(0.03, 0.015, caption, fontsize=7.5, va="bottom", ha="left", gid="sources")
+        if lines:  # a scenario: the first line is today's situation
+            text = f"Aujourd'hui : {text}"
+        _stack_page(fig, ax, [text, *lines], handles, extra)
     else:
         ax.set_title(titre, fontsize=11)
-        ax.legend(handles=handles, loc="lower left", fontsize=7, title_fontsize=8)
+        ax.legend(handles=handles + (extra[1] if extra else []), loc="lower left", fontsize=7)
         ax.annotate(caption, xy=(0, 0), xycoords="axes fraction", xytext=(0, -4), va="top",
                     textcoords="offset points", fontsize=6, gid="sources")  # fmt: skip
     return fig
+
+
+def _stack_page(fig, ax, chiffres: list[str], handles: list, extra) -> None:
+    """Lay out the A4 page bottom-up: legends, key figures, then the map fills the rest.
+
+    Each block is measured once drawn, so a longer legend shrinks the map
+    instead of running into the sources line.
+    """
+    renderer = fig.canvas.get_renderer()
+    height = fig.bbox.height
+    y = 0.05  # above the two-line sources caption
+    legends = [("Temps d'accès par commune", handles, 2)]
+    if extra:
+        legends.insert(0, (*extra, 1))
+    for title, items, ncol in legends:
+        leg = fig.legend(handles=items, loc="lower center", bbox_to_anchor=(0.5, y), ncol=ncol,
+                         fontsize=9.5, frameon=False, title=title, title_fontsize=10.5)  # fmt: skip
+        y += leg.get_window_extent(renderer).height / height + 0.008
+    text = fig.text(0.5, y, "\n".join(chiffres), ha="center", va="bottom", fontsize=11,
+                    fontweight="bold", linespacing=1.3, gid="chiffres")  # fmt: skip
+    y += text.get_window_extent(renderer).height / height + 0.012
+    ax.set_position((0.03, y, 0.94, 0.915 - y))
+
+
+# ----------------------------------------------------------------------------- scenarios
+def plot_scenario_map(
+    deficits,
+    scenario: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame | None = None,
+    *,
+    titre: str | None = None,
+    methode: str | None = None,
+    nb_max: int = 5,
+    ax: Axes | None = None,
+    seuil_min: float | None = None,
+) -> Figure:
+    """Access map of a scenario: closure impact or recommended new sites.
+
+    The page of :func:`plot_access_map` (today's access times) with the
+    scenario drawn on top, one title, and the scenario in the legend and the
+    key figures.
+
+    Parameters
+    ----------
+    deficits : Deficits or GeoDataFrame
+        As for :func:`plot_access_map`: the situation today.
+    scenario : GeoDataFrame
+        Result of :func:`~accessibilite.scenarios.closure_impact` (column
+        ``population_basculant``: every site with a positive value gets a red
+        circle whose area is proportional to it, the ``nb_max`` first are
+        numbered) or of :func:`~accessibilite.scenarios.recommend_sites`
+        (columns ``rang``, ``gain_population``: one numbered red star per pick).
+    services : GeoDataFrame, optional
+        Existing sites; for a closure scenario, the scenario's sites by default.
+    titre : str, optional
+        The page title; by default it states the scenario and the threshold.
+    methode : str, optional
+        For ``recommend_sites`` results holding several methods (``"les_deux"``):
+        the one drawn (default: the first, ``"glouton"``).
+    nb_max : int
+        Number of closures numbered and listed in the legend.
+    ax, seuil_min
+        As for :func:`plot_access_map`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if "population_basculant" in scenario.columns:
+        kind = "fermeture"
+        if services is None:
+            services = scenario
+    elif {"rang", "gain_population"} <= set(scenario.columns):
+        kind = "ouverture"
+        if methode is None and "methode" in scenario.columns and len(scenario):
+            methode = scenario["methode"].iloc[0]
+        if methode is not None:
+            scenario = scenario[scenario["methode"] == methode]
+        scenario = scenario.sort_values("rang")
+    else:
+        raise MissingColumnError(None, "population_basculant", scenario.columns)
+    parts = _parts(deficits, seuil_min)
+    if titre is None:
+        seuil, dep = parts["seuil"], _departement_name(parts)
+        titre = (
+            f"Fermeture d'un site : habitants qui passeraient au-delà de {seuil:g} min"
+            if kind == "fermeture"
+            else f"Ouverture de {len(scenario)} site(s) : habitants ramenés sous {seuil:g} min"
+        ) + (f" — {dep}" if dep else "")
+
+    def overlay(ax, parts):
+        pts = scenario.to_crs(parts["communes"].crs)
+        if kind == "fermeture":
+            return _closures(ax, pts, parts["seuil"], nb_max, n_sites=len(scenario))
+        return _openings(ax, pts, parts["seuil"], methode)
+
+    return _access_page(deficits, services, None, titre=titre, ax=ax, seuil_min=seuil_min,
+                        overlay=overlay)  # fmt: skip
+
+
+def _numbers(ax, xs, ys, gid: str) -> None:
+    """Rank numbers 1, 2… next to the scenario markers, on a white box."""
+    box = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85}
+    for k, (x, y) in enumerate(zip(xs, ys, strict=True), start=1):
+        ax.annotate(str(k), (x, y), xytext=(8, 6), textcoords="offset points", fontsize=11,
+                    fontweight="bold", bbox=box, zorder=12, gid=gid)  # fmt: skip
+
+
+def _ranked(items) -> list:
+    """Legend lines whose marker is the rank number."""
+    from matplotlib.lines import Line2D
+
+    return [Line2D([], [], ls="", marker=f"${k}$", markersize=8, color="black", label=text)
+            for k, text in enumerate(items, start=1)]  # fmt: skip
+
+
+def _closures(ax, pts, seuil: float, nb_max: int, n_sites: int):
+    """Red circles sized by ``population_basculant``, the ``nb_max`` first numbered."""
+    from matplotlib.lines import Line2D
+
+    hit = pts[pts["population_basculant"].to_numpy() > 0]
+    if not len(hit):
+        return None, [
+            f"Aucune fermeture isolée ne ferait passer d'habitant au-delà de {seuil:g} min"
+        ]
+    pop = hit["population_basculant"].to_numpy(dtype=float)
+    xs, ys = hit.geometry.x.to_numpy(), hit.geometry.y.to_numpy()
+    ax.scatter(xs, ys, s=60 + 900 * pop / pop.max(), facecolor=COULEUR_SEUIL, alpha=0.5,
+               edgecolor="#a50f15", linewidths=1.0, zorder=5, gid="fermetures")  # fmt: skip
+    top = hit.head(nb_max)
+    _numbers(ax, xs[: len(top)], ys[: len(top)], "rangs")
+    handles = [Line2D([], [], ls="", marker="o", markersize=12, markerfacecolor=COULEUR_SEUIL,
+                      alpha=0.5, markeredgecolor="#a50f15",
+                      label=f"Site dont la fermeture pénaliserait des habitants ({len(hit)})")]  # fmt: skip
+    handles += _ranked(f"{_short(r.nom)} : {_plural(r.population_basculant, 'habitant')}"
+                       for r in top.itertuples())  # fmt: skip
+    line = (f"Fermeture : {len(hit)} site(s) sur {n_sites} feraient passer des habitants "
+            f"au-delà de {seuil:g} min")  # fmt: skip
+    title = f"Fermeture d'un site : habitants passant au-delà de {seuil:g} min (surface du cercle)"
+    return (title, handles), [line]
+
+
+def _openings(ax, picks, seuil: float, methode: str | None):
+    """Numbered red stars at the picks, with their gain in the legend."""
+    from matplotlib.lines import Line2D
+
+    if not len(picks):
+        return None, [f"Aucun nouveau site ne ramènerait d'habitant sous {seuil:g} min"]
+    xs, ys = picks.geometry.x.to_numpy(), picks.geometry.y.to_numpy()
+    ax.scatter(xs, ys, s=380, marker="*", facecolor=COULEUR_SEUIL, edgecolor="black",
+               linewidths=1.0, zorder=7, gid="sites_proposes")  # fmt: skip
+    _numbers(ax, xs, ys, "rangs")
+    how = f", choix {methode}" if methode else ""
+    handles = [Line2D([], [], ls="", marker="*", markersize=16, markerfacecolor=COULEUR_SEUIL,
+                      markeredgecolor="black", label=f"Site proposé ({len(picks)}{how})")]  # fmt: skip
+    handles += _ranked(f"{_short(r.nom)} : +{_plural(r.gain_population, 'habitant')}"
+                       for r in picks.itertuples())  # fmt: skip
+    gain = picks["gain_population"].sum()
+    line = f"Ouverture : +{_plural(gain, 'habitant')} à moins de {seuil:g} min"
+    if "part_couverte_cumulee" in picks.columns:
+        line += f" (couverture portée à {fmt_pct(picks['part_couverte_cumulee'].iloc[-1])})"
+    title = f"Ouverture de sites : habitants ramenés sous {seuil:g} min"
+    return (title, handles), [line]
+
+
+def _short(name, width: int = 60) -> str:
+    return textwrap.shorten(str(name), width, placeholder="…")
 
 
 def save_map(fig: Figure, path, dpi: int = 200) -> Path:
