@@ -60,6 +60,7 @@ _API: dict[str, str] = {
     "potential_access": "scenarios",
     # outputs
     "plot_access_map": "maps",
+    "plot_scenario_map": "maps",
     "interactive_map": "webmap",
     "write_geopackage": "report",
     "write_report": "report",
