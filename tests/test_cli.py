@@ -302,6 +302,28 @@ def test_analyse_bad_date(capsys, tmp_path, fs_2024):
     assert "2024-13-01" in err
 
 
+def test_analyse_osm_extract_is_cut_to_the_communes(capsys, tmp_path, fs_2024, monkeypatch):
+    calls = []
+
+    def spy(path, mode="voiture", *, territory=None, buffer_km=10, profile=None):
+        calls.append((Path(path).name, mode, territory, buffer_km))
+        raise acc.NetworkError("arrêt du test après la lecture de l'extrait")
+
+    monkeypatch.setattr(acc.RoadNetwork, "from_osm", spy)
+    (tmp_path / "aquitaine.osm.pbf").write_bytes(b"")
+    code, _, err = run(
+        capsys, "analyse", "-d", "40", "--communes", "40192,40088", "--mode", "marche",
+        "--reseau", tmp_path / "aquitaine.osm.pbf", "--buffer-km", "5",
+        "--services-fichier", fs_2024, "--sortie", tmp_path / "out",
+    )  # fmt: skip
+    assert code == 2 and "arrêt du test" in err
+    ((name, mode, territory, buffer_km),) = calls
+    assert (name, mode, buffer_km) == ("aquitaine.osm.pbf", "marche", 5.0)
+    # the regional extract is cut to the analysed communes (+ margin), not read whole
+    assert territory["code_insee"].tolist() == ["40088", "40192"]
+    assert territory.crs.to_epsg() == 2154
+
+
 # ------------------------------------------------------------------ analyse on a real road graph
 SGL_SITES = """id,nom,latitude,longitude
 sgl-1,Mairie de Saint-Germain-en-Laye,48.8989,2.0938
@@ -374,7 +396,17 @@ def _landes_minutes(fs_2024, buffer_km=20.0):
     return communes, sites, xy * est.detour / (est.vitesse_kmh / 3.6) / 60
 
 
-def test_scenario_fermeture(capsys, tmp_path, fs_2024):
+def test_scenario_fermeture(capsys, tmp_path, fs_2024, monkeypatch):
+    import accessibilite.maps
+
+    figures = []
+    save_map = accessibilite.maps.save_map
+
+    def keep(fig, path, *args, **kwargs):
+        figures.append(fig)
+        return save_map(fig, path, *args, **kwargs)
+
+    monkeypatch.setattr(accessibilite.maps, "save_map", keep)
     code, out, err = run(
         capsys, "-q", "scenario", "fermeture", "-d", "40", "--mode", "vol-oiseau",
         "--services-fichier", fs_2024, "--seuil", "20", "--sortie", tmp_path,
@@ -395,6 +427,14 @@ def test_scenario_fermeture(capsys, tmp_path, fs_2024):
     assert got == expected
     assert table["population_basculant"].is_monotonic_decreasing
     assert max(expected.values()) > 0
+    # the map: one title (the page's), one circle per closure that flips residents
+    (fig,) = figures
+    assert fig._suptitle.get_text().replace("\n", " ") == (
+        "Fermeture d'un site : population basculant au-delà de 20 min"
+    )
+    assert fig.axes[0].get_title() == ""
+    (circles,) = [a for a in fig.findobj() if a.get_gid() == "fermetures"]
+    assert len(circles.get_offsets()) == sum(v > 0 for v in expected.values())
 
 
 def test_scenario_ouverture(capsys, tmp_path, fs_2024):

@@ -83,8 +83,10 @@ def _load_provider(args: argparse.Namespace, communes):
         name = path.name.lower()
         if name.endswith(_GRAPHML):
             return acc.RoadNetwork.from_graphml(path, mode=args.mode)
-        if name.endswith(_OSM):
-            return acc.RoadNetwork.from_osm(path, mode=args.mode)
+        if name.endswith(_OSM):  # a regional extract is cut to the communes + margin
+            return acc.RoadNetwork.from_osm(
+                path, mode=args.mode, territory=communes, buffer_km=args.buffer_km
+            )
         raise acc.DataFileError(
             path, "format de réseau non reconnu (attendu .graphml, .osm ou .osm.pbf)"
         )
@@ -270,9 +272,9 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     report.write_geopackage(out / "resultats.gpkg", deficits, services, isochrones)
 
     progress.step("Cartes")
-    fig = maps.plot_access_map(deficits, services, isochrones)
+    fig = acc.plot_access_map(deficits, services, isochrones)
     maps.save_map(fig, out / "carte.png")
-    maps.interactive_map(deficits, services, isochrones).save(str(out / "carte.html"))
+    acc.interactive_map(deficits, services, isochrones).save(str(out / "carte.html"))
 
     progress.step("Rapport HTML")
     report.write_report(
@@ -327,7 +329,6 @@ def cmd_scenario(args: argparse.Namespace) -> int:
             communes, services, provider, seuil_min=args.seuil, origine=origine
         )
         titre = f"Fermeture d'un site : population basculant au-delà de {args.seuil:g} min"
-        legende = "croix rouges n° 1 à 5 : les fermetures qui feraient basculer le plus d'habitants"
     else:
         candidats = None
         if args.candidats:
@@ -346,16 +347,13 @@ def cmd_scenario(args: argparse.Namespace) -> int:
             origine=origine,
         )
         titre = f"Ouverture de {args.k} site(s) : population ramenée sous {args.seuil:g} min"
-        legende = "étoiles rouges numérotées : sites proposés, dans l'ordre du choix glouton"
     out = Path(args.sortie)
     out.mkdir(parents=True, exist_ok=True)
     name = args.type_scenario
     progress.step("Tableau, carte et rapport du scénario")
     table = result.drop(columns=result.geometry.name)
     table.to_csv(out / f"{name}.csv", index=False, lineterminator="\n", float_format="%.4f")
-    fig = maps.plot_access_map(deficits, services)
-    _overlay(fig.axes[0], result, name)
-    fig.axes[0].set_title(f"{titre}\n{legende}", fontsize=10)
+    fig = acc.plot_scenario_map(deficits, result, services, titre=titre)
     maps.save_map(fig, out / f"{name}.png")
     _write_excluded(ctx, out)
     report.write_report(
@@ -369,25 +367,6 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     _close(fig)
     _print_scenario(result, name, out)
     return 0
-
-
-def _overlay(ax, result, name: str) -> None:
-    """Scenario layer on the access map: the picks (ouverture) or the 5 worst closures."""
-    if name == "ouverture":
-        picks = result[result["methode"] == result["methode"].iloc[0]] if len(result) else result
-        label, colour, marker = "Site proposé", "#d7301f", "*"
-        texts = [str(r) for r in picks["rang"]]
-    else:
-        picks = result[result["population_basculant"] > 0].head(5)
-        label, colour, marker = "Fermeture la plus pénalisante", "#d7301f", "X"
-        texts = [str(i) for i in range(1, len(picks) + 1)]
-    if not len(picks):
-        return
-    xs, ys = picks.geometry.x.to_numpy(), picks.geometry.y.to_numpy()
-    ax.scatter(xs, ys, s=260, marker=marker, c=colour, edgecolors="black", zorder=10, label=label)
-    for x, y, t in zip(xs, ys, texts, strict=True):
-        ax.annotate(t, (x, y), xytext=(7, 7), textcoords="offset points", fontsize=10,
-                    fontweight="bold", zorder=11)  # fmt: skip
 
 
 def _print_scenario(result, name: str, out: Path) -> None:
