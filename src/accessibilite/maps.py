@@ -76,11 +76,13 @@ def _polygons(ax, geoms, gid: str, **kwargs):
     """Add one PatchCollection holding exactly one path per geometry."""
     from matplotlib.collections import PathCollection
 
-    paths = [_ring_path(g) for g in geoms]
-    coll = PathCollection(paths, **kwargs)
-    coll.set_gid(gid)
-    ax.add_collection(coll)
-    return coll
+    return _add(ax, PathCollection([_ring_path(g) for g in geoms], **kwargs), gid)
+
+
+def _add(ax, collection, gid: str):
+    collection.set_gid(gid)
+    ax.add_collection(collection)
+    return collection
 
 
 def _layer(ax, handles: list, geoms, gid: str, label: str | None, **style):
@@ -103,10 +105,7 @@ def _lines(ax, geom, gid: str, **kwargs):
 
     parts = shapely.get_parts(shapely.line_merge(geom)) if not geom.is_empty else []
     segs = [np.asarray(p.coords)[:, :2] for p in parts if p.geom_type == "LineString"]
-    coll = LineCollection(segs, **kwargs)
-    coll.set_gid(gid)
-    ax.add_collection(coll)
-    return coll
+    return _add(ax, LineCollection(segs, **kwargs), gid)
 
 
 def _nice_length(span_m: float) -> float:
@@ -148,6 +147,90 @@ _SERVICE_STYLES = {
     "itinerant": ("^", 60, "#ff7f00", "Site itinérant (point de base)", "services_itinerants"),
     "hors": ("o", 18, "#969696", "Site hors territoire", "services_hors_territoire"),
 }
+
+
+def _commune_layer(ax, handles: list, communes, seuil: float):
+    """Communes coloured by time class, those beyond the threshold outlined; returns those."""
+    from matplotlib.patches import Patch
+
+    bounds = class_bounds(seuil)
+    cls = classify_times(communes["temps_min"], bounds)
+    pal = class_colours(bounds)
+    _layer(ax, handles, communes.geometry, "communes", None,
+           facecolors=[pal[i] for i in cls], edgecolors="white", linewidths=0.25, zorder=1)  # fmt: skip
+    shown = [k for k in range(len(pal)) if k < len(pal) - 1 or (cls == k).any()]
+    labels = class_labels(bounds)
+    handles += [Patch(fc=pal[k], ec="#777777", lw=0.4, label=labels[k]) for k in shown]
+    beyond = communes[communes["au_dela_seuil"].astype(bool)]
+    _layer(ax, handles, beyond.geometry, "au_dela_seuil",
+           f"Commune au-delà de {seuil:g} min ({len(beyond)})",
+           facecolors="none", edgecolors=COULEUR_SEUIL, linewidths=1.6, zorder=4)  # fmt: skip
+    return beyond
+
+
+def _isochrone_layer(ax, handles: list, isochrones, communes, territory) -> None:
+    """Isochrone contours inside the territory, each band's new part only."""
+    from matplotlib.lines import Line2D
+
+    if isochrones is None or not len(isochrones):
+        return
+    iso = isochrones.to_crs(communes.crs)
+    if "bande_min" not in iso.columns:
+        raise MissingColumnError(None, "bande_min", iso.columns)
+    iso = iso.dissolve(by="bande_min", as_index=False).sort_values("bande_min")
+    # nested bands: draw only the new part of each contour (tolerance ~ grid cells)
+    drawn, tol = shapely.Polygon(), max(5.0, 0.002 * float(np.ptp(communes.total_bounds[::2])))
+    for k, (band, geom) in enumerate(zip(iso["bande_min"], iso.geometry, strict=True)):
+        line = shapely.intersection(shapely.boundary(geom), territory)
+        line, drawn = shapely.difference(line, drawn), shapely.union(drawn, line.buffer(tol))
+        if line.is_empty:
+            continue
+        style = {"colors": "#4a1486", "linewidths": 1.0, "linestyles": _ISO_STYLES[k % 4]}
+        _lines(ax, line, f"isochrone_{band:g}", zorder=3, **style)
+        handles.append(Line2D([], [], color="#4a1486", ls=style["linestyles"], lw=1.0,
+                              label=f"Isochrone {band:g} min"))  # fmt: skip
+
+
+def _canton_layer(ax, handles: list, cantons, territory, crs) -> None:
+    """Canton outlines clipped to the mapped communes, those without a site hatched."""
+    if cantons is None or not len(cantons):
+        return
+    # only the part of each canton inside the mapped communes
+    cantons = cantons.to_crs(crs)
+    clipped = cantons.geometry.intersection(territory)
+    keep = (clipped.area > 0.01 * cantons.geometry.area).to_numpy()
+    cantons = cantons.set_geometry(clipped)[keep]
+    style = {"facecolors": "none", "edgecolors": "#252525", "linewidths": 0.9, "zorder": 2}
+    _layer(ax, handles, cantons.geometry, "cantons", "Canton", **style)
+    if "sans_service" in cantons.columns:
+        sans = cantons[cantons["sans_service"].fillna(False).astype(bool)]
+        _layer(ax, handles, sans.geometry, "cantons_sans_service",
+               f"Canton sans site ({len(sans)})", hatch="///", **style)  # fmt: skip
+
+
+def _service_layer(ax, handles: list, services, territory, crs) -> None:
+    """Fixed, itinerant and out-of-territory sites, each with its marker."""
+    from matplotlib.lines import Line2D
+
+    if services is None or not len(services):
+        return
+    pts = services.to_crs(crs)
+    itin = pts.get("itinerant", pd.Series(False, index=pts.index)).fillna(False).astype(bool)
+    inside = pts.within(territory.buffer(1.0))
+    for mask, (marker, size, face, label, gid) in (
+        (~itin & inside, _SERVICE_STYLES["fixe"]),
+        (itin & inside, _SERVICE_STYLES["itinerant"]),
+        (~inside, _SERVICE_STYLES["hors"]),
+    ):
+        sub = pts[mask.to_numpy()]
+        if not len(sub):
+            continue
+        ax.scatter(sub.geometry.x, sub.geometry.y, s=size, marker=marker, facecolor=face,
+                   edgecolor="black", linewidths=1.0, zorder=6, gid=gid)  # fmt: skip
+        handles.append(
+            Line2D([], [], ls="", marker=marker, markersize=np.sqrt(size) + 0.5,
+                   markerfacecolor=face, markeredgecolor="black", label=f"{label} ({len(sub)})")
+        )  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- static map
@@ -197,8 +280,6 @@ def _access_page(deficits, services, isochrones, *, titre, ax, seuil_min, overla
     (``(title, handles)`` or None) and extra key-figure lines.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
 
     parts = _parts(deficits, seuil_min)
     communes, cantons, seuil = parts["communes"], parts["cantons"], parts["seuil"]
@@ -212,70 +293,13 @@ def _access_page(deficits, services, isochrones, *, titre, ax, seuil_min, overla
     ax.set_aspect("equal")
     ax.set_axis_off()
 
-    bounds = class_bounds(seuil)
-    cls = classify_times(communes["temps_min"], bounds)
-    pal = class_colours(bounds)
     handles: list = []
-    _layer(ax, handles, communes.geometry, "communes", None,
-           facecolors=[pal[i] for i in cls], edgecolors="white", linewidths=0.25, zorder=1)  # fmt: skip
-    shown = [k for k in range(len(pal)) if k < len(pal) - 1 or (cls == k).any()]
-    labels = class_labels(bounds)
-    handles += [Patch(fc=pal[k], ec="#777777", lw=0.4, label=labels[k]) for k in shown]
+    beyond = _commune_layer(ax, handles, communes, seuil)
     territory = communes.geometry.union_all()
-    beyond = communes[communes["au_dela_seuil"].astype(bool)]
-    _layer(ax, handles, beyond.geometry, "au_dela_seuil",
-           f"Commune au-delà de {seuil:g} min ({len(beyond)})",
-           facecolors="none", edgecolors=COULEUR_SEUIL, linewidths=1.6, zorder=4)  # fmt: skip
 
-    if isochrones is not None and len(isochrones):
-        iso = isochrones.to_crs(crs)
-        if "bande_min" not in iso.columns:
-            raise MissingColumnError(None, "bande_min", iso.columns)
-        iso = iso.dissolve(by="bande_min", as_index=False).sort_values("bande_min")
-        # nested bands: draw only the new part of each contour (tolerance ~ grid cells)
-        drawn, tol = shapely.Polygon(), max(5.0, 0.002 * float(np.ptp(communes.total_bounds[::2])))
-        for k, (band, geom) in enumerate(zip(iso["bande_min"], iso.geometry, strict=True)):
-            line = shapely.intersection(shapely.boundary(geom), territory)
-            line, drawn = shapely.difference(line, drawn), shapely.union(drawn, line.buffer(tol))
-            if line.is_empty:
-                continue
-            style = {"colors": "#4a1486", "linewidths": 1.0, "linestyles": _ISO_STYLES[k % 4]}
-            _lines(ax, line, f"isochrone_{band:g}", zorder=3, **style)
-            handles.append(Line2D([], [], color="#4a1486", ls=style["linestyles"], lw=1.0,
-                                  label=f"Isochrone {band:g} min"))  # fmt: skip
-
-    if cantons is not None and len(cantons):
-        # only the part of each canton inside the mapped communes
-        cantons = cantons.to_crs(crs)
-        clipped = cantons.geometry.intersection(territory)
-        keep = (clipped.area > 0.01 * cantons.geometry.area).to_numpy()
-        cantons = cantons.set_geometry(clipped)[keep]
-        style = {"facecolors": "none", "edgecolors": "#252525", "linewidths": 0.9, "zorder": 2}
-        _layer(ax, handles, cantons.geometry, "cantons", "Canton", **style)
-        if "sans_service" in cantons.columns:
-            sans = cantons[cantons["sans_service"].fillna(False).astype(bool)]
-            _layer(ax, handles, sans.geometry, "cantons_sans_service",
-                   f"Canton sans site ({len(sans)})", hatch="///", **style)  # fmt: skip
-
-    if services is not None and len(services):
-        pts = services.to_crs(crs)
-        itin = pts.get("itinerant", pd.Series(False, index=pts.index)).fillna(False).astype(bool)
-        inside = pts.within(territory.buffer(1.0))
-        for mask, (marker, size, face, label, gid) in (
-            (~itin & inside, _SERVICE_STYLES["fixe"]),
-            (itin & inside, _SERVICE_STYLES["itinerant"]),
-            (~inside, _SERVICE_STYLES["hors"]),
-        ):
-            sub = pts[mask.to_numpy()]
-            if not len(sub):
-                continue
-            ax.scatter(sub.geometry.x, sub.geometry.y, s=size, marker=marker, facecolor=face,
-                       edgecolor="black", linewidths=1.0, zorder=6, gid=gid)  # fmt: skip
-            handles.append(
-                Line2D([], [], ls="", marker=marker, markersize=np.sqrt(size) + 0.5,
-                       markerfacecolor=face, markeredgecolor="black", label=f"{label} ({len(sub)})")
-            )  # fmt: skip
-
+    _isochrone_layer(ax, handles, isochrones, communes, territory)
+    _canton_layer(ax, handles, cantons, territory, crs)
+    _service_layer(ax, handles, services, territory, crs)
     extra, lines = overlay(ax, parts) if overlay is not None else (None, [])
     xmin, ymin, xmax, ymax = communes.total_bounds
     pad = 0.03 * max(xmax - xmin, ymax - ymin)
