@@ -65,8 +65,7 @@ def _load_services(args: argparse.Namespace):
         raise acc.InputError(f"--services {args.services} : --services-fichier FICHIER requis")
     if kind == "finess":
         return acc.load_finess(path, **where)
-    ns = argparse.Namespace(**vars(args))
-    ns.categorie = kind.replace("-", "_")
+    ns = argparse.Namespace(**{**vars(args), "categorie": kind.replace("-", "_")})
     return _load_service_file(path, ns, buffer_km=args.buffer_km)
 
 
@@ -157,13 +156,18 @@ def _within_network(args: argparse.Namespace, communes, provider):
             f"aucune commune n'est dans l'emprise du réseau routier (points de départ à plus "
             f"de {provider.max_snap_m:g} m d'une route) : vérifiez --reseau et --communes"
         )
-    names = ", ".join(f"{r.nom} ({r.code_insee})" for r in excluded.itertuples())
+    names = _names(excluded)
     print(
         f"attention : {len(excluded)} commune(s) hors de l'emprise du réseau (à plus de "
         f"{provider.max_snap_m:g} m d'une route), exclue(s) de l'analyse : {names}",
         file=sys.stderr,
     )
     return communes.loc[~outside].reset_index(drop=True), excluded.reset_index(drop=True)
+
+
+def _names(communes) -> str:
+    """``"Versailles (78646), ..."``: the communes named in messages and the report."""
+    return ", ".join(f"{r.nom} ({r.code_insee})" for r in communes.itertuples())
 
 
 def _territories(args: argparse.Namespace, ctx: argparse.Namespace) -> dict:
@@ -221,8 +225,7 @@ def _method(args: argparse.Namespace, ctx: argparse.Namespace) -> dict[str, str]
     if args.communes:
         lines["Communes étudiées"] = args.communes
     if ctx.excluded is not None:
-        names = ", ".join(f"{r.nom} ({r.code_insee})" for r in ctx.excluded.itertuples())
-        lines["Communes hors de l'emprise du réseau (exclues)"] = names
+        lines["Communes hors de l'emprise du réseau (exclues)"] = _names(ctx.excluded)
     return lines
 
 
@@ -235,10 +238,7 @@ def _compute(args: argparse.Namespace, progress: Progress, ctx: argparse.Namespa
     _report_margin(times, ctx.provider, args.buffer_km)
     progress.step(f"Déficits au seuil de {args.seuil:g} min")
     territories = _territories(args, ctx)
-    deficits = acc.flag_deficits(times, ctx.services, seuil_min=args.seuil, **territories)
-    if not deficits.communes.attrs:  # maps and report read the method from these attrs
-        deficits.communes.attrs.update(times.attrs)
-    return deficits
+    return acc.flag_deficits(times, ctx.services, seuil_min=args.seuil, **territories)
 
 
 def _write_excluded(ctx: argparse.Namespace, out: Path) -> None:
@@ -292,19 +292,19 @@ def _close(fig) -> None:
 
 
 def _print_summary(deficits, ctx: argparse.Namespace, out: Path) -> None:
+    from accessibilite.maps import population_beyond
+
     com = deficits.communes
     seuil = deficits.seuil_min
     beyond = com[com["au_dela_seuil"].astype(bool)]
-    pop = com["population"].sum()
-    pop_beyond = com["population_au_dela_seuil"].sum()
-    share = 100 * pop_beyond / pop if pop else 0.0
+    pop_beyond, share = population_beyond(com)
     print(f"Méthode : {ctx.provider.description}")
     print(f"Communes : {len(com)} ; sites de service pris en compte : {len(ctx.services)}")
     if ctx.excluded is not None:
         print(f"Communes hors de l'emprise du réseau (exclues) : {len(ctx.excluded)}")
     print(
         f"Communes au-delà de {seuil:g} min : {len(beyond)} "
-        f"({_fmt_int(pop_beyond)} habitants, {share:.1f} % de la population)"
+        f"({_fmt_int(pop_beyond)} habitants, {100 * share:.1f} % de la population)"
     )
     sans = deficits.cantons[deficits.cantons["sans_service"].astype(bool)]
     print(f"Cantons sans site : {len(sans)} sur {len(deficits.cantons)}")
@@ -332,8 +332,7 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     else:
         candidats = None
         if args.candidats:
-            ns = argparse.Namespace(**vars(args))
-            ns.categorie, ns.date = "candidat", None
+            ns = argparse.Namespace(**{**vars(args), "categorie": "candidat", "date": None})
             candidats = _load_service_file(_existing_file(args.candidats), ns)
         progress.step(f"Recherche de {args.k} nouveau(x) site(s)")
         result = acc.recommend_sites(
