@@ -399,14 +399,12 @@ def _landes_minutes(fs_2024, buffer_km=20.0):
 def test_scenario_fermeture(capsys, tmp_path, fs_2024, monkeypatch):
     import accessibilite.maps
 
-    figures = []
-    save_map = accessibilite.maps.save_map
-
-    def keep(fig, path, *args, **kwargs):
-        figures.append(fig)
-        return save_map(fig, path, *args, **kwargs)
-
-    monkeypatch.setattr(accessibilite.maps, "save_map", keep)
+    figures, save_map = [], accessibilite.maps.save_map  # keep the figure the CLI saves
+    monkeypatch.setattr(
+        accessibilite.maps,
+        "save_map",
+        lambda fig, *a, **k: figures.append(fig) or save_map(fig, *a, **k),
+    )
     code, out, err = run(
         capsys, "-q", "scenario", "fermeture", "-d", "40", "--mode", "vol-oiseau",
         "--services-fichier", fs_2024, "--seuil", "20", "--sortie", tmp_path,
