@@ -4,10 +4,12 @@ The public API is re-exported here. Sub-modules are imported lazily on first
 attribute access so that ``import accessibilite`` (and the command line's
 ``--help``) stays fast: geopandas, osmnx and matplotlib load only when used.
 
-Data flow (each module imports only from those to its left)::
+Data flow (each module imports only from those to its left; see
+``docs/architecture.md``)::
 
-    sources → territories, services ─┐
-    network / routing / isochrones ──┴→ indicators → scenarios → maps, report → cli
+    sources, datafrance → territories, admin_files, carreaux, services, health ─┐
+    speeds → network → routing, isochrones;  estimate ───────────────────────────┴→
+        access → indicators → coverage → scenarios → maps, webmap, report → cli
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ _API: dict[str, str] = {
     "cantons": "territories",
     "commune_cantons": "territories",
     "epcis": "territories",
+    "departement_contour": "territories",
     "read_communes": "admin_files",
     "departements": "datafrance",
     # population grid
@@ -42,6 +45,7 @@ _API: dict[str, str] = {
     "load_points": "services",
     "load_finess": "health",
     "load_bpe": "health",
+    "RejectedRowsWarning": "_points",
     # travel-time providers
     "TravelTimeProvider": "provider",
     "RoadNetwork": "network",
@@ -62,6 +66,8 @@ _API: dict[str, str] = {
     "plot_access_map": "maps",
     "plot_scenario_map": "maps",
     "interactive_map": "webmap",
+    "save_map": "maps",
+    "write_csv": "report",
     "write_geopackage": "report",
     "write_report": "report",
 }

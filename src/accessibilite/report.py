@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ._mapstyle import _method_text, _parts, _plural, fmt_int, fmt_pct, population_beyond
 from .errors import InputError, MissingColumnError
-from .maps import _method_text, _parts, _plural, fmt_int, fmt_pct, population_beyond
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
