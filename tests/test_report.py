@@ -224,6 +224,9 @@ def test_outputs_landes(landes_case, tmp_path):
     for nom in deficits.cantons.loc[deficits.cantons["sans_service"], "nom"]:
         assert f"<td>{nom}</td>" in html.split("<h2>Cantons sans site")[1].split("<h2>")[0]
     assert "<th>Calcul des temps</th><td>Estimation à vol d&#x27;oiseau" in html
+    assert (
+        "<title>Diagnostic de l&#x27;accessibilité des services au public — Landes</title>" in html
+    )
     n_out = int(c["service_hors_departement"].sum())
     assert f"<td>{french_int(n_out)}</td>" in html.split("hors du département")[1][:40]
 

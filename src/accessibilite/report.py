@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ._mapstyle import _method_text, _parts, _plural, fmt_int, fmt_pct, population_beyond
+from ._mapstyle import (
+    _departement_name,
+    _method_text,
+    _parts,
+    _plural,
+    fmt_int,
+    fmt_pct,
+    population_beyond,
+)
 from .errors import InputError, MissingColumnError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -385,7 +393,7 @@ def write_report(
     carte_png=None,
     methode: Mapping[str, object] | None = None,
     scenarios: Mapping[str, pd.DataFrame] | None = None,
-    titre: str = "Diagnostic de l'accessibilité des services au public",
+    titre: str | None = None,
 ) -> Path:
     """Write one self-contained HTML report (inline CSS, images embedded).
 
@@ -405,8 +413,9 @@ def write_report(
         stored by the indicators are added when not given.
     scenarios : mapping of str to DataFrame, optional
         Tables of the "Scénarios" section (closure impact, recommendations), by title.
-    titre : str
-        Title of the report.
+    titre : str, optional
+        Title of the report; default "Diagnostic de l'accessibilité des
+        services au public — <département>".
 
     Returns
     -------
@@ -416,6 +425,11 @@ def write_report(
     """
     parts = _parts(deficits)
     communes, cantons, epci, seuil = (parts[k] for k in ("communes", "cantons", "epci", "seuil"))
+    if titre is None:
+        dep = _departement_name(parts)
+        titre = "Diagnostic de l'accessibilité des services au public" + (
+            f" — {dep}" if dep else ""
+        )
     if "au_dela_seuil" not in communes.columns:
         raise MissingColumnError(None, "au_dela_seuil", communes.columns)
     body = [
