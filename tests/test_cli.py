@@ -367,6 +367,13 @@ def test_analyse_road_graph_saint_germain(capsys, tmp_path, sgl_graphml):
     assert cantons["nb_sites"].tolist() == [2]
     assert cantons["population"].tolist() == [table["population"].sum()]
     assert "Communes : 2 ;" in stdout
+    # both sites lie in Saint-Germain-en-Laye: found from the commune polygons (no code column)
+    assert "2 site(s) retenu(s) : 2 dans le département, 0 dans la marge" in err
+    beyond = table["au_dela_seuil"].astype(bool)
+    pop = int(table.loc[beyond, "population"].sum())
+    share = f"{100 * pop / table['population'].sum():.1f}".replace(".", ",")
+    assert f"Communes au-delà de 5 min : {int(beyond.sum())} (" in stdout
+    assert f"{share} % de la population)" in stdout
 
 
 def test_analyse_network_covering_no_commune(capsys, tmp_path, sgl_graphml):

@@ -371,3 +371,19 @@ def test_points_excel_workbook(tmp_path):
     x, y = TO_L93.transform([-1.0536, -1.2294], [43.7102, 44.2003])
     np.testing.assert_allclose(pts.geometry.x, x, atol=1e-6)
     np.testing.assert_allclose(pts.geometry.y, y, atol=1e-6)
+
+
+def test_points_without_commune_codes_get_them_from_the_commune_polygons(tmp_path, landes_communes):
+    # town halls of Dax and Mont-de-Marsan, a point 5 km into the Gironde margin
+    halls = landes_communes.set_index("code_insee").loc[["40088", "40192"], "mairie"]
+    margin = shapely.Point(halls.iloc[1].x, 6_395_000.0)  # north of the Landes, in Gironde
+    rows = [(p.x, p.y) for p in halls] + [(margin.x, margin.y)]
+    path = tmp_path / "sans_code.csv"
+    pd.DataFrame({"x": [r[0] for r in rows], "y": [r[1] for r in rows]}).to_csv(path, index=False)
+    frame = load_points(path, "caf", departement="40", buffer_km=30)
+    contour = shapely.union_all(landes_communes.geometry.values)
+    assert not contour.contains(margin) and len(frame) == 3
+    assert frame["code_insee"].tolist() == ["40088", "40192", None]
+    # without a département there is nothing to look the points up in
+    assert frame.attrs["rows_read"] == 3
+    assert load_points(path, "caf")["code_insee"].isna().all()

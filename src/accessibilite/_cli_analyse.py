@@ -17,6 +17,7 @@ from accessibilite.cli import (
     Progress,
     _existing_file,
     _fmt_int,
+    _fmt_pct,
     _load_communes,
     _load_service_file,
 )
@@ -304,7 +305,8 @@ def _print_summary(deficits, ctx: argparse.Namespace, out: Path) -> None:
         print(f"Communes hors de l'emprise du réseau (exclues) : {len(ctx.excluded)}")
     print(
         f"Communes au-delà de {seuil:g} min : {len(beyond)} "
-        f"({_fmt_int(pop_beyond)} habitants, {100 * share:.1f} % de la population)"
+        f"({_fmt_int(pop_beyond)} habitant{'s' if pop_beyond >= 2 else ''}, "
+        f"{_fmt_pct(share)} de la population)"
     )
     sans = deficits.cantons[deficits.cantons["sans_service"].astype(bool)]
     print(f"Cantons sans site : {len(sans)} sur {len(deficits.cantons)}")
@@ -382,6 +384,6 @@ def _print_scenario(result, name: str, out: Path) -> None:
             for r in group.itertuples():
                 print(
                     f"  {r.rang}. {r.nom} ({r.code_insee}) : +{_fmt_int(r.gain_population)} "
-                    f"habitants, couverture cumulée {100 * r.part_couverte_cumulee:.1f} %"
+                    f"habitants, couverture cumulée {_fmt_pct(r.part_couverte_cumulee)}"
                 )
     print(f"Résultats écrits dans {out}")

@@ -364,6 +364,10 @@ def _assemble(
     columns = [*_STANDARD, "geometry", *(["capacite"] if "capacite" in std else [])]
     accepted = std[keep].reset_index(drop=True)
     accepted["geometry"] = gpd.points_from_xy(gx[keep], gy[keep])
+    if departement is not None:
+        accepted["code_insee"] = _fill_insee(
+            accepted["code_insee"], gx[keep], gy[keep], departement
+        )
     frame = gpd.GeoDataFrame(
         pd.concat([accepted[columns], extra[keep].reset_index(drop=True)], axis=1),
         geometry="geometry",
@@ -373,6 +377,26 @@ def _assemble(
     frame.attrs.update(rejected=rejected, source=str(source), rows_read=n)
     _warn(rejected, n, label, source)
     return frame
+
+
+def _fill_insee(codes: pd.Series, x: np.ndarray, y: np.ndarray, departement) -> pd.Series:
+    """Missing commune codes found from the département's commune polygons.
+
+    Points in the margin around the département (``buffer_km``) keep no code.
+    """
+    codes = codes.astype(object).where(codes.notna() & (codes.astype(str) != ""), None)
+    missing = np.flatnonzero(codes.isna().to_numpy())
+    if not len(missing):
+        return codes
+    from .territories import communes
+
+    com = communes(departement)
+    point, polygon = shapely.STRtree(com.geometry.values).query(
+        shapely.points(x[missing], y[missing]), predicate="within"
+    )
+    first = ~pd.Series(point).duplicated().to_numpy()  # a point on a shared border: first commune
+    codes.iloc[missing[point[first]]] = com["code_insee"].to_numpy()[polygon[first]]
+    return codes
 
 
 def _warn(rejected: pd.DataFrame, n: int, label: str, source) -> None:

@@ -72,6 +72,11 @@ def _fmt_int(value: float) -> str:
     return f"{int(round(value)):,}".replace(",", " ")
 
 
+def _fmt_pct(share: float) -> str:
+    """A share in [0, 1] as a French percentage with one decimal: 0.053 → "5,3 %"."""
+    return f"{100 * share:.1f}".replace(".", ",") + " %"
+
+
 def _parse_codes(text: str | None) -> list[str] | None:
     """Split ``"78551,78481"`` into a list of INSEE codes (``None`` if absent)."""
     if text is None:
