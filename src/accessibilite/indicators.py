@@ -32,7 +32,8 @@ __all__ = [
     "flag_deficits",
 ]
 
-_TERRITORY_COLUMNS = [
+#: Columns of the canton / EPCI / département tables of :class:`Deficits` (then ``geometry``).
+TERRITORY_COLUMNS = (
     "code",
     "nom",
     "population",
@@ -42,8 +43,7 @@ _TERRITORY_COLUMNS = [
     "sans_service",
     "commune_la_plus_eloignee",
     "temps_max_min",
-    "geometry",
-]
+)
 
 
 @dataclass
@@ -172,7 +172,7 @@ def _territory_table(
     out["commune_la_plus_eloignee"] = code.map(worst["nom"]).astype(object).to_numpy()
     out["temps_max_min"] = code.map(worst["temps_min"]).to_numpy(dtype=float, na_value=np.nan)
     out = out.rename_geometry("geometry") if out.geometry.name != "geometry" else out
-    out = out[_TERRITORY_COLUMNS].sort_values("code", kind="stable").reset_index(drop=True)
+    out = out[[*TERRITORY_COLUMNS, "geometry"]].sort_values("code", kind="stable").reset_index(drop=True)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=units.crs)
 
 

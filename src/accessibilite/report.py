@@ -29,6 +29,7 @@ from ._mapstyle import (
     population_beyond,
 )
 from .errors import InputError, MissingColumnError
+from .indicators import TERRITORY_COLUMNS  # columns written first in cantons.csv / epci.csv
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -44,18 +45,6 @@ COMMUNE_COLUMNS = (
     "au_dela_seuil",
     "service_id",
     "distance_km",
-)
-#: Columns written first in ``cantons.csv`` and ``epci.csv``.
-TERRITORY_COLUMNS = (
-    "code",
-    "nom",
-    "population",
-    "population_au_dela_seuil",
-    "part_au_dela_seuil",
-    "nb_sites",
-    "sans_service",
-    "commune_la_plus_eloignee",
-    "temps_max_min",
 )
 #: Decimals written in the CSV files, per column (other float columns: 4).
 DECIMALS = {"temps_min": 2, "distance_km": 3, "temps_max_min": 2, "snap_m": 1}
