@@ -388,3 +388,36 @@ def test_points_without_commune_codes_get_them_from_the_commune_polygons(tmp_pat
     # without a département there is nothing to look the points up in
     assert frame.attrs["rows_read"] == 3
     assert load_points(path, "caf")["code_insee"].isna().all()
+
+
+def test_points_wgs84_suffixed_columns_and_french_coordinate_column(tmp_path):
+    # data.gouv.fr exports: "lat_wgs84"/"lon_wgs84", and one accented "Coordonnées GPS"
+    # column "lat; lon" written with French decimal commas.
+    (tmp_path / "wgs.csv").write_text(
+        "id;nom;lat_wgs84;lon_wgs84\nA;Dax;43,7102;-1,0536\nB;Mimizan;44.2003;-1.2294\n",
+        encoding="utf-8",
+    )
+    pts = load_points(tmp_path / "wgs.csv", "mairie")
+    _check_frame(pts, 2)
+    x, y = TO_L93.transform([-1.0536, -1.2294], [43.7102, 44.2003])
+    np.testing.assert_allclose(pts.geometry.x, x, atol=1e-6)
+    np.testing.assert_allclose(pts.geometry.y, y, atol=1e-6)
+
+    (tmp_path / "gps.csv").write_text(
+        "id\tnom\tCoordonnées GPS\n"
+        "A\tDax\t43,7102; -1,0536\n"  # decimal commas, ";" between the two numbers
+        "B\tMimizan\t44.2003, -1.2294\n"
+        "C\tDax bis\t43,7102,-1,0536\n"  # decimal commas and "," between them
+        "D\tDax ter\t43.7102 -1.0536\n"  # a space between them
+        "E\tIllisible\t43,7102 ; -1,0536 (approx.)\n",
+        encoding="cp1252",
+    )
+    with pytest.warns(RejectedRowsWarning, match="coordonnées illisibles : 1"):
+        pts = load_points(tmp_path / "gps.csv", "mairie")
+    _check_frame(pts, 5)
+    assert pts["service_id"].tolist() == ["A", "B", "C", "D"]
+    lon, lat = [-1.0536, -1.2294, -1.0536, -1.0536], [43.7102, 44.2003, 43.7102, 43.7102]
+    x, y = TO_L93.transform(lon, lat)
+    np.testing.assert_allclose(pts.geometry.x, x, atol=1e-6)
+    np.testing.assert_allclose(pts.geometry.y, y, atol=1e-6)
+    assert pts.attrs["rejected"]["id"].tolist() == ["E"]

@@ -14,6 +14,7 @@ import csv
 import functools
 import io
 import re
+import unicodedata
 import warnings
 from pathlib import Path
 
@@ -146,9 +147,18 @@ def _read_any(path, layer=None, sep=None, encoding=None) -> tuple[pd.DataFrame, 
         raise DataFileError(path, f"fichier géographique illisible : {exc}") from exc
 
 
+def _normal_name(name) -> str:
+    """Column name without case, accents, spaces or hyphens: ``"Coordonnées GPS"`` → ``"coordonnees_gps"``."""
+    text = unicodedata.normalize("NFKD", str(name).strip().lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"[\s\-]+", "_", text)
+
+
 def _find(columns, names) -> str | None:
-    """First column matching one of ``names`` (case, spaces and hyphens ignored)."""
-    normal = {re.sub(r"[\s\-]+", "_", str(c).strip().lower()): c for c in columns}
+    """First column matching one of ``names`` (case, accents, spaces and hyphens ignored)."""
+    normal = {}
+    for c in columns:
+        normal.setdefault(_normal_name(c), c)
     return next((normal[n] for n in names if n in normal), None)
 
 

@@ -45,12 +45,16 @@ _XY_NAMES = [
     pair.split(":")
     for pair in (
         "longitude:latitude lon:lat lng:lat long:lat xlong:ylat x_wgs84:y_wgs84 "
+        "lon_wgs84:lat_wgs84 longitude_wgs84:latitude_wgs84 wgs84_x:wgs84_y "
         "lambert_x:lambert_y x_l93:y_l93 xl93:yl93 x_lambert93:y_lambert93 coordx:coordy "
         "coord_x:coord_y coordxet:coordyet x:y"
     ).split()
 ]
 #: Single columns holding "lat, lon" (opendatasoft) or {"lon": .., "lat": ..}.
-_LATLON_NAMES = ["geo_point_2d", "geo_point", "geopoint", "point_geo", "coordonnees", "latlon"]
+_LATLON_NAMES = [
+    "geo_point_2d", "geo_point", "geopoint", "point_geo", "coordonnees", "coordonnees_gps",
+    "coordonnees_geographiques", "geolocalisation", "latlon", "lat_lon", "latitude_longitude",
+]  # fmt: skip
 _ID_NAMES = ["id", "identifiant", "uid", "id_fs", "nofinesset"]
 _NOM_NAMES = ["nom", "name", "libelle", "lib_fs", "raison_sociale", "rs", "denomination"]
 _INSEE_NAMES = (
@@ -303,8 +307,9 @@ def _coordinate_columns(table: pd.DataFrame, x, y, path):
             table.columns,
         )
     text = table[column].astype("string")
-    num = r"(-?\d+(?:\.\d+)?)"
-    pair = text.str.extract(rf"^\s*\[?\s*{num}\s*[,;]\s*{num}")  # "lat, lon"
+    num = r"(-?\d+(?:[.,]\d+)?)"  # decimal point or French decimal comma
+    # "lat, lon", "lat;lon", "lat lon", "44,1; -0,5" (a comma right after digits is decimal)
+    pair = text.str.extract(rf"^\s*\[?\s*{num}\s*(?:[,;]\s*|\s+){num}\s*\]?\s*$")
     lat = pair[0].fillna(text.str.extract(rf'"lat"\s*:\s*{num}')[0])
     lon = pair[1].fillna(text.str.extract(rf'"lon"\s*:\s*{num}')[0])
     return _to_float(lon), _to_float(lat), text.notna().to_numpy()
