@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import warnings
 from pathlib import Path
 
@@ -79,6 +80,23 @@ def test_france_services_date_filter_is_not_a_rejection(fs_2024):
     assert (fs["date_ouverture"] <= "2020-12-31").all()
     with pytest.raises(InputError, match="date illisible"):
         load_france_services(fs_2024, date="pas une date")
+
+
+def test_france_services_date_is_read_day_first_and_never_a_number(fs_2024):
+    raw = pd.read_csv(fs_2024, dtype=str)
+    labelled = pd.to_datetime(raw["labellisation_fs"].str[-10:], format="%d/%m/%Y")
+    # "01/02/2020" is 1 February 2020 (French order), not 2 January (pandas' order)
+    feb = load_france_services(fs_2024, date="01/02/2020")
+    assert feb.attrs["date"] == "2020-02-01"
+    assert len(feb) == (labelled <= "2020-02-01").sum() == 591
+    assert len(load_france_services(fs_2024, date=datetime.date(2020, 1, 2))) == 516
+    # a year as a number is not a date (pd.Timestamp(2022) is 1970-01-01 + 2022 ns)
+    for bad in (2022, 2022.0, "31/02/2022", ""):
+        with pytest.raises(InputError, match="date illisible"):
+            load_france_services(fs_2024, date=bad)
+    # before the first label: nothing left, everything counted as filtered
+    early = load_france_services(fs_2024, date="2019-12-31")
+    assert len(early) == 0 and early.attrs["filtered_by_date"] == 2845
 
 
 def test_france_services_landes(fs_2024):

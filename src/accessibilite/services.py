@@ -12,6 +12,8 @@ counts) are in :mod:`accessibilite.health`.
 
 from __future__ import annotations
 
+import datetime
+import re
 from os import PathLike
 
 import geopandas as gpd
@@ -160,17 +162,32 @@ def load_france_services(
 
 def _filter_by_date(frame: gpd.GeoDataFrame, date) -> gpd.GeoDataFrame:
     """Keep the sites opened on or before ``date``; count the others in attrs."""
-    try:
-        when = pd.Timestamp(date)
-        if when is pd.NaT:
-            raise ValueError(date)
-    except (ValueError, TypeError) as exc:
-        raise InputError(f"date illisible : {date!r} (attendu AAAA-MM-JJ)") from exc
+    when = _as_day(date)
     attrs = dict(frame.attrs)
     keep = (frame["date_ouverture"] <= when).to_numpy()
     frame = frame[keep].reset_index(drop=True)
     frame.attrs = attrs | {"filtered_by_date": int((~keep).sum()), "date": str(when.date())}
     return frame
+
+
+def _as_day(date) -> pd.Timestamp:
+    """``date=`` as a day: ``AAAA-MM-JJ``, French ``JJ/MM/AAAA`` or a date object.
+
+    A bare number is refused (``pd.Timestamp(2022)`` is 2022 ns after 1970), and a
+    slashed date is read day first, never month first as pandas would.
+    """
+    if isinstance(date, str) and re.fullmatch(r"\s*\d{1,2}/\d{1,2}/\d{4}\s*", date):
+        when = pd.to_datetime(date.strip(), format="%d/%m/%Y", errors="coerce")
+    elif isinstance(date, (str, datetime.date, np.datetime64)):
+        try:
+            when = pd.Timestamp(date)
+        except (ValueError, TypeError):
+            when = pd.NaT
+    else:
+        when = pd.NaT
+    if pd.isna(when):
+        raise InputError(f"date illisible : {date!r} (attendu AAAA-MM-JJ ou JJ/MM/AAAA)")
+    return when
 
 
 # ------------------------------------------------------------ any point file
