@@ -77,3 +77,27 @@ def test_read_communes_errors(tmp_path):
         read_communes(pointfile)
     with pytest.raises(InputError, match="aucune commune"):
         read_communes(DATA / "geo_api_communes_40.geojson", departement="64")
+
+
+def test_read_admin_express_geopackage_with_every_level(tmp_path):
+    # The official Admin Express GeoPackage holds ARRONDISSEMENT, ..., COMMUNE,
+    # DEPARTEMENT... in one file; GDAL reads the first layer by default.
+    import geopandas as gpd
+
+    src = gpd.read_file(DATA / "admin_express_commune.geojson")
+    dep = src.dissolve("INSEE_DEP").reset_index()[["INSEE_DEP", "geometry"]]
+    ade = tmp_path / "ADE_3-2_GPKG_LAMB93_FXX.gpkg"
+    dep.assign(NOM="x").to_file(ade, layer="ARRONDISSEMENT")
+    src.to_file(ade, layer="COMMUNE")
+    dep.to_file(ade, layer="DEPARTEMENT")
+    c = read_communes(ade)
+    assert c["code_insee"].tolist() == ["40088", "40279", "40999", "64102"]
+    assert c["population"].tolist() == [21238, 13645, 0, 51411]
+    assert communes("64", source=ade)["nom"].tolist() == ["Bayonne"]
+    # no COMMUNE layer: a French error naming the layers, unless layer= is given
+    other = tmp_path / "deux.gpkg"
+    dep.to_file(other, layer="departements")
+    src.to_file(other, layer="mes_communes")
+    with pytest.raises(DataFileError, match="deux.gpkg.*departements, mes_communes.*layer="):
+        read_communes(other)
+    assert len(read_communes(other, layer="mes_communes")) == 4

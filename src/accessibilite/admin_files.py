@@ -60,7 +60,32 @@ def _centre(value) -> shapely.Geometry | None:
     return None
 
 
-def read_communes(path: str | PathLike, departement=None) -> gpd.GeoDataFrame:
+def _commune_layer(path, layer: str | None) -> str | None:
+    """The layer to read: ``layer``, else the only one, else the one named ``COMMUNE``.
+
+    The official Admin Express GeoPackage holds every level (ARRONDISSEMENT,
+    CANTON, COMMUNE, DEPARTEMENT...) in one file; GDAL's default is the first.
+    """
+    if layer is not None:
+        return layer
+    try:
+        import pyogrio
+
+        names = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+    except Exception:  # not a multi-layer source, or unreadable: gpd.read_file reports it
+        return None
+    if len(names) <= 1:
+        return None
+    commune = [name for name in names if name.lower() in ("commune", "communes")]
+    if len(commune) == 1:
+        return commune[0]
+    raise DataFileError(
+        path,
+        f"{len(names)} couches ({', '.join(names)}) : indiquez celle des communes avec layer=",
+    )
+
+
+def read_communes(path: str | PathLike, departement=None, *, layer=None) -> gpd.GeoDataFrame:
     """Read a user commune file into the standard commune frame.
 
     Two schemas are recognised (column names are case-insensitive): the IGN
@@ -78,6 +103,10 @@ def read_communes(path: str | PathLike, departement=None) -> gpd.GeoDataFrame:
         Keep only these départements and project to their CRS. By default
         every commune of the file is kept, in Lambert-93 (or in the
         overseas CRS when the file holds a single overseas département).
+    layer : str, optional
+        Layer of a multi-layer file. By default the only layer, or the layer
+        named ``COMMUNE`` (the official Admin Express GeoPackage holds every
+        administrative level in one file).
 
     Returns
     -------
@@ -88,14 +117,16 @@ def read_communes(path: str | PathLike, departement=None) -> gpd.GeoDataFrame:
     Raises
     ------
     DataFileError
-        Missing or unreadable file, missing CRS, empty or non-integer population.
+        Missing or unreadable file, missing CRS, empty or non-integer population,
+        several layers and none named ``COMMUNE`` (give ``layer=``).
     MissingColumnError
         A required column (code, name, population) is absent.
     InputError
         Unknown département or none of the file's communes in it.
     """
+    layer = _commune_layer(path, layer)
     try:
-        raw = gpd.read_file(path)
+        raw = gpd.read_file(path, layer=layer)
     except Exception as exc:  # pyogrio raises several error types
         raise DataFileError(path, f"fichier de communes illisible ({exc})") from exc
     if raw.crs is None:
