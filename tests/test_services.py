@@ -439,3 +439,31 @@ def test_points_wgs84_suffixed_columns_and_french_coordinate_column(tmp_path):
     np.testing.assert_allclose(pts.geometry.x, x, atol=1e-6)
     np.testing.assert_allclose(pts.geometry.y, y, atol=1e-6)
     assert pts.attrs["rejected"]["id"].tolist() == ["E"]
+
+
+def test_points_geopackage_with_two_layers_needs_layer(tmp_path):
+    import geopandas as gpd
+
+    sites = gpd.read_file(DATA / "sites_3857.gpkg", layer="sites")
+    two = tmp_path / "deux.gpkg"
+    sites.to_file(two, layer="caf")
+    sites.iloc[:1].to_file(two, layer="cpam")
+    # GDAL would read "caf" silently (with an English warning); ask which one
+    with pytest.raises(DataFileError, match=r"deux.gpkg: 2 couches \(caf, cpam\).*layer="):
+        load_points(two, "site", id_col="code")
+    assert len(load_points(two, "cpam", id_col="code", layer="cpam")) == 1
+    # an attribute-only table (QGIS "layer_styles") is not a second layer of points
+    import sqlite3
+
+    styled = tmp_path / "style.gpkg"
+    sites.to_file(styled, layer="caf")
+    with sqlite3.connect(styled) as con:
+        con.execute("CREATE TABLE layer_styles (f_table_name TEXT, styleQML TEXT)")
+        con.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier) "
+            "VALUES ('layer_styles', 'attributes', 'layer_styles')"
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pts = load_points(styled, "site", id_col="code")
+    _check_frame(pts, 3)

@@ -141,10 +141,35 @@ def _read_any(path, layer=None, sep=None, encoding=None) -> tuple[pd.DataFrame, 
         return _read_excel(path, layer), path
     if path.suffix.lower() not in _VECTOR_SUFFIXES:
         return _read_csv(path, sep, encoding), path
+    layer = _point_layer(path, layer)
     try:
         return gpd.read_file(path, layer=layer, engine="pyogrio", encoding=encoding), path
     except Exception as exc:  # pyogrio raises several unrelated classes
         raise DataFileError(path, f"fichier géographique illisible : {exc}") from exc
+
+
+def _point_layer(path: Path, layer):
+    """``layer``, else the only layer with geometries; several → error naming them.
+
+    GDAL would silently read the first layer of a multi-layer GeoPackage;
+    attribute-only tables (QGIS ``layer_styles``) do not count.
+    """
+    if layer is not None:
+        return layer
+    try:
+        import pyogrio
+
+        layers = pyogrio.list_layers(path)
+    except Exception:  # unreadable: gpd.read_file reports it
+        return None
+    spatial = [str(name) for name, kind in layers if kind is not None]
+    if len(layers) <= 1 or len(spatial) == 1:
+        return spatial[0] if len(layers) > 1 else None
+    raise DataFileError(
+        path,
+        f"{len(layers)} couches ({', '.join(str(name) for name in layers[:, 0])}) : "
+        "indiquez la couche à lire avec layer=",
+    )
 
 
 def _normal_name(name) -> str:
