@@ -501,6 +501,53 @@ def test_analyse_departement_without_cantons(capsys, tmp_path, fs_2024):
     )  # fmt: skip
     assert code == 0, err
     assert "pas de cantons électoraux" in err
-    assert "Cantons sans site : 0 sur 0" in out
+    assert "Cantons : aucun canton électoral dans ce territoire" in out
+    assert "0 sur 0" not in out
+    html = (tmp_path / "rapport.html").read_text(encoding="utf-8")
+    assert "pas de canton électoral" in html and "0 sur 0" not in html
     assert len(pd.read_csv(tmp_path / "communes.csv")) == 1  # Paris
     assert len(pd.read_csv(tmp_path / "cantons.csv")) == 0
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--seuil", "nan"], "erreur : --seuil : nan minute(s), attendu un nombre > 0"),
+        (["--seuil", "inf"], "erreur : --seuil : inf minute(s), attendu un nombre > 0"),
+        (["--seuil", "-5"], "erreur : --seuil : -5 minute(s), attendu un nombre > 0"),
+        (["--k", "0"], "erreur : --k : 0 site(s), attendu un entier >= 1"),
+    ],
+)
+def test_scenario_bad_numbers_checked_first(capsys, tmp_path, options, message):
+    # checked before any file is read: the option is named, nothing else is printed
+    code, out, err = run(
+        capsys, "scenario", "ouverture", "-d", "48", "--mode", "vol-oiseau",
+        "--services-fichier", tmp_path / "absent.csv", "-o", tmp_path, *options,
+    )  # fmt: skip
+    assert code == 2 and out == ""
+    assert err.strip() == message
+
+
+def test_analyse_generic_file_without_services_category(capsys, tmp_path):
+    path = tmp_path / "caf.csv"
+    path.write_text("id,nom,adresse\n1,CAF de Mende,1 rue X\n", encoding="utf-8")
+    code, _, err = run(
+        capsys, "-q", "analyse", "-d", "48", "--mode", "vol-oiseau", "--services-fichier", path,
+        "-o", tmp_path / "out",
+    )  # fmt: skip
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert err.startswith(f"erreur : {path}: pas une liste France Services")
+    assert "'id_fs'" in err and "--services CATEGORIE" in err
+
+
+def test_analyse_no_site_names_the_file(capsys, tmp_path):
+    path = tmp_path / "sites_vides.csv"
+    path.write_text("id,nom,latitude,longitude\n", encoding="utf-8")
+    code, _, err = run(
+        capsys, "-q", "analyse", "-d", "48", "--mode", "vol-oiseau", "--services", "caf",
+        "--services-fichier", path, "-o", tmp_path / "out",
+    )  # fmt: skip
+    assert code == 2
+    assert err.strip() == (
+        f"erreur : aucun site de service retenu dans le département 48 (fichier {path})"
+    )

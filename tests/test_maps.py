@@ -26,7 +26,8 @@ from accessibilite.maps import (  # noqa: E402
     save_map,
 )
 
-SOURCES = "© contributeurs OpenStreetMap, ANCT, IGN/INSEE"
+#: sources line of a straight-line estimate of France Services: no road network cited
+SOURCES = "Sources : ANCT, IGN/INSEE."
 DESCRIPTION = "Estimation à vol d'oiseau : distance × 1,3 ÷ 60 km/h."
 
 
@@ -161,7 +162,8 @@ def test_static_map_hand_case():
     )
     (sources,) = by_gid(fig, "sources")
     text = sources.get_text().replace("\n", " ")
-    assert SOURCES in text and DESCRIPTION in text
+    assert text.startswith(SOURCES) and DESCRIPTION in text
+    assert "OpenStreetMap" not in text  # a straight-line estimate uses no road network
     pop_beyond = sum(100 * (k + 1) for k, t in enumerate(TIMES) if not t <= 30)
     (chiffres,) = by_gid(fig, "chiffres")
     assert chiffres.get_text() == (
@@ -173,6 +175,25 @@ def test_static_map_hand_case():
     )
     scale = [a.get_text() for a in by_gid(fig, "echelle") if hasattr(a, "get_text")]
     assert scale == ["0", "5", "10 km"]  # 10 km ≈ a quarter of the 40 km wide case
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("mode", "categories", "expected"),
+    [
+        ("voiture", ["france_services"] * 3, "© contributeurs OpenStreetMap, ANCT, IGN/INSEE"),
+        ("marche", ["msp", "msp", "france_services"], "© contributeurs OpenStreetMap, ANCT, "
+         "FINESS (DREES), IGN/INSEE"),
+        ("velo", ["mairie"] * 3, "© contributeurs OpenStreetMap, IGN/INSEE"),
+        ("vol-oiseau", ["caf"] * 3, "IGN/INSEE"),
+    ],
+)  # fmt: skip
+def test_sources_line_cites_only_what_the_map_rests_on(mode, categories, expected):
+    deficits, services = hand_case()
+    deficits.communes.attrs["mode"] = mode
+    fig = plot_access_map(deficits, services.assign(categorie=categories))
+    (sources,) = by_gid(fig, "sources")
+    assert sources.get_text().replace("\n", " ").startswith(f"Sources : {expected}. Méthode")
     plt.close(fig)
 
 
@@ -285,7 +306,7 @@ def test_static_map_landes(landes_case, fs_2024, tmp_path):
     assert outside == len(services) - 20
     assert fig._suptitle.get_text().endswith("— Landes")
     (sources,) = by_gid(fig, "sources")
-    assert SOURCES in sources.get_text() and "vol d'oiseau" in sources.get_text()
+    assert sources.get_text().startswith(SOURCES) and "vol d'oiseau" in sources.get_text()
     a = save_map(fig, tmp_path / "a.png", dpi=80).read_bytes()
     b = save_map(fig, tmp_path / "b.png", dpi=80).read_bytes()
     assert a == b and a[:8] == b"\x89PNG\r\n\x1a\n"

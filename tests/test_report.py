@@ -265,3 +265,14 @@ def test_report_sources_follow_the_method(tmp_path):
         "Limites communales, cantonales et intercommunales ; populations municipales",
         "Population carroyée 200 m (origine « carreaux »)",
     ]
+
+
+def test_report_territory_without_cantons(tmp_path):
+    # Paris, Martinique, Guyane: flag_deficits gives an empty canton table
+    deficits, services = full_hand_case()
+    deficits.cantons = deficits.cantons.iloc[:0]
+    html = write_report(tmp_path / "r.html", deficits, services).read_text(encoding="utf-8")
+    assert "<th>Cantons sans site</th><td>sans objet : pas de canton électoral" in html
+    assert "0 sur 0" not in html
+    assert "Chaque canton compte au moins un site" not in html
+    assert "Tous les cantons" not in html

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import sys
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from accessibilite.cli import (
     _existing_file,
     _fmt_int,
     _fmt_pct,
+    _is_france_services_file,
     _load_communes,
     _load_service_file,
 )
@@ -39,8 +41,10 @@ def _check_args(args: argparse.Namespace) -> None:
             raise acc.InputError(
                 f"--date : date invalide {args.date!r} (attendu AAAA-MM-JJ)"
             ) from None
-    if args.seuil <= 0:
+    if not (math.isfinite(args.seuil) and args.seuil > 0):
         raise acc.InputError(f"--seuil : {args.seuil:g} minute(s), attendu un nombre > 0")
+    if getattr(args, "k", None) is not None and args.k < 1:
+        raise acc.InputError(f"--k : {args.k} site(s), attendu un entier >= 1")
     if args.buffer_km < 0:
         raise acc.InputError("--buffer-km : attendu un nombre >= 0")
     if args.origine == "carreaux" and not args.carreaux:
@@ -57,6 +61,15 @@ def _load_services(args: argparse.Namespace):
     if kind == "france-services":
         try:
             return acc.load_france_services(path, date=args.date, **where)
+        except acc.MissingColumnError as exc:
+            if path is None or exc.column != "id_fs" or _is_france_services_file(path):
+                raise  # a France Services list with a real defect: the loader's message
+            detail = str(exc).removeprefix(f"{exc.path}: ")
+            raise acc.DataFileError(
+                path,
+                f"pas une liste France Services de l'ANCT ({detail}) ; pour un autre fichier "
+                "de points, précisez sa catégorie avec --services CATEGORIE (ex. --services caf)",
+            ) from exc
         except acc.DownloadError as exc:
             raise acc.DownloadError(
                 f"liste officielle France Services indisponible ({exc}). Donnez la liste "
@@ -108,9 +121,11 @@ def _prepare(args: argparse.Namespace, progress: Progress):
     progress.step("Chargement des services")
     services = _load_services(args)
     if len(services) == 0:
+        source = f" (fichier {args.services_fichier})" if args.services_fichier else ""
         raise acc.InputError(
             f"aucun site de service retenu dans le département {args.departement}"
             + (f" à la date du {args.date}" if args.date else "")
+            + source
         )
     inside = services["code_insee"].astype(str).str.startswith(str(args.departement).zfill(2))
     if not args.silencieux:
@@ -308,6 +323,10 @@ def _print_summary(deficits, ctx: argparse.Namespace, out: Path) -> None:
         f"({_fmt_int(pop_beyond)} habitant{'s' if pop_beyond >= 2 else ''}, "
         f"{_fmt_pct(share)} de la population)"
     )
+    if len(deficits.cantons) == 0:  # Paris, Martinique, Guyane
+        print("Cantons : aucun canton électoral dans ce territoire (voir les EPCI)")
+        print(f"Résultats écrits dans {out}")
+        return
     sans = deficits.cantons[deficits.cantons["sans_service"].astype(bool)]
     print(f"Cantons sans site : {len(sans)} sur {len(deficits.cantons)}")
     if len(sans):

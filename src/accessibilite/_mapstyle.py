@@ -21,6 +21,23 @@ PALETTE: tuple[str, ...] = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494
 COULEUR_INACCESSIBLE = "#bdbdbd"
 COULEUR_SEUIL = "#e31a1c"
 SOURCES = "Sources : © contributeurs OpenStreetMap, ANCT, IGN/INSEE"
+#: Short credit of each data source a result may rest on, in the order cited.
+SOURCE_CREDITS = {
+    "osm": "© contributeurs OpenStreetMap",
+    "france_services": "ANCT",
+    "finess": "FINESS (DREES)",
+    "bpe": "INSEE BPE",
+    "territoires": "IGN/INSEE",
+    "carreaux": "INSEE Filosofi",
+}
+#: Service categories (``categorie`` column) and the source that provides them.
+CATEGORY_SOURCES = {
+    "france_services": "france_services",
+    "msp": "finess",
+    "centre_sante": "finess",
+    "medecin_generaliste": "bpe",
+    "maternite": "bpe",
+}
 _MODES = {
     "voiture": "en voiture",
     "marche": "à pied",
@@ -157,6 +174,30 @@ def default_title(deficits, services=None) -> str:
     titre = " ".join(w for w in ("Temps d'accès", mode, _service_phrase(services)) if w)
     dep = _departement_name(parts)
     return f"{titre} — {dep}" if dep else titre
+
+
+def used_sources(communes, services=None) -> list[str]:
+    """Keys of :data:`SOURCE_CREDITS` a result rests on, in a fixed order.
+
+    The road network (OpenStreetMap) only for routed times (not the
+    straight-line estimate), the producer of the service sites only for the
+    categories it publishes, the Filosofi grid only with ``origine="carreaux"``.
+    """
+    attrs = communes.attrs or {}
+    keys = {"territoires"}
+    if not attrs.get("estimation") and _mode(communes) != "vol-oiseau":
+        keys.add("osm")  # routed times (or unknown provider): the road network was used
+    if attrs.get("origine") == "carreaux":
+        keys.add("carreaux")
+    if services is not None and "categorie" in services.columns:
+        cats = services["categorie"].dropna().unique()
+        keys |= {CATEGORY_SOURCES[c] for c in cats if c in CATEGORY_SOURCES}
+    return [k for k in SOURCE_CREDITS if k in keys]
+
+
+def sources_text(communes, services=None) -> str:
+    """The sources line of a map, e.g. "Sources : ANCT, IGN/INSEE" for a straight-line estimate."""
+    return "Sources : " + ", ".join(SOURCE_CREDITS[k] for k in used_sources(communes, services))
 
 
 # ----------------------------------------------------------------------------- formats

@@ -23,7 +23,6 @@ import shapely
 
 from ._mapstyle import (
     COULEUR_SEUIL,
-    SOURCES,
     _departement_name,
     _method_text,
     _parts,
@@ -35,6 +34,7 @@ from ._mapstyle import (
     default_title,
     fmt_pct,
     population_beyond,
+    sources_text,
 )
 from ._mapstyle import fmt_int as fmt_int  # re-exported for report
 from ._mpldraw import _layer, _lines, _north_arrow, _scale_bar
@@ -221,7 +221,7 @@ def _access_page(deficits, services, isochrones, *, titre, ax, seuil_min, overla
 
     titre = titre if titre is not None else default_title(deficits, services)
     method = _method_text(communes)
-    caption = SOURCES + (f". Méthode : {method}" if method else "")
+    caption = sources_text(communes, services) + (f". Méthode : {method}" if method else "")
     caption = "\n".join(textwrap.wrap(caption, 110 if own else 80))
     if own:
         fig.suptitle("\n".join(textwrap.wrap(titre, 60)), fontsize=15, y=0.975, va="top")

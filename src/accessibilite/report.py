@@ -27,6 +27,7 @@ from ._mapstyle import (
     fmt_int,
     fmt_pct,
     population_beyond,
+    used_sources,
 )
 from .errors import InputError, MissingColumnError
 from .indicators import TERRITORY_COLUMNS  # columns written first in cantons.csv / epci.csv
@@ -73,28 +74,11 @@ SOURCES = {
         "Licence Ouverte 2.0",
     ),
 }
-#: Service categories (``categorie`` column) and the source that provides them.
-_CATEGORY_SOURCES = {
-    "france_services": "france_services",
-    "msp": "finess",
-    "centre_sante": "finess",
-    "medecin_generaliste": "bpe",
-    "maternite": "bpe",
-}
 
 
 def _used_sources(communes: pd.DataFrame, services: pd.DataFrame | None) -> list[tuple]:
     """The entries of :data:`SOURCES` this result actually rests on, in a fixed order."""
-    attrs = communes.attrs or {}
-    keys = {"territoires"}
-    if not attrs.get("estimation") and attrs.get("mode") != "vol-oiseau":
-        keys.add("osm")  # routed times (or unknown provider): the road network was used
-    if attrs.get("origine") == "carreaux":
-        keys.add("carreaux")
-    if services is not None and "categorie" in services.columns:
-        keys |= {
-            _CATEGORY_SOURCES[c] for c in services["categorie"].unique() if c in _CATEGORY_SOURCES
-        }
+    keys = set(used_sources(communes, services))
     return [SOURCES[k] for k in SOURCES if k in keys]
 
 
@@ -329,6 +313,10 @@ def _png_bytes(image) -> bytes:
     raise InputError("carte_png doit être un chemin, des octets PNG ou une figure matplotlib")
 
 
+#: Paris, Martinique and Guyane have no electoral canton (empty canton table).
+_NO_CANTON = "sans objet : pas de canton électoral dans ce territoire (voir les EPCI)"
+
+
 def _key_figures(communes: pd.DataFrame, seuil: float, cantons) -> str:
     pop = communes["population"].astype(float)
     t = communes["temps_min"].astype(float)
@@ -355,7 +343,9 @@ def _key_figures(communes: pd.DataFrame, seuil: float, cantons) -> str:
         rows.append(("Temps moyen pondéré par la population", f"{_num(mean)} min"))
     if (~finite).any():
         rows.append(("Population sans accès (inaccessible)", fmt_int(pop[~finite].sum())))
-    if cantons is not None and "sans_service" in cantons.columns:
+    if cantons is not None and len(cantons) == 0:
+        rows.append(("Cantons sans site", _NO_CANTON))
+    elif cantons is not None and "sans_service" in cantons.columns:
         n = int(cantons["sans_service"].fillna(False).astype(bool).sum())
         rows.append(("Cantons sans site", f"{n} sur {len(cantons)}"))
     items = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
@@ -453,7 +443,9 @@ def write_report(
         ),
     ]
     digits = {"part_au_dela_seuil": "%", "temps_max_min": 1}
-    if cantons is not None:
+    if cantons is not None and len(cantons) == 0:
+        body += ["<h2>Cantons</h2>", f"<p><em>{_e(_NO_CANTON)}.</em></p>"]
+    elif cantons is not None:
         if "sans_service" in cantons.columns:
             sans = _sorted(cantons[cantons["sans_service"].fillna(False).astype(bool)], "code")
             body += [
