@@ -467,3 +467,26 @@ def test_points_geopackage_with_two_layers_needs_layer(tmp_path):
         warnings.simplefilter("error")
         pts = load_points(styled, "site", id_col="code")
     _check_frame(pts, 3)
+
+
+def test_points_multipoint_of_several_places_is_rejected(tmp_path):
+    import geopandas as gpd
+
+    frame = gpd.GeoDataFrame(
+        {"id": ["un", "deux", "double"]},
+        geometry=[
+            shapely.MultiPoint([(-1.0536, 43.7102)]),  # one point: that point
+            shapely.MultiPoint([(-1.0536, 43.7102), (-1.2294, 44.2003)]),  # two sites
+            shapely.MultiPoint([(-1.2294, 44.2003), (-1.2294, 44.2003)]),  # same place twice
+        ],
+        crs="EPSG:4326",
+    )
+    frame.to_file(tmp_path / "multi.geojson")
+    with pytest.warns(RejectedRowsWarning, match="plusieurs points pour un site : 1"):
+        pts = load_points(tmp_path / "multi.geojson", "site")
+    _check_frame(pts, 3)
+    assert pts["service_id"].tolist() == ["un", "double"]
+    x, y = TO_L93.transform([-1.0536, -1.2294], [43.7102, 44.2003])
+    np.testing.assert_allclose(pts.geometry.x, x, atol=1e-6)
+    np.testing.assert_allclose(pts.geometry.y, y, atol=1e-6)
+    assert pts.attrs["rejected"]["id"].tolist() == ["deux"]

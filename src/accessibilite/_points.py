@@ -33,6 +33,7 @@ class RejectedRowsWarning(UserWarning):
 
 
 # Rejection reasons (French, user-facing), in the order they are checked.
+MULTI_POINTS = "plusieurs points pour un site"
 NO_COORDS = "coordonnées manquantes"
 BAD_COORDS = "coordonnées illisibles"
 UNKNOWN_CRS = "système de coordonnées inconnu"

@@ -23,6 +23,7 @@ import shapely
 
 from ._points import (
     _STANDARD,
+    MULTI_POINTS,
     RejectedRowsWarning,
     _assemble,
     _codes,
@@ -263,7 +264,7 @@ def load_points(
             raise MissingColumnError(path, col, table.columns)
     if (x is None) != (y is None):
         raise InputError("donnez les deux colonnes de coordonnées x= et y=, ou aucune")
-    geoms = file_crs = coord_text = None
+    geoms = file_crs = coord_text = reasons = None
     if isinstance(table, gpd.GeoDataFrame):
         file_crs = table.crs.to_string() if table.crs is not None else None
         geoms = table.geometry.values
@@ -272,6 +273,11 @@ def load_points(
         points = shapely.point_on_surface(geoms)
         xs, ys = shapely.get_x(points), shapely.get_y(points)
         crs = crs or file_crs
+        # a MultiPoint of several places is several sites under one id: not one of them
+        multi = (shapely.get_type_id(geoms) == 4) & (
+            shapely.get_num_geometries(shapely.extract_unique_points(geoms)) > 1
+        )
+        reasons = np.where(multi, MULTI_POINTS, None)
     else:
         xs, ys, coord_text = _coordinate_columns(table, x, y, path)
         crs = crs or _find(table.columns, ["epsg"])
@@ -302,6 +308,7 @@ def load_points(
         ys,
         _per_row_crs(table, crs or _guess_crs(xs, ys, path), path),
         coord_text=coord_text,
+        reasons=reasons,
         departement=departement,
         buffer_km=buffer_km,
         drop={id_col, nom_col, insee_col, date_col, capacite_col} & set(_STANDARD),
