@@ -276,3 +276,30 @@ def test_report_territory_without_cantons(tmp_path):
     assert "0 sur 0" not in html
     assert "Chaque canton compte au moins un site" not in html
     assert "Tous les cantons" not in html
+
+
+def test_report_key_figures_with_population_grid(tmp_path):
+    # origine="carreaux": the commune 40000 (town-hall time 3 min) has 3/4 of its
+    # cell population within 30 min; the bands must count 3/4 of it, as the
+    # "au-delà" row counts the other 1/4, so that both rows add up to the total.
+    deficits, services = full_hand_case()
+    c = deficits.communes
+    cells = pd.DataFrame(
+        {"code_insee": ["40000", "40000"], "temps_min": [5.0, 40.0], "population": [30.0, 10.0]}
+    )
+    c.attrs.update(origine="carreaux", temps_carreaux=cells)
+    pop = c["population"].to_numpy(dtype=float)
+    part = (~(c["temps_min"].to_numpy() <= 30)).astype(float)
+    part[0] = 0.25
+    c["population_au_dela_seuil"] = pop * part
+    html = write_report(tmp_path / "r.html", deficits, services).read_text(encoding="utf-8")
+    t = np.array(TIMES)
+    total = pop.sum()
+    within_30 = pop[1:][t[1:] <= 30].sum() + 75
+    within_10 = pop[1:][t[1:] <= 10].sum() + 75
+    beyond = pop[t > 30].sum() + 25
+    assert within_30 + beyond == total
+    row = "<tr><th>Population à {} min ou moins</th><td>{} ({})</td></tr>"
+    assert row.format(30, french_int(within_30), french_pct(within_30 / total)) in html
+    assert row.format(10, french_int(within_10), french_pct(within_10 / total)) in html
+    assert f"<td>{french_int(beyond)} ({french_pct(beyond / total)})," in html

@@ -30,7 +30,10 @@ from ._mapstyle import (
     used_sources,
 )
 from .errors import InputError, MissingColumnError
-from .indicators import TERRITORY_COLUMNS  # columns written first in cantons.csv / epci.csv
+from .indicators import (
+    TERRITORY_COLUMNS,  # columns written first in cantons.csv / epci.csv
+    _part_beyond,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -324,7 +327,8 @@ def _key_figures(communes: pd.DataFrame, seuil: float, cantons) -> str:
     share = (lambda x: x / total) if total else (lambda x: 0.0)
     rows = [("Communes", fmt_int(len(communes))), ("Population", fmt_int(total))]
     for b in sorted({10.0, 20.0, 30.0, seuil}):
-        p = pop[t <= b].sum()
+        # share of each commune within b: its 200 m cells with origine="carreaux", else 0 or 1
+        p = float((pop * (1.0 - _part_beyond(communes, b))).sum())
         rows.append((f"Population à {b:g} min ou moins", f"{fmt_int(p)} ({fmt_pct(share(p))})"))
     beyond = communes["au_dela_seuil"].astype(bool)
     p, part = population_beyond(communes)
