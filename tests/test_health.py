@@ -130,3 +130,26 @@ def test_finess_coordinate_systems_named_in_sourcecoordet():
         None,
         None,
     ]
+
+
+def test_bpe_arrondissements_of_marseille_counted_at_the_town_hall(tmp_path):
+    # INSEE counts Paris, Marseille and Lyon by municipal arrondissement (13201..13216);
+    # the commune frame has one commune, 13055.
+    from accessibilite import communes
+
+    bdr = communes("13")
+    small = tmp_path / "bpe_13.csv"
+    small.write_text(
+        "CODGEO;NB_D201\n13201;10\n13216;5\n13001;3\n13217;1\n75101;2\n", encoding="utf-8"
+    )
+    with pytest.warns(RejectedRowsWarning, match="commune inconnue : 1"):
+        gp = load_bpe(small, bdr)
+    _check_frame(gp, 4)
+    assert gp["service_id"].tolist() == ["D201-13201", "D201-13216", "D201-13001"]
+    assert gp["code_insee"].tolist() == ["13055", "13055", "13001"]
+    assert gp["nom"].tolist() == ["Marseille", "Marseille", "Aix-en-Provence"]
+    assert gp["capacite"].sum() == 18  # 15 GPs of Marseille kept, not rejected
+    town_hall = bdr.set_index("code_insee").loc["13055", "mairie"]
+    assert gp.geometry.iloc[0].equals(town_hall) and gp.geometry.iloc[1].equals(town_hall)
+    assert gp.attrs["rejected"]["CODGEO"].tolist() == ["13217"]  # no 17th arrondissement
+    assert gp.attrs["out_of_scope"] == 1  # Paris

@@ -61,6 +61,20 @@ _STRUCTURE_COLUMNS = (
 ).split()
 _GEO_COLUMNS = ["section", "nofinesset", "coordxet", "coordyet", "sourcecoordet", "datemaj"]
 _BPE_CATEGORIES = {"D201": "medecin_generaliste", "D107": "maternite"}
+#: Municipal arrondissements of Paris, Marseille and Lyon (INSEE counts them
+#: apart, the commune frames have one commune): first code, last code, commune.
+_ARRONDISSEMENTS = (("75101", "75120", "75056"), ("13201", "13216", "13055"),
+                    ("69381", "69389", "69123"))  # fmt: skip
+
+
+def _commune_of_arrondissement(codes: pd.Series) -> pd.Series:
+    """Commune code of each code: ``13201`` → ``13055``; other codes unchanged."""
+    out = codes.astype(object).copy()
+    text = codes.astype("string")
+    for first, last, commune in _ARRONDISSEMENTS:
+        inside = ((text >= first) & (text <= last) & (text.str.len() == 5)).fillna(False)
+        out[inside.to_numpy(dtype=bool)] = commune
+    return out
 
 
 # ------------------------------------------------------------------ FINESS
@@ -226,15 +240,18 @@ def load_bpe(
         departement_of(codes).isin(set(departement_of(lookup.index.to_series()))) | codes.isna()
     ).to_numpy()
     table, codes = table[in_scope].reset_index(drop=True), codes[in_scope].reset_index(drop=True)
-    mairie = gpd.GeoSeries(lookup["mairie"], crs=communes.crs).reindex(codes).values
+    # Paris, Marseille, Lyon: an arrondissement's count goes to its commune's town hall
+    commune = _commune_of_arrondissement(codes)
+    commune = commune.where(~codes.isin(lookup.index), codes)  # a frame of arrondissements
+    mairie = gpd.GeoSeries(lookup["mairie"], crs=communes.crs).reindex(commune).values
     count = _to_float(table[count_col])
-    known = codes.isin(lookup.index).to_numpy()
+    known = commune.isin(lookup.index).to_numpy()
     std = _standard(
         len(table),
         ids=(f"{code}-" + codes.fillna("?")).where(codes.notna(), None),
-        noms=lookup["nom"].reindex(codes).to_numpy() if "nom" in lookup else None,
+        noms=lookup["nom"].reindex(commune).to_numpy() if "nom" in lookup else None,
         categorie=categorie or _BPE_CATEGORIES.get(code, code.lower()),
-        insee=codes,
+        insee=commune,
         capacite=count,
     )
     target = communes.crs.to_string()
