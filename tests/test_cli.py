@@ -551,3 +551,19 @@ def test_analyse_no_site_names_the_file(capsys, tmp_path):
     assert err.strip() == (
         f"erreur : aucun site de service retenu dans le département 48 (fichier {path})"
     )
+
+
+def test_scenario_grid_origin_and_nothing_to_open(capsys, tmp_path, fs_2024):
+    # Mont-de-Marsan and Saint-Paul-lès-Dax both have a site within 45 min: nothing to open;
+    # the scenario runs from the town halls, and says so, although the diagnosis uses cells
+    grid = Path(__file__).parent / "data" / "carreaux" / "carreaux_200m_met.csv"
+    code, out, err = run(
+        capsys, "-q", "scenario", "ouverture", "-d", "40", "--communes", "40192,40279",
+        "--mode", "vol-oiseau", "--origine", "carreaux", "--carreaux", grid, "--seuil", "45",
+        "--services-fichier", fs_2024, "-o", tmp_path,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "scénario depuis les mairies" in err
+    assert "Aucun site proposé : aucun emplacement candidat n'amène de nouveaux habitants" in out
+    assert "Sites proposés" not in out
+    assert len(pd.read_csv(tmp_path / "ouverture.csv")) == 0

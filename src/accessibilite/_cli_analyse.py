@@ -343,7 +343,14 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     ctx = _prepare(args, progress)
     communes, services, provider = ctx.communes, ctx.services, ctx.provider
     deficits = _compute(args, progress, ctx)
-    origine = "mairie" if args.origine == "carreaux" else args.origine
+    origine = args.origine
+    if origine == "carreaux":  # the scenario functions take one point per commune
+        origine = "mairie"
+        print(
+            "attention : --origine carreaux : le diagnostic est calculé par carreau, mais le "
+            "scénario depuis les mairies des communes",
+            file=sys.stderr,
+        )
     if args.type_scenario == "fermeture":
         progress.step("Impact de la fermeture de chaque site")
         result = acc.closure_impact(
@@ -385,11 +392,11 @@ def cmd_scenario(args: argparse.Namespace) -> int:
         scenarios={titre: table},
     )
     _close(fig)
-    _print_scenario(result, name, out)
+    _print_scenario(result, name, out, args.seuil)
     return 0
 
 
-def _print_scenario(result, name: str, out: Path) -> None:
+def _print_scenario(result, name: str, out: Path, seuil: float) -> None:
     if name == "fermeture":
         print(f"Impact de la fermeture de chacun des {len(result)} sites (les 5 premiers) :")
         for r in result.head(5).itertuples():
@@ -397,6 +404,11 @@ def _print_scenario(result, name: str, out: Path) -> None:
                 f"  {r.service_id} {r.nom} : {_fmt_int(r.population_basculant)} habitants "
                 f"et {r.nb_communes_basculant} commune(s) au-delà du seuil"
             )
+    elif len(result) == 0:
+        print(
+            f"Aucun site proposé : aucun emplacement candidat n'amène de nouveaux habitants "
+            f"à moins de {seuil:g} min"
+        )
     else:
         for methode, group in result.groupby("methode", sort=False):
             print(f"Sites proposés ({methode}) :")
