@@ -60,7 +60,15 @@ def test_france_services_2024_full_list(fs_2024):
     assert len(fs) == 2845 and fs.attrs["schema"] == "2024"
     assert (fs["categorie"] == "france_services").all()
     assert fs["service_id"].tolist() == raw["id_fs"].tolist()
-    assert fs["code_insee"].tolist() == raw["insee_com"].tolist()  # leading zeros kept
+    # leading zeros kept; the 29 arrondissements of Paris, Marseille, Lyon → their commune
+    plm = (
+        raw["insee_com"]
+        .str.extract(r"^(751|132|6938)")[0]
+        .map({"751": "75056", "132": "13055", "6938": "69123"})
+    )
+    assert plm.notna().sum() == 29
+    assert fs["code_insee"].tolist() == plm.fillna(raw["insee_com"]).tolist()
+    assert fs["insee_com"].tolist() == raw["insee_com"].tolist()  # source column unchanged
     # itinerant: Bus_équivalent (134) + Itinérante (29), per the file's value counts
     assert fs["itinerant"].sum() == 163
     assert set(fs.loc[fs["itinerant"], "format_fs"]) == {"Bus_équivalent", "Itinérante"}
@@ -490,3 +498,14 @@ def test_points_multipoint_of_several_places_is_rejected(tmp_path):
     np.testing.assert_allclose(pts.geometry.x, x, atol=1e-6)
     np.testing.assert_allclose(pts.geometry.y, y, atol=1e-6)
     assert pts.attrs["rejected"]["id"].tolist() == ["deux"]
+
+
+def test_france_services_in_marseille_have_the_commune_code(fs_2024):
+    # the ANCT list codes Marseille's sites by arrondissement (13201..13216); the
+    # commune frame (and every table keyed by code_insee) has one commune, 13055
+    from accessibilite import communes
+
+    fs = _quiet(load_france_services, fs_2024, departement="13")
+    assert set(fs["code_insee"]) <= set(communes("13")["code_insee"])
+    marseille = fs[fs["insee_com"].str.startswith("132")]
+    assert len(marseille) == 13 and (marseille["code_insee"] == "13055").all()

@@ -218,6 +218,22 @@ def _codes(values) -> pd.Series:
     return _text(text.where(~text.str.fullmatch(r"\d{4}").fillna(False), "0" + text))
 
 
+#: Municipal arrondissements of Paris, Marseille and Lyon (INSEE and the ANCT
+#: lists code them apart; the commune frames have one commune): first, last, commune.
+_ARRONDISSEMENTS = (("75101", "75120", "75056"), ("13201", "13216", "13055"),
+                    ("69381", "69389", "69123"))  # fmt: skip
+
+
+def _commune_of_arrondissement(codes) -> pd.Series:
+    """Commune code of each code: ``13201`` → ``13055``; other codes unchanged."""
+    out = pd.Series(codes, dtype=object).reset_index(drop=True)
+    text = out.astype("string")
+    for first, last, commune in _ARRONDISSEMENTS:
+        inside = ((text >= first) & (text <= last) & (text.str.len() == 5)).fillna(False)
+        out[inside.to_numpy(dtype=bool)] = commune
+    return out
+
+
 def _parse_dates(values, n: int) -> tuple[pd.Series, np.ndarray]:
     """``JJ/MM/AAAA`` (also inside a text) or ISO dates → (dates, unreadable mask)."""
     if values is None:
@@ -240,7 +256,9 @@ def _standard(n, ids, noms, categorie, insee, dates=None, itinerant=None, capaci
             "service_id": _text(ids),
             "nom": _text(noms if noms is not None else [None] * n),
             "categorie": pd.Series(np.broadcast_to(np.asarray(categorie, object), n)),
-            "code_insee": _text(insee if insee is not None else [None] * n),
+            "code_insee": _commune_of_arrondissement(
+                _text(insee if insee is not None else [None] * n)
+            ),
             "date_ouverture": dates,
             "itinerant": np.zeros(n, bool) if itinerant is None else np.asarray(itinerant, bool),
         }

@@ -22,6 +22,7 @@ from ._points import (
     UNKNOWN_COMMUNE,
     _assemble,
     _codes,
+    _commune_of_arrondissement,
     _decode,
     _find,
     _known_crs,
@@ -61,20 +62,6 @@ _STRUCTURE_COLUMNS = (
 ).split()
 _GEO_COLUMNS = ["section", "nofinesset", "coordxet", "coordyet", "sourcecoordet", "datemaj"]
 _BPE_CATEGORIES = {"D201": "medecin_generaliste", "D107": "maternite"}
-#: Municipal arrondissements of Paris, Marseille and Lyon (INSEE counts them
-#: apart, the commune frames have one commune): first code, last code, commune.
-_ARRONDISSEMENTS = (("75101", "75120", "75056"), ("13201", "13216", "13055"),
-                    ("69381", "69389", "69123"))  # fmt: skip
-
-
-def _commune_of_arrondissement(codes: pd.Series) -> pd.Series:
-    """Commune code of each code: ``13201`` → ``13055``; other codes unchanged."""
-    out = codes.astype(object).copy()
-    text = codes.astype("string")
-    for first, last, commune in _ARRONDISSEMENTS:
-        inside = ((text >= first) & (text <= last) & (text.str.len() == 5)).fillna(False)
-        out[inside.to_numpy(dtype=bool)] = commune
-    return out
 
 
 # ------------------------------------------------------------------ FINESS
