@@ -79,6 +79,9 @@ def test_communes_csv_and_geojson(capsys, tmp_path, landes_communes):
     assert len(table) == 327
     assert "geometry" not in table.columns
     assert table["code_insee"].tolist() == landes_communes["code_insee"].tolist()
+    # the town hall is kept as x/y columns, metres to the centimetre (not "6.3585e+06")
+    assert table["mairie_x"].to_numpy() == pytest.approx(landes_communes["mairie"].x, abs=0.006)
+    assert table["mairie_y"].to_numpy() == pytest.approx(landes_communes["mairie"].y, abs=0.006)
     code, _, _ = run(
         capsys, "communes", "-d", "40", "--communes", "40192,40088", "-o", tmp_path / "c.geojson"
     )
@@ -136,6 +139,21 @@ def test_services_generic_point_file(capsys, tmp_path):
     assert "  - coordonnées manquantes : 1\n  - hors du territoire : 1\n" in out
     back = gpd.read_file(sortie)
     assert sorted(back["service_id"]) == ["a", "c"] and (back["categorie"] == "msp").all()
+    code, _, _ = run(
+        capsys,
+        "services",
+        path,
+        "-d",
+        "40",
+        "--categorie",
+        "msp",
+        "-o",
+        path.with_suffix(".out.csv"),
+    )
+    table = pd.read_csv(path.with_suffix(".out.csv"), dtype={"service_id": str})
+    assert code == 0 and table["service_id"].tolist() == back["service_id"].tolist()
+    assert table["x"].to_numpy() == pytest.approx(back.geometry.x, abs=0.006)  # Lambert-93
+    assert table["y"].to_numpy() == pytest.approx(back.geometry.y, abs=0.006)
     assert "rejetée" not in err  # the summary replaces the loader's warning
 
 

@@ -108,15 +108,11 @@ def _load_communes(args: argparse.Namespace):
 def _write_table(frame, path: Path, layer: str) -> None:
     """Write a (Geo)DataFrame to CSV (no geometry) or a vector file chosen by extension."""
     suffix = path.suffix.lower()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        table = frame.drop(columns=[c for c in ("geometry", "mairie") if c in frame.columns])
-        table.to_csv(path, index=False, float_format="%.6g", lineterminator="\n")
-        return
-    if suffix not in _VECTOR_DRIVERS:
+    if suffix != ".csv" and suffix not in _VECTOR_DRIVERS:
         raise acc.InputError(
             f"{path} : extension non reconnue (attendu .gpkg, .geojson, .shp ou .csv)"
         )
+    path.parent.mkdir(parents=True, exist_ok=True)
     # Only one geometry column per layer: the town-hall point goes as x/y columns.
     out = frame.copy()
     if "mairie" in out.columns:
@@ -124,6 +120,13 @@ def _write_table(frame, path: Path, layer: str) -> None:
         out = out.drop(columns="mairie")
         out["mairie_x"] = mairie.x.round(2)
         out["mairie_y"] = mairie.y.round(2)
+    if suffix == ".csv":  # no geometry: points (service sites) as x/y columns
+        geom = out.geometry
+        if len(geom) and (geom.geom_type == "Point").all():
+            out["x"], out["y"] = geom.x.round(2), geom.y.round(2)
+        table = out.drop(columns=geom.name)
+        table.to_csv(path, index=False, float_format="%.12g", lineterminator="\n")
+        return
     if path.exists():
         path.unlink()
     kwargs = {"layer": layer} if suffix == ".gpkg" else {}
