@@ -151,12 +151,21 @@ def test_per_service_ignored_service_gets_empty_bands(grid):
 @pytest.mark.parametrize(
     ("bands", "match"),
     [((), "vides"), ((10, -5), "invalides"), ((20, 10), "triées"), ((10, 10), "triées"),
-     ((7.5,), "entières"), ("abc", "invalides")],
+     ((7.5,), "entières"), ("abc", "invalides"), ("15", "pas un texte")],
 )  # fmt: skip
 def test_bad_bands(grid, bands, match):
     net, svc, _ = grid
     with pytest.raises(InputError, match=match):
         isochrones.isochrones(net, svc, bands_min=bands)
+
+
+def test_single_number_is_one_band(grid):
+    # "15" used to be read as the bands 1 and 5 minutes; 15 is one band of 15 minutes
+    net, svc, _ = grid
+    one = isochrones.isochrones(net, svc, bands_min=15)
+    same = isochrones.isochrones(net, svc, bands_min=[15])
+    assert one["bande_min"].tolist() == [15]
+    assert one.geometry.iloc[0].equals(same.geometry.iloc[0])
 
 
 def test_bad_services(grid):

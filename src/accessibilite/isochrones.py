@@ -42,7 +42,17 @@ MIN_CELL_M = 25.0
 
 
 def _validate_bands(bands_min: Any) -> np.ndarray:
-    """Bands in minutes → sorted int array; empty, non-positive, unsorted → InputError."""
+    """Bands in minutes → sorted int array; empty, non-positive, unsorted → InputError.
+
+    A single number is one band; a string is refused (``"15"`` would read as 1 and 5).
+    """
+    if isinstance(bands_min, str | bytes):
+        raise InputError(
+            f"bandes de temps invalides : {bands_min!r} (des minutes sont attendues, "
+            "ex. (10, 20, 30), pas un texte)"
+        )
+    if np.ndim(bands_min) == 0:
+        bands_min = [bands_min]
     try:
         raw = np.asarray(list(bands_min), dtype=float)
     except (TypeError, ValueError) as exc:
