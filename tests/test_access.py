@@ -8,6 +8,7 @@ import shapely
 from scipy.spatial.distance import cdist
 
 from accessibilite.access import access_times
+from accessibilite.errors import InputError
 from accessibilite.estimate import StraightLineEstimate
 from indicator_cases import (
     EST,
@@ -41,6 +42,14 @@ def test_access_times_from_representative_points():
     expected = cdist(pts, svc).min(axis=1) / 1000.0
     np.testing.assert_allclose(times["temps_min"], expected)
     assert times.attrs["origine"] == "centroide"
+
+
+def test_duplicated_service_ids_are_refused():
+    # two lists merged with the same ids: the nearest site would be ambiguous
+    services = _services()
+    services.loc[services.index[1], "service_id"] = services["service_id"].iloc[0]
+    with pytest.raises(InputError, match=r"'service_id' en double : 'S1' \(1 doublon"):
+        access_times(_communes(), services, EST)
 
 
 def test_service_outside_located_without_code():

@@ -71,6 +71,13 @@ def _validate_services(services, crs) -> gpd.GeoDataFrame:
         raise InputError("services : GeoDataFrame attendu")
     if "service_id" not in services.columns:
         raise MissingColumnError(None, "service_id", services.columns)
+    dup = services["service_id"].duplicated()
+    if dup.any():  # the nearest site and nb_sites would be ambiguous
+        first = services.loc[dup, "service_id"].iloc[0]
+        raise InputError(
+            f"services : identifiant 'service_id' en double : {first!r} ({int(dup.sum())} "
+            "doublon(s)) ; en réunissant plusieurs listes, préfixez les identifiants"
+        )
     if services.crs is not None and crs is not None and services.crs != crs:
         services = services.to_crs(crs)
     return services
