@@ -230,6 +230,10 @@ def test_bad_inputs():
     times = access_times(com, services, EST)
     with pytest.raises(InputError, match="seuil"):
         flag_deficits(times, services, 0, **_territories())
+    for bad_seuil in ("trente", None, "nan"):  # was a bare numpy TypeError for text
+        with pytest.raises(InputError, match="seuil invalide"):
+            flag_deficits(times, services, bad_seuil, **_territories())
+    assert flag_deficits(times, services, "9", **_territories()).seuil_min == 9.0
     with pytest.raises(MissingColumnError, match="itinerant"):
         flag_deficits(
             times, services.drop(columns="itinerant"), 30, inclure_itinerants=False,

@@ -172,7 +172,11 @@ def _territory_table(
     out["commune_la_plus_eloignee"] = code.map(worst["nom"]).astype(object).to_numpy()
     out["temps_max_min"] = code.map(worst["temps_min"]).to_numpy(dtype=float, na_value=np.nan)
     out = out.rename_geometry("geometry") if out.geometry.name != "geometry" else out
-    out = out[[*TERRITORY_COLUMNS, "geometry"]].sort_values("code", kind="stable").reset_index(drop=True)
+    out = (
+        out[[*TERRITORY_COLUMNS, "geometry"]]
+        .sort_values("code", kind="stable")
+        .reset_index(drop=True)
+    )
     return gpd.GeoDataFrame(out, geometry="geometry", crs=units.crs)
 
 
@@ -298,8 +302,13 @@ def flag_deficits(
     _validate_communes(times, "times")
     if "temps_min" not in times.columns:
         raise MissingColumnError(None, "temps_min", times.columns)
-    if not np.isfinite(seuil_min) or seuil_min <= 0:
+    try:
+        seuil = float(seuil_min)
+    except (TypeError, ValueError):
+        seuil = np.nan
+    if not np.isfinite(seuil) or seuil <= 0:
         raise InputError(f"seuil invalide : {seuil_min!r} minutes (attendu : nombre > 0)")
+    seuil_min = seuil
     communes = times.copy()
     if "code_departement" not in communes.columns:
         communes["code_departement"] = departement_of(communes["code_insee"]).to_numpy()
