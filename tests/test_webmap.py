@@ -35,6 +35,19 @@ def test_interactive_map_hand_case(tmp_path):
     assert interactive_map(deficits, services).get_root().render() == html
 
 
+def test_interactive_map_sources_follow_the_data():
+    # straight-line estimate of MSP (FINESS): no ANCT, OSM cited for the background only
+    deficits, services = hand_case()
+    html = interactive_map(deficits, services.assign(categorie="msp")).get_root().render()
+    assert (
+        "Sources : FINESS (DREES), IGN/INSEE ; fond de carte © contributeurs OpenStreetMap" in html
+    )
+    assert "ANCT" not in html
+    deficits.communes.attrs["mode"] = "voiture"  # routed France Services
+    html = interactive_map(deficits, services).get_root().render()
+    assert "Sources : © contributeurs OpenStreetMap, ANCT, IGN/INSEE</div>" in html
+
+
 def test_public_api():
     assert acc.interactive_map is interactive_map
 

@@ -20,7 +20,6 @@ CLASSES_MIN: tuple[float, ...] = (10, 20, 30, 45)
 PALETTE: tuple[str, ...] = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
 COULEUR_INACCESSIBLE = "#bdbdbd"
 COULEUR_SEUIL = "#e31a1c"
-SOURCES = "Sources : © contributeurs OpenStreetMap, ANCT, IGN/INSEE"
 #: Short credit of each data source a result may rest on, in the order cited.
 SOURCE_CREDITS = {
     "osm": "© contributeurs OpenStreetMap",

@@ -15,13 +15,13 @@ import numpy as np
 
 from ._mapstyle import (
     COULEUR_SEUIL,
-    SOURCES,
     _parts,
     class_bounds,
     class_colours,
     class_labels,
     classify_times,
     fmt_int,
+    sources_text,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -156,7 +156,10 @@ def interactive_map(
                 marker = folium.CircleMarker(loc, radius=6, weight=1.5, fill_color="white", **look)
             marker.add_child(popup).add_to(group)
         group.add_to(m)
-    m.get_root().html.add_child(folium.Element(_legend_html(seuil)))
+    credits = sources_text(parts["communes"], services)
+    if "OpenStreetMap" not in credits:  # the background tiles are OpenStreetMap's
+        credits += " ; fond de carte © contributeurs OpenStreetMap"
+    m.get_root().html.add_child(folium.Element(_legend_html(seuil, credits)))
     folium.LayerControl(collapsed=False).add_to(m)
     _deterministic_ids(m.get_root())
     return m
@@ -168,7 +171,7 @@ def _escape(text: str) -> str:
     return html.escape(str(text))
 
 
-def _legend_html(seuil: float) -> str:
+def _legend_html(seuil: float, credits: str) -> str:
     bounds = class_bounds(seuil)
     rows = "".join(
         f'<div><span style="background:{c};width:14px;height:14px;display:inline-block;'
@@ -181,5 +184,5 @@ def _legend_html(seuil: float) -> str:
         f"<b>Temps d'accès par commune</b>{rows}"
         f'<div><span style="border:2px solid {COULEUR_SEUIL};width:12px;height:12px;'
         f'display:inline-block;margin-right:4px"></span>Au-delà de {seuil:g} min</div>'
-        f"<div>{_escape(SOURCES)}</div></div>"
+        f"<div>{_escape(credits)}</div></div>"
     )
