@@ -126,6 +126,11 @@ def test_bad_inputs():
         StraightLineEstimate(detour=0.5)
     with pytest.raises(InputError, match="vitesse"):
         StraightLineEstimate(vitesse_kmh=0)
+    with pytest.raises(InputError, match="facteur de détour invalide : 'x'"):
+        StraightLineEstimate(detour="x")  # was a bare numpy TypeError
+    with pytest.raises(InputError, match="vitesse invalide : '60 km/h'"):
+        StraightLineEstimate(vitesse_kmh="60 km/h")
+    assert StraightLineEstimate(detour="1.2", vitesse_kmh="50").vitesse_kmh == 50.0
     with pytest.raises(InputError, match="bandes"):
         est.isochrones(_services(), bands_min=(0, 10))
 

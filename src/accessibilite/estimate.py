@@ -49,6 +49,14 @@ def _fr(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
 
+def _number(value) -> float:
+    """``float(value)``, NaN when it is not a number (then refused with a French message)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 class StraightLineEstimate:
     """Travel times estimated from straight-line distances.
 
@@ -93,9 +101,9 @@ class StraightLineEstimate:
         defaults = _defaults()
         detour = defaults["detour"] if detour is None else detour
         vitesse_kmh = defaults["vitesse_kmh"] if vitesse_kmh is None else vitesse_kmh
-        if not np.isfinite(detour) or detour < 1:
+        if not np.isfinite(_number(detour)) or _number(detour) < 1:
             raise InputError(f"facteur de détour invalide : {detour!r} (attendu : nombre ≥ 1)")
-        if not np.isfinite(vitesse_kmh) or vitesse_kmh <= 0:
+        if not np.isfinite(_number(vitesse_kmh)) or _number(vitesse_kmh) <= 0:
             raise InputError(f"vitesse invalide : {vitesse_kmh!r} km/h (attendu : nombre > 0)")
         self.detour = float(detour)
         self.vitesse_kmh = float(vitesse_kmh)
