@@ -308,3 +308,19 @@ def test_martinique_without_cantons():
     assert epci["population_au_dela_seuil"].to_dict() == per_epci["far"].sum().to_dict()
     site_epci = set(hosts["code_epci"])
     assert set(epci.index[~epci["sans_service"]]) == site_epci
+
+
+def test_study_area_smaller_than_the_departement(landes):
+    # three communes (a user commune file or --communes): only their cantons and EPCI,
+    # not the 12 other Landes cantons listed "sans site" with 0 inhabitants
+    communes, services, _, _ = landes
+    some = communes[communes["code_insee"].isin(["40088", "40192", "40243"])]
+    times = access_times(some, services, StraightLineEstimate())
+    d = flag_deficits(times, services, 30)
+    links = accessibilite.commune_cantons("40")
+    expected = set(links.loc[links["code_insee"].isin(some["code_insee"]), "code_canton"])
+    assert len(expected) == 5  # Dax and Mont-de-Marsan are split in two cantons each
+    assert set(d.cantons["code"]) == expected
+    assert set(d.epci["code"]) == set(some["code_epci"])
+    assert (d.cantons["population"] > 0).all() and (d.epci["population"] > 0).all()
+    assert d.cantons["population"].sum() == some["population"].sum()

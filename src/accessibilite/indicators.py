@@ -159,6 +159,9 @@ def _territory_table(
 
     if "nom" not in units.columns:
         units = units.assign(nom=units["code"])
+    # only the territories of the studied communes (a study area smaller than the
+    # département must not list the other cantons as "sans site")
+    units = units[units["code"].isin(set(rows["code"]))]
     out = units[["code", "nom", units.geometry.name]].copy()
     code = out["code"]
     out["population"] = code.map(sums["pop"]).fillna(0).round().astype("int64").to_numpy()
@@ -233,9 +236,11 @@ def _load_cantons(deps: list[str], crs) -> tuple[gpd.GeoDataFrame, pd.DataFrame]
                 raise
             without.append(dep)
     if without:
+        names = _departement_names(without)
+        listed = ", ".join(f"{d} ({names.get(d, d)})" for d in without)
         warnings.warn(
-            f"pas de cantons électoraux dans le(s) département(s) {', '.join(without)} "
-            "(Paris, Martinique, Guyane) : leurs communes ne sont rattachées à aucun canton",
+            f"pas de cantons électoraux dans le département {listed} : les résultats y sont "
+            "donnés par EPCI, sans tableau des cantons",
             UserWarning,
             stacklevel=4,
         )
