@@ -336,6 +336,53 @@ def test_from_networkx_projects_wgs84_and_custom_profile(tmp_path):
         RoadNetwork.from_networkx(G)
 
 
+def test_overseas_graph_in_the_departement_crs(monkeypatch, tmp_path):
+    # Saint-Denis (La Réunion): Lambert-93 stretches lengths there by 88 %; the
+    # network must be in EPSG:2975, like communes("974"), so that metres are metres.
+    import geopandas as gpd
+    import osmnx as ox
+    from pyproj import Geod, Transformer
+
+    lonlat = {1: (55.450, -20.880), 2: (55.455, -20.880), 3: (55.455, -20.884)}
+    G = nx.MultiDiGraph(crs="epsg:4326")
+    for node, (lon, lat) in lonlat.items():
+        G.add_node(node, x=lon, y=lat)
+    geod = Geod(ellps="WGS84")
+    for a, b in [(1, 2), (2, 3)]:
+        (lon1, lat1), (lon2, lat2) = lonlat[a], lonlat[b]
+        metres = geod.inv(lon1, lat1, lon2, lat2)[2]
+        G.add_edge(a, b, highway="residential", length=metres)
+        G.add_edge(b, a, highway="residential", length=metres)
+    net = RoadNetwork.from_networkx(G)
+    assert net.crs == "EPSG:2975"
+    lons, lats = np.array(list(lonlat.values())).T
+    x, y = Transformer.from_crs(4326, 2975, always_xy=True).transform(lons, lats)
+    np.testing.assert_allclose(net.x, x, atol=1e-6)
+    np.testing.assert_allclose(net.y, y, atol=1e-6)
+    # a town hall 300 m (geodesic) east of node 2: snapped at about 300 m, not 564 m
+    lon, lat, _ = geod.fwd(*lonlat[2], 90.0, 300.0)
+    mairie = gpd.GeoSeries.from_xy([lon], [lat], crs=4326)
+    assert net.snap(mairie)["snap_m"].iloc[0] == pytest.approx(300.0, rel=1e-3)
+    same = RoadNetwork.load(net.save(tmp_path / "reunion.npz"))
+    assert same.crs == "EPSG:2975" and np.array_equal(same.x, net.x)
+    # download(communes("974")): the 1 km margin is drawn in EPSG:2975, not in Lambert-93
+    from accessibilite import communes
+
+    reunion = communes("974")
+    polygons = []
+
+    def fake_graph_from_polygon(polygon, **kwargs):
+        polygons.append(polygon)
+        return G.copy()
+
+    monkeypatch.setattr(ox, "graph_from_polygon", fake_graph_from_polygon)
+    monkeypatch.setattr("accessibilite.settings.cache_folder", tmp_path)
+    RoadNetwork.download(reunion, buffer_km=1, mode="voiture", cache=False)
+    area = gpd.GeoSeries(polygons, crs=4326).to_crs(2975).iloc[0]
+    xmin, ymin, xmax, ymax = reunion.total_bounds
+    assert area.bounds == pytest.approx((xmin - 1000, ymin - 1000, xmax + 1000, ymax + 1000), abs=2)
+
+
 # --------------------------------------------------------------------------- download
 def test_download_territory_errors():
     import geopandas as gpd

@@ -3,7 +3,8 @@
 Private helpers of :class:`accessibilite.network.RoadNetwork`: reading osmnx
 GraphML files and OSM XML / ``.osm.pbf`` extracts (with the optional ``osmium``
 package), downloading from Overpass with a filter generated from the speed
-profile, the territory polygon (EPSG:2154, buffered) that bounds a network, and
+profile, the territory polygon (buffered in EPSG:2154, or in the overseas
+département's CRS) that bounds a network, and
 the conversion of an osmnx graph into the directed edges usable in a mode,
 timed by :mod:`accessibilite.speeds`.
 """
@@ -19,8 +20,35 @@ import numpy as np
 import pandas as pd
 
 from . import settings
+from .datafrance import _OVERSEAS_CRS
 from .errors import DataFileError, DownloadError, InputError, NetworkError
 from .speeds import _MODE_LABEL, _contraflow, _usable, speed_kmh
+
+#: lon/lat boxes (lon min, lon max, lat min, lat max) of the overseas départements,
+#: whose networks are projected in their own CRS (Lambert-93 stretches La Réunion
+#: by 88 %: snapping distances, access legs and isochrone widths would be wrong).
+_OVERSEAS_BOXES = {
+    "971": (-61.95, -60.95, 15.8, 16.55),
+    "972": (-61.3, -60.75, 14.35, 14.9),
+    "973": (-54.7, -51.5, 2.0, 6.0),
+    "974": (55.15, 55.9, -21.45, -20.8),
+    "976": (44.9, 45.35, -13.05, -12.55),
+}
+
+
+def local_crs(lon, lat) -> str:
+    """Projected CRS of a place: its overseas département's, else ``settings.crs``.
+
+    ``lon``, ``lat`` are WGS84 arrays; their median point decides.
+    """
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if ok.any():
+        x, y = np.median(lon[ok]), np.median(lat[ok])
+        for code, (x0, x1, y0, y1) in _OVERSEAS_BOXES.items():
+            if x0 <= x <= x1 and y0 <= y <= y1:
+                return _OVERSEAS_CRS[code]
+    return settings.crs
 
 
 # --------------------------------------------------------------------------- readers
@@ -62,7 +90,7 @@ def read_osm(path: Path, territory=None, buffer_km: float = 10):
     """
     import osmnx as ox
 
-    area = None if territory is None else _to_wgs84(territory_polygon(territory, buffer_km))
+    area = None if territory is None else _to_wgs84(*territory_polygon(territory, buffer_km))
     if not path.is_file():
         raise DataFileError(path, "fichier OpenStreetMap introuvable")
     with tempfile.TemporaryDirectory() as tmp, _extra_osm_tags():
@@ -83,8 +111,8 @@ def read_osm(path: Path, territory=None, buffer_km: float = 10):
     return G
 
 
-def overpass_graph(polygon, mode: str, prof: dict):
-    """Download the ways usable in ``mode`` within ``polygon`` (EPSG:2154) from Overpass.
+def overpass_graph(polygon, mode: str, prof: dict, crs: str | None = None):
+    """Download the ways usable in ``mode`` within ``polygon`` (in ``crs``, default EPSG:2154).
 
     Raises
     ------
@@ -96,7 +124,7 @@ def overpass_graph(polygon, mode: str, prof: dict):
     try:
         with _extra_osm_tags():
             return ox.graph_from_polygon(
-                _to_wgs84(polygon),
+                _to_wgs84(polygon, crs),
                 custom_filter=_overpass_filter(mode, prof),
                 simplify=True,
                 retain_all=False,
@@ -125,7 +153,7 @@ def graph_edges(G, mode: str, prof: dict):
     ids : ndarray
         Node ids of the edges' ends, sorted (first-seen order if unsortable).
     x, y : ndarray of float64
-        Their coordinates in EPSG:2154.
+        Their coordinates in ``crs``.
     u, v : ndarray of int64
         Edge ``u[i] → v[i]`` as positions in ``ids``.
     time_s, length_m : ndarray of float64
@@ -133,6 +161,9 @@ def graph_edges(G, mode: str, prof: dict):
         straight line in EPSG:2154).
     back : ndarray of bool
         Edges also usable in reverse (every edge in ``marche``, contraflow in ``velo``).
+    crs : str
+        EPSG:2154 (``settings.crs``), or the overseas département's CRS when the
+        graph lies there (:func:`local_crs`).
 
     Raises
     ------
@@ -161,12 +192,12 @@ def graph_edges(G, mode: str, prof: dict):
         )
     ids, inverse = _factorize(heads + tails)
     ui, vi = inverse[: len(heads)], inverse[len(heads) :]
-    x, y = _project_nodes(G, ids)
+    x, y, crs = _project_nodes(G, ids)
     length = np.array(pd.to_numeric(pd.Series(lengths, dtype=object), errors="coerce"), float)
     missing = np.isnan(length)
     length[missing] = np.hypot(x[vi] - x[ui], y[vi] - y[ui])[missing]
     time = length / (np.asarray(speeds) / 3.6)
-    return ids, x, y, ui, vi, time, length, np.asarray(back, dtype=bool)
+    return ids, x, y, ui, vi, time, length, np.asarray(back, dtype=bool), crs
 
 
 def _factorize(keys: list) -> tuple[np.ndarray, np.ndarray]:
@@ -179,8 +210,8 @@ def _factorize(keys: list) -> tuple[np.ndarray, np.ndarray]:
     return ids, inverse.astype(np.int64).ravel()
 
 
-def _project_nodes(G, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Node coordinates of ``ids`` projected from the graph's CRS to EPSG:2154."""
+def _project_nodes(G, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
+    """Node coordinates of ``ids`` projected to EPSG:2154 or the overseas CRS, and that CRS."""
     from pyproj import CRS, Transformer
 
     try:
@@ -189,13 +220,17 @@ def _project_nodes(G, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     except (KeyError, TypeError, ValueError) as exc:
         raise NetworkError(f"coordonnées x/y absentes ou invalides sur un nœud ({exc})") from exc
     source = CRS.from_user_input(G.graph.get("crs", "EPSG:4326"))
-    target = CRS.from_user_input(settings.crs)
+    lon, lat = xs, ys
+    if not source.is_geographic:
+        lon, lat = Transformer.from_crs(source, "EPSG:4326", always_xy=True).transform(xs, ys)
+    name = local_crs(lon, lat)
+    target = CRS.from_user_input(name)
     if source != target:
         xs, ys = Transformer.from_crs(source, target, always_xy=True).transform(xs, ys)
     xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
     if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
-        raise NetworkError("coordonnées de nœuds non projetables en Lambert-93 (EPSG:2154)")
-    return xs, ys
+        raise NetworkError(f"coordonnées de nœuds non projetables en {name}")
+    return xs, ys, name
 
 
 _EXTRA_WAY_TAGS = ["motor_vehicle", "motorcar", "foot", "bicycle", "oneway:bicycle", "cycleway"]
@@ -258,15 +293,18 @@ def _highways_to_xml(path: Path, out: Path, bbox: tuple | None = None) -> None:
         raise DataFileError(path, f"fichier OpenStreetMap illisible ({exc})") from exc
 
 
-def _to_wgs84(polygon):
-    """A shapely geometry in EPSG:2154 (``settings.crs``) as WGS84 longitude / latitude."""
+def _to_wgs84(polygon, crs: str | None = None):
+    """A shapely geometry in ``crs`` (default ``settings.crs``) as WGS84 longitude / latitude."""
     import geopandas as gpd
 
-    return gpd.GeoSeries([polygon], crs=settings.crs).to_crs("EPSG:4326").iloc[0]
+    return gpd.GeoSeries([polygon], crs=crs or settings.crs).to_crs("EPSG:4326").iloc[0]
 
 
-def territory_polygon(territory, buffer_km: float):
-    """Union of a territory (GeoDataFrame, GeoSeries or geometry) in EPSG:2154, buffered.
+def territory_polygon(territory, buffer_km: float) -> tuple:
+    """Union of a territory (GeoDataFrame, GeoSeries or geometry), buffered, and its CRS.
+
+    The buffer is drawn in the territory's local projected CRS: EPSG:2154, or the
+    overseas département's CRS (:func:`local_crs`), where metres are metres.
 
     Parameters
     ----------
@@ -274,6 +312,11 @@ def territory_polygon(territory, buffer_km: float):
         In EPSG:2154; a GeoDataFrame / GeoSeries in another CRS is reprojected.
     buffer_km : float
         Margin added around the union (services just across the border count).
+
+    Returns
+    -------
+    polygon : shapely geometry
+    crs : str
 
     Raises
     ------
@@ -284,19 +327,21 @@ def territory_polygon(territory, buffer_km: float):
     from shapely.geometry.base import BaseGeometry
 
     if isinstance(territory, gpd.GeoDataFrame | gpd.GeoSeries):
-        if territory.crs is not None:
-            territory = territory.to_crs(settings.crs)
-        geometry = territory.geometry.union_all() if len(territory) else None
+        territory = gpd.GeoSeries(territory.geometry.values, crs=territory.crs or settings.crs)
     elif isinstance(territory, BaseGeometry):
-        geometry = territory
+        territory = gpd.GeoSeries([territory], crs=settings.crs)
     else:
         raise InputError(
             f"territoire de type {type(territory).__name__} : attendu un GeoDataFrame, "
             "une GeoSeries ou une géométrie shapely en EPSG:2154"
         )
-    if geometry is None or geometry.is_empty:
+    territory = territory[territory.notna() & ~territory.is_empty]
+    if not len(territory):
         raise InputError("territoire vide : aucune géométrie pour délimiter le réseau")
-    return geometry.buffer(float(buffer_km) * 1000.0)
+    centres = territory.to_crs("EPSG:4326").representative_point()
+    crs = local_crs(centres.x, centres.y)
+    geometry = territory.to_crs(crs).union_all()
+    return geometry.buffer(float(buffer_km) * 1000.0), crs
 
 
 def _overpass_filter(mode: str, prof: dict) -> list[str]:

@@ -1,6 +1,7 @@
 """Road networks: OpenStreetMap → voiture / marche / velo graph → compact CSR form.
 
-A :class:`RoadNetwork` holds node coordinates (EPSG:2154) and a
+A :class:`RoadNetwork` holds node coordinates (EPSG:2154, or the overseas
+département's own CRS) and a
 ``scipy.sparse`` CSR matrix of edge travel times in seconds; routing and
 isochrone queries are delegated to :mod:`accessibilite.routing` and
 :mod:`accessibilite.isochrones`. Speeds come from the editable profile
@@ -205,8 +206,10 @@ class RoadNetwork:
 
         Edges usable in ``mode`` are kept (highway classes and access tags of the
         profile), timed as length ÷ speed (:func:`speed_kmh`), node coordinates are
-        projected to EPSG:2154, and only the largest strongly connected component is
-        kept (a French warning reports the nodes dropped).
+        projected to EPSG:2154 (to the département's own CRS for a graph in an
+        overseas département: EPSG:5490, 2972, 2975 or 4471, like the communes),
+        and only the largest strongly connected component is kept (a French
+        warning reports the nodes dropped).
 
         Parameters
         ----------
@@ -235,7 +238,7 @@ class RoadNetwork:
         _validate_mode(mode)
         prof = load_profile(profile)
         conf = prof[mode]
-        ids, x, y, ui, vi, time, length, back = _osm.graph_edges(G, mode, prof)
+        ids, x, y, ui, vi, time, length, back, crs = _osm.graph_edges(G, mode, prof)
         _csr.check_weights(length, "length")
         ui, vi = np.concatenate([ui, vi[back]]), np.concatenate([vi, ui[back]])
         time, length = np.concatenate([time, time[back]]), np.concatenate([length, length[back]])
@@ -268,6 +271,7 @@ class RoadNetwork:
             graph,
             lengths_csr,
             mode=mode,
+            crs=crs,
             description=_description(mode, source, date, prof),
             osmid=osmid,
             dropped_nodes=dropped,
@@ -316,7 +320,8 @@ class RoadNetwork:
         path : str or Path
         mode : {"voiture", "marche", "velo"}
         territory : GeoDataFrame, GeoSeries or shapely geometry, optional
-            Keep only the roads within this area (EPSG:2154) enlarged by
+            Keep only the roads within this area (its own CRS; EPSG:2154 for a
+            bare shapely geometry) enlarged by
             ``buffer_km``: use it to cut a département out of a regional extract.
         buffer_km : float
             Margin around ``territory`` (services just across the border count).
@@ -349,8 +354,9 @@ class RoadNetwork:
         Parameters
         ----------
         territory : GeoDataFrame, GeoSeries or shapely geometry
-            Area to cover, in EPSG:2154 (a GeoDataFrame/GeoSeries in another CRS is
-            reprojected), e.g. ``communes("40")``.
+            Area to cover, e.g. ``communes("40")`` (a bare shapely geometry is
+            taken in EPSG:2154). The buffer is drawn in EPSG:2154, or in the
+            overseas département's CRS (``communes("974")``).
         buffer_km : float
             The area is enlarged by this distance so that services just across the
             border, and roads leaving and re-entering it, count.
@@ -367,7 +373,7 @@ class RoadNetwork:
         """
         _validate_mode(mode)
         prof = load_profile(profile)
-        polygon = _osm.territory_polygon(territory, buffer_km)
+        polygon, crs = _osm.territory_polygon(territory, buffer_km)
         path = _netfile.cache_path(polygon, mode, prof)
         if cache and path.is_file():
             return cls.load(path)
@@ -377,7 +383,7 @@ class RoadNetwork:
             bar.set_description(
                 f"Téléchargement du réseau OSM ({mode}, {polygon.area / 1e6:,.0f} km²)"
             )
-            G = _osm.overpass_graph(polygon, mode, prof)
+            G = _osm.overpass_graph(polygon, mode, prof, crs)
             bar.update()
             bar.set_description("Construction du réseau")
             net = cls.from_networkx(G, mode, profile=prof, source="Overpass API via osmnx")
