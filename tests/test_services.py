@@ -509,3 +509,24 @@ def test_france_services_in_marseille_have_the_commune_code(fs_2024):
     assert set(fs["code_insee"]) <= set(communes("13")["code_insee"])
     marseille = fs[fs["insee_com"].str.startswith("132")]
     assert len(marseille) == 13 and (marseille["code_insee"] == "13055").all()
+
+
+def test_points_overseas_projected_coordinates_are_read_in_the_departement_crs(tmp_path):
+    # Guadeloupe sites in UTM 20N (EPSG:5490), the département's official CRS: these
+    # values also fit Lambert II étendu, which put them near Narbonne, then rejected
+    # them all as "hors du territoire" with departement="971".
+    lon, lat = [-61.5331, -61.7261], [16.2411, 15.9985]  # Pointe-à-Pitre, Basse-Terre
+    x, y = pyproj.Transformer.from_crs(4326, 5490, always_xy=True).transform(lon, lat)
+    xy = [f"{a:.2f};{b:.2f}" for a, b in zip(x, y, strict=True)]
+    (tmp_path / "gp.csv").write_text(f"id;code_insee;x;y\nA;97120;{xy[0]}\nB;97105;{xy[1]}\n")
+    (tmp_path / "gp_sans_code.csv").write_text(f"id;x;y\nA;{xy[0]}\nB;{xy[1]}\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RejectedRowsWarning)
+        in_dep = load_points(tmp_path / "gp_sans_code.csv", "site", departement="971")
+        by_code = load_points(tmp_path / "gp.csv", "site")  # commune codes 971xx
+    assert in_dep.crs == "EPSG:5490" and len(in_dep) == 2
+    np.testing.assert_allclose(in_dep.geometry.x, np.round(x, 2), atol=1e-6)
+    np.testing.assert_allclose(in_dep.geometry.y, np.round(y, 2), atol=1e-6)
+    back = by_code.to_crs(4326)
+    np.testing.assert_allclose(back.geometry.x, lon, atol=1e-6)
+    np.testing.assert_allclose(back.geometry.y, lat, atol=1e-6)

@@ -308,12 +308,39 @@ def _lonlat(x: np.ndarray, y: np.ndarray, crs: np.ndarray) -> tuple[np.ndarray, 
     return lon, lat
 
 
-def _guess_crs(x: np.ndarray, y: np.ndarray, path) -> str:
-    """WGS84, Lambert-93 or Lambert II étendu, whichever fits most coordinates."""
+def _overseas_crs(departement, codes: pd.Series) -> str | None:
+    """The overseas département's CRS a file's points may be in, if it is for one.
+
+    From ``departement=``, else from the commune codes (most of them in one
+    overseas département); None for metropolitan France or a mix.
+    """
+    from .datafrance import _OVERSEAS_CRS, _validate_departements, departement_of
+
+    if departement is not None:
+        deps = set(_validate_departements(departement))
+    else:
+        counts = departement_of(pd.Series(codes, dtype=object)).value_counts()
+        deps = {counts.index[0]} if len(counts) and counts.iloc[0] > counts.sum() / 2 else set()
+    crss = {_OVERSEAS_CRS.get(dep) for dep in deps}
+    return crss.pop() if len(crss) == 1 else None
+
+
+def _guess_crs(x: np.ndarray, y: np.ndarray, path, overseas: str | None = None) -> str:
+    """WGS84, Lambert-93 or Lambert II étendu, whichever fits most coordinates.
+
+    ``overseas``: the CRS of the overseas département the file is for (see
+    :func:`_overseas_crs`), chosen first when it puts most points in France;
+    the Antilles' UTM 20N values would otherwise pass for Lambert II étendu.
+    """
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = x[ok], y[ok]
     if not len(x):
         return "EPSG:4326"
+    if overseas is not None:
+        with np.errstate(all="ignore"):
+            lon, lat = _transformer(overseas, "EPSG:4326").transform(x, y)
+        if np.mean(_in_france(np.asarray(lon), np.asarray(lat))) >= 0.5:
+            return overseas
     metric = (x > -1e5) & (x < 1.4e6)
     votes = {
         "EPSG:4326": np.mean((np.abs(x) <= 180) & (np.abs(y) <= 180)),
