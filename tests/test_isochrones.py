@@ -166,6 +166,8 @@ def test_single_number_is_one_band(grid):
     same = isochrones.isochrones(net, svc, bands_min=[15])
     assert one["bande_min"].tolist() == [15]
     assert one.geometry.iloc[0].equals(same.geometry.iloc[0])
+    lazy = isochrones.isochrones(net, svc, bands_min=(b for b in (5, 15)))  # any iterable
+    assert lazy["bande_min"].tolist() == [5, 15] and lazy.geometry.iloc[1].equals(one.geometry[0])
 
 
 def test_bad_services(grid):

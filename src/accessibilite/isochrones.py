@@ -51,7 +51,7 @@ def _validate_bands(bands_min: Any) -> np.ndarray:
             f"bandes de temps invalides : {bands_min!r} (des minutes sont attendues, "
             "ex. (10, 20, 30), pas un texte)"
         )
-    if np.ndim(bands_min) == 0:
+    if isinstance(bands_min, int | float | np.number):
         bands_min = [bands_min]
     try:
         raw = np.asarray(list(bands_min), dtype=float)
