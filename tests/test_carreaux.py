@@ -125,6 +125,18 @@ def test_capitalised_2017_names_and_semicolons(tmp_path):
     assert pd.isna(cells["code_insee"].iloc[2])
 
 
+def test_unreadable_imputation_flag_is_missing_not_a_crash(tmp_path):
+    # i_est_200 only describes the cell: an empty or odd flag must not stop the loading
+    table = pd.read_csv(CSV, dtype=str, keep_default_na=False).iloc[:3]
+    table["i_est_200"] = ["x", "", "1"]
+    path = tmp_path / "carreaux.csv"
+    table.to_csv(path, index=False)
+    cells = load_carreaux(path)
+    assert list(cells["population"]) == [12.0, 30.5, 8.0]
+    assert cells["i_est_200"].isna().tolist() == [True, True, False]
+    assert cells["i_est_200"].iloc[2] == 1
+
+
 def test_errors(tmp_path):
     with pytest.raises(DataFileError, match="introuvable"):
         load_carreaux(tmp_path / "absent.csv")

@@ -238,7 +238,9 @@ def load_carreaux(
         crs=out_crs,
     )
     if "i_est_200" in table.columns:
-        cells.insert(3, "i_est_200", pd.to_numeric(table.loc[keep, "i_est_200"]).to_numpy())
+        cells.insert(
+            3, "i_est_200", pd.to_numeric(table.loc[keep, "i_est_200"], errors="coerce").to_numpy()
+        )
     cells["_codes"] = _split_codes(cells["lcog_geo"]).to_numpy()
     if communes is None:
         code = cells["_codes"].map(lambda c: c[0] if len(c) == 1 else None)
