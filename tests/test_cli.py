@@ -585,3 +585,25 @@ def test_scenario_grid_origin_and_nothing_to_open(capsys, tmp_path, fs_2024):
     assert "Aucun site proposé : aucun emplacement candidat n'amène de nouveaux habitants" in out
     assert "Sites proposés" not in out
     assert len(pd.read_csv(tmp_path / "ouverture.csv")) == 0
+
+
+def test_output_and_input_paths_clean_errors(capsys, tmp_path, fs_2024):
+    afile = tmp_path / "sortie.txt"
+    afile.write_text("", encoding="utf-8")
+    analyse = ("-q", "analyse", "-d", "48", "--mode", "vol-oiseau")
+    # --sortie is an existing file: refused before any computation (was a traceback at the end)
+    code, out, err = run(capsys, *analyse, "--services-fichier", fs_2024, "-o", afile)
+    assert (code, out) == (2, "")
+    assert err == f"erreur : --sortie {afile} : c'est un fichier, un dossier est attendu\n"
+    # a folder given as the services file (was "fichier introuvable")
+    code, _, err = run(capsys, *analyse, "--services-fichier", tmp_path, "-o", tmp_path / "o")
+    assert code == 2 and err == f"erreur : {tmp_path}: c'est un dossier, un fichier est attendu\n"
+    # --carreaux without --origine carreaux was silently ignored
+    code, _, err = run(
+        capsys, *analyse, "--services-fichier", fs_2024, "--carreaux", afile, "-o", tmp_path / "o"
+    )
+    assert code == 2 and "--carreaux FICHIER n'est utilisé qu'avec --origine carreaux" in err
+    # an OS error while writing: one French line, exit 2, no traceback
+    code, _, err = run(capsys, "-q", "communes", "-d", "48", "-o", afile / "c.gpkg")
+    assert code == 2 and len(err.splitlines()) == 1
+    assert err.startswith(f"erreur : {afile} : accès impossible (")

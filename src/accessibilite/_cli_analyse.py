@@ -51,6 +51,17 @@ def _check_args(args: argparse.Namespace) -> None:
         raise acc.InputError("--origine carreaux : --carreaux FICHIER requis")
     if args.mode == "vol-oiseau" and args.reseau:
         raise acc.InputError("--reseau et --mode vol-oiseau s'excluent : choisissez l'un des deux")
+    if args.carreaux and args.origine != "carreaux":
+        raise acc.InputError("--carreaux FICHIER n'est utilisé qu'avec --origine carreaux")
+    out = Path(args.sortie)
+    if out.exists() and not out.is_dir():  # checked before the long computation
+        raise acc.InputError(f"--sortie {out} : c'est un fichier, un dossier est attendu")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise acc.InputError(
+            f"--sortie {out} : impossible de créer le dossier ({exc.strerror})"
+        ) from None
 
 
 def _load_services(args: argparse.Namespace):

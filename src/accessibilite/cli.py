@@ -21,6 +21,7 @@ Sub-commands
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 import warnings
 from collections.abc import Sequence
@@ -62,6 +63,8 @@ class Progress:
 def _existing_file(path: str | Path) -> Path:
     """Return ``path`` as a Path, or raise ``DataFileError`` naming it if absent."""
     p = Path(path)
+    if p.is_dir():
+        raise acc.DataFileError(p, "c'est un dossier, un fichier est attendu")
     if not p.is_file():
         raise acc.DataFileError(p, "fichier introuvable")
     return p
@@ -436,11 +439,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except acc.AccessibiliteError as exc:
         print(f"erreur : {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a path that cannot be read or written: one line, no traceback
+        where = f"{exc.filename} : " if exc.filename else ""
+        reason = _OS_ERRORS.get(exc.errno, exc.strerror or str(exc))
+        print(f"erreur : {where}accès impossible ({reason})", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrompu", file=sys.stderr)
         return 130
     finally:
         acc.settings.progress = progress
+
+
+#: French reasons of the usual file-system errors (errno → text).
+_OS_ERRORS = {
+    errno.EACCES: "permission refusée",
+    errno.EPERM: "permission refusée",
+    errno.ENOENT: "fichier ou dossier introuvable",
+    errno.EEXIST: "un fichier porte déjà ce nom",
+    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    errno.EISDIR: "c'est un dossier",
+    errno.ENOSPC: "disque plein",
+    errno.EROFS: "système de fichiers en lecture seule",
+}
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
