@@ -225,11 +225,12 @@ def load_points(
         Value of the ``categorie`` column (e.g. ``"caf"``, ``"msp"``).
     x, y : str, optional
         Coordinate columns. By default the point geometry of a vector file,
-        else the first pair of common names found case-insensitively
-        (``longitude``/``latitude``, ``lon``/``lat``, ``long``, ``lng``,
-        ``xlong``/``ylat``, ``LAMBERT_X``/``LAMBERT_Y``, ``X_L93``/``Y_L93``,
-        ``coordx``/``coordy``, ``x``/``y``...) or a ``geo_point_2d`` column
-        (``"lat, lon"``).
+        else the first pair of common names found regardless of case and
+        accents (``longitude``/``latitude``, ``lon``/``lat``, ``long``, ``lng``,
+        ``lon_wgs84``/``lat_wgs84``, ``xlong``/``ylat``, ``LAMBERT_X``/``LAMBERT_Y``,
+        ``X_L93``/``Y_L93``, ``coordx``/``coordy``, ``x``/``y``...) or one
+        ``"lat, lon"`` column (``geo_point_2d``, ``coordonnees``,
+        ``Coordonnées GPS``...). A MultiPoint of several places is rejected.
     crs : str, optional
         CRS of the coordinates, or the name of a column giving it per row
         (``"EPSG:2154"`` or ``2154``). By default the file's own CRS, else an
