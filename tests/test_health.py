@@ -95,6 +95,9 @@ def test_bpe_maternities_and_rejections(bpe_d107, landes_communes, tmp_path):
         "40999": "commune inconnue", "40192": "effectif nul ou illisible"}  # fmt: skip
     with pytest.raises(MissingColumnError, match="NB_D301"):
         load_bpe(small, landes_communes, code="D301")
+    lower = _quiet(load_bpe, small, landes_communes, code="d201")  # the code in lower case
+    assert lower["service_id"].tolist() == ["D201-40088"]
+    assert lower["categorie"].tolist() == ["medecin_generaliste"]
 
 
 def test_finess_default_source_uses_the_cache(monkeypatch):

@@ -210,6 +210,7 @@ def load_bpe(
         ``communes`` is rejected (``"commune inconnue"``), as is a zero or
         unreadable count.
     """
+    code = str(code).strip().upper()  # "d201" is D201 (ids, default categorie)
     table, path = _read_any(path)
     codgeo = _find(table.columns, ["codgeo", "depcom", "code_insee", "codecom"])
     count_col = _find(table.columns, [f"nb_{code.lower()}", code.lower()])
