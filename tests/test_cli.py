@@ -607,3 +607,24 @@ def test_output_and_input_paths_clean_errors(capsys, tmp_path, fs_2024):
     code, _, err = run(capsys, "-q", "communes", "-d", "48", "-o", afile / "c.gpkg")
     assert code == 2 and len(err.splitlines()) == 1
     assert err.startswith(f"erreur : {afile} : accès impossible (")
+
+
+def test_date_on_a_file_without_opening_dates_is_said(capsys, tmp_path):
+    # a generic point file has no opening date: --date cannot filter it (was silent)
+    path = tmp_path / "caf.csv"
+    path.write_text(
+        "id,nom,lat,lon\n"
+        "a,CAF Mont-de-Marsan,43.8936,-0.4999\n"
+        "b,CAF Dax,43.7102,-1.0531\n"
+        "c,CAF de Paris,48.85,2.35\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(
+        capsys, "services", path, "-d", "40", "--categorie", "caf", "--date", "2020-01-01"
+    )
+    assert code == 0
+    assert err == (
+        "attention : --date 2020-01-01 : 2 site(s) sans date d'ouverture dans caf.csv, "
+        "conservé(s)\n"
+    )
+    assert "Sites retenus (département 40) : 2" in out

@@ -174,7 +174,16 @@ def _load_service_file(path: Path, args: argparse.Namespace, buffer_km: float = 
         import pandas as pd
 
         opened = services["date_ouverture"]
-        services = services[opened.isna() | (opened <= pd.Timestamp(date))]
+        if opened.isna().any():  # the date cannot filter them: say so, never silently
+            print(
+                f"attention : --date {date} : {int(opened.isna().sum())} site(s) sans date "
+                f"d'ouverture dans {path.name}, conservé(s)",
+                file=sys.stderr,
+            )
+        keep = opened.isna() | (opened <= pd.Timestamp(date))
+        attrs = {**services.attrs, "filtered_by_date": int((~keep).sum())}
+        services = services[keep]
+        services.attrs = attrs
     return services
 
 
