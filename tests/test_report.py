@@ -303,3 +303,39 @@ def test_report_key_figures_with_population_grid(tmp_path):
     assert row.format(30, french_int(within_30), french_pct(within_30 / total)) in html
     assert row.format(10, french_int(within_10), french_pct(within_10 / total)) in html
     assert f"<td>{french_int(beyond)} ({french_pct(beyond / total)})," in html
+
+
+def test_report_scenario_tables_have_french_headers(tmp_path):
+    deficits, services = full_hand_case()
+    closure = pd.DataFrame(
+        {
+            "service_id": ["FS2"],
+            "nom": ["FS B"],
+            "population_basculant": [1247],
+            "nb_communes_basculant": [4],
+            "communes_basculant": ["Gatuzières; Meyrueis"],
+            "hausse_temps_moyen_min": [0.3241],
+        }
+    )
+    picks = pd.DataFrame(
+        {"rang": [1], "candidat_id": ["48085"], "part_couverte_cumulee": [0.9686], "x": [1.5]}
+    )
+    html = write_report(
+        tmp_path / "r.html", deficits, services, scenarios={"F": closure, "O": picks}
+    ).read_text(encoding="utf-8")
+    section = html.split("<h2>Scénarios</h2>")[1].split("<h2>")[0]
+    heads = re.findall(r"<th>([^<]+)</th>", section)
+    assert heads == [
+        "Site",
+        "Nom",
+        "Habitants basculant au-delà du seuil",
+        "Communes basculant",
+        "Communes concernées",
+        "Hausse du temps moyen (min)",
+        "Rang",
+        "Candidat",
+        "Part couverte (cumul)",
+        "x",  # an unknown column keeps its name
+    ]
+    assert '<td class="n">1\u202f247</td>' in html and '<td class="n">0,3</td>' in html
+    assert f'<td class="n">{french_pct(0.9686)}</td>' in html

@@ -368,6 +368,25 @@ _TERRITORY_HEADERS = {
 }
 
 
+#: French headers of the scenario tables (closure_impact, recommend_sites); others as is.
+_SCENARIO_HEADERS = {
+    "service_id": "Site",
+    "nom": "Nom",
+    "population_basculant": "Habitants basculant au-delà du seuil",
+    "nb_communes_basculant": "Communes basculant",
+    "communes_basculant": "Communes concernées",
+    "hausse_temps_moyen_min": "Hausse du temps moyen (min)",
+    "rang": "Rang",
+    "candidat_id": "Candidat",
+    "code_insee": "Code INSEE",
+    "gain_population": "Habitants gagnés",
+    "population_couverte_cumulee": "Population couverte (cumul)",
+    "part_couverte_cumulee": "Part couverte (cumul)",
+    "methode": "Méthode",
+}
+_SCENARIO_DIGITS = {"part_couverte_cumulee": "%", "hausse_temps_moyen_min": 1}
+
+
 def write_report(
     path,
     deficits,
@@ -480,7 +499,9 @@ def write_report(
     if scenarios:
         body.append("<h2>Scénarios</h2>")
         for name, frame in scenarios.items():
-            body += [f"<h3>{_e(name)}</h3>", _table(pd.DataFrame(frame))]
+            frame = pd.DataFrame(frame)
+            headers = {c: _SCENARIO_HEADERS.get(c, c) for c in frame.columns}
+            body += [f"<h3>{_e(name)}</h3>", _table(frame, headers, _SCENARIO_DIGITS)]
 
     lines = dict(methode or {})
     attrs = communes.attrs or {}
