@@ -252,6 +252,12 @@ def test_analyse_is_byte_identical(landes_runs):
 def test_analyse_report_names_the_estimate(landes_runs):
     html = (landes_runs[0] / "rapport.html").read_text(encoding="utf-8")
     assert "vol d'oiseau" in html or "vol d&#x27;oiseau" in html or "vol d&#39;oiseau" in html
+    # method lines in French words, not the raw option values "vol-oiseau" / "mairie"
+    assert (
+        "<th>Mode de déplacement</th><td>voiture, estimation à vol d&#x27;oiseau "
+        "(sans réseau routier)</td>"
+    ) in html
+    assert "<th>Origines</th><td>mairie de chaque commune (convention du distancier" in html
 
 
 def test_analyse_offline_without_network_is_an_error(capsys, tmp_path, fs_2024, monkeypatch):

@@ -257,6 +257,7 @@ def test_report_sources_follow_the_method(tmp_path):
     categories = ["msp"] + ["france_services"] * (len(services) - 1)
     services = services.assign(categorie=categories)
     html = write_report(tmp_path / "r.html", deficits, services).read_text(encoding="utf-8")
+    assert "<th>Origines</th><td>carreaux habités de 200 m (INSEE Filosofi)" in html
     cited = re.findall(r"<li><b>([^<]+)</b>", html.split("<h2>Sources des données</h2>")[1])
     assert cited == [
         "Réseau routier",

@@ -28,6 +28,13 @@ __all__ = ["cmd_analyse", "cmd_scenario"]
 
 _GRAPHML = (".graphml", ".gml")
 _OSM = (".osm", ".pbf", ".xml", ".osm.bz2")
+#: French wording of --mode in the report.
+_MODE_LABELS = {
+    "voiture": "voiture",
+    "marche": "à pied",
+    "velo": "à vélo",
+    "vol-oiseau": "voiture, estimation à vol d'oiseau (sans réseau routier)",
+}
 #: Isochrone bands drawn on the maps (the threshold is added).
 _BANDS_MIN = (10, 20, 30)
 
@@ -241,7 +248,10 @@ def _report_margin(times, provider, buffer_km: float) -> None:
 
 def _method(args: argparse.Namespace, ctx: argparse.Namespace) -> dict[str, str]:
     """Method lines of the report (no path of the output folder: reruns stay identical)."""
-    lines = {"Calcul des temps": ctx.provider.description, "Mode de déplacement": args.mode}
+    lines = {
+        "Calcul des temps": ctx.provider.description,
+        "Mode de déplacement": _MODE_LABELS.get(args.mode, args.mode),
+    }
     if args.reseau:
         lines["Réseau routier"] = f"fichier {Path(args.reseau).name}"
     elif args.mode != "vol-oiseau":

@@ -368,6 +368,12 @@ _TERRITORY_HEADERS = {
 }
 
 
+#: French wording of the origins stored by access_times.
+_ORIGINES = {
+    "mairie": "mairie de chaque commune (convention du distancier INSEE Metric)",
+    "centroide": "point intérieur de chaque commune",
+    "carreaux": "carreaux habités de 200 m (INSEE Filosofi), moyenne pondérée par la population",
+}
 #: French headers of the scenario tables (closure_impact, recommend_sites); others as is.
 _SCENARIO_HEADERS = {
     "service_id": "Site",
@@ -509,7 +515,7 @@ def write_report(
     if description and not any(description == str(v) for v in lines.values()):
         lines = {"Calcul des temps": description, **lines}
     if attrs.get("origine") and "Origines" not in lines:
-        lines["Origines"] = attrs["origine"]
+        lines["Origines"] = _ORIGINES.get(attrs["origine"], attrs["origine"])
     lines.setdefault("Seuil", f"{seuil:g} minutes")
     items = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in lines.items())
     body += ["<h2>Méthode</h2>", f'<table class="chiffres">{items}</table>']
