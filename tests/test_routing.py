@@ -166,6 +166,20 @@ def test_bad_points_and_graph(hand):
         routing.time_matrix(neg, points([[X0, Y0]]), points([[X0, Y0]]))
 
 
+def test_shapely_points_and_unreadable_points(hand):
+    import shapely
+
+    # a list of shapely points (no CRS: the network's) is read like a GeoSeries
+    o = [shapely.Point(X0 + 200, Y0 + 1), shapely.Point(X0 + 300, Y0)]
+    d = points([[X0, Y0 - 2], [X0 + 100, Y0]])
+    np.testing.assert_allclose(routing.time_matrix(hand, o, d), [[40, 28], [19, 7]])
+    assert routing.snap(hand, shapely.Point(X0 + 3, Y0 + 4))["snap_m"].tolist() == [5.0]
+    # text or mixed objects: the package's French error, not a numpy TypeError
+    for bad in ("abc", [shapely.Point(X0, Y0), "x"]):
+        with pytest.raises(InputError, match="origines : attendu"):
+            routing.time_matrix(hand, bad, d)
+
+
 # ---------------------------------------------------------------- networkx oracle
 def random_network(seed: int, n: int = 300, m: int = 900):
     """Random sparse directed graph (some nodes unreachable), coordinates, weights."""

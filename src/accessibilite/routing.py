@@ -126,6 +126,16 @@ def _points_xy(
     points: Any, crs: Any, what: str = "points"
 ) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     """Coordinates (in ``crs``) and index of GeoDataFrame/GeoSeries or ``(x, y)`` points."""
+    import shapely
+
+    if isinstance(points, shapely.Geometry) or (
+        isinstance(points, list | tuple | np.ndarray)
+        and len(points)
+        and all(isinstance(p, shapely.Geometry) for p in points)
+    ):  # shapely points without a CRS: taken in the network's CRS
+        import geopandas as gpd
+
+        points = gpd.GeoSeries(np.atleast_1d(np.asarray(points, dtype=object)), crs=None)
     if hasattr(points, "geometry") and hasattr(points, "crs"):
         geoms = points.geometry
         if geoms.crs is not None and crs is not None and geoms.crs != crs:
@@ -144,7 +154,10 @@ def _points_xy(
         x, y = shapely.get_x(values), shapely.get_y(values)
         index = points.index
     else:
-        arr = np.asarray(points, dtype=float)
+        try:
+            arr = np.asarray(points, dtype=float)
+        except (TypeError, ValueError):
+            arr = np.empty(0)  # not numbers: reported below
         if arr.ndim == 2 and arr.shape[0] == 2 and arr.shape[1] != 2:
             arr = arr.T
         elif arr.ndim == 2 and arr.shape == (2, 2) and isinstance(points, tuple):
@@ -180,7 +193,7 @@ def snap(net: Any, points: Any) -> pd.DataFrame:
     ----------
     net : RoadNetwork
         Network (uses ``x``, ``y``, ``crs``, ``max_snap_m``).
-    points : GeoDataFrame, GeoSeries or (x, y) arrays
+    points : GeoDataFrame, GeoSeries, shapely points or (x, y) arrays
         Points; reprojected to ``net.crs`` when their CRS differs (a missing
         CRS is taken to be ``net.crs``).
 
@@ -332,7 +345,7 @@ def nearest(
     services : GeoDataFrame
         Service points with a unique ``service_id`` column. Services farther
         than ``net.max_snap_m`` from the network are ignored with a warning.
-    origins : GeoDataFrame, GeoSeries or (x, y) arrays, optional
+    origins : GeoDataFrame, GeoSeries, shapely points or (x, y) arrays, optional
         Points to time. ``None`` times every network node.
     distances : bool, optional
         Compute ``distance_m``. Default: ``True`` when ``origins`` is given,
@@ -407,7 +420,7 @@ def time_matrix(net: Any, origins: Any, destinations: Any) -> np.ndarray:
     ----------
     net : RoadNetwork
         The network.
-    origins, destinations : GeoDataFrame, GeoSeries or (x, y) arrays
+    origins, destinations : GeoDataFrame, GeoSeries, shapely points or (x, y) arrays
         Points; access legs at both ends are included.
 
     Returns
