@@ -206,6 +206,16 @@ def test_threshold_override_and_custom_title():
     (beyond,) = by_gid(fig, "au_dela_seuil")
     assert len(beyond.get_paths()) == sum(not t <= 20 for t in TIMES)
     plt.close(fig)
+    # the long default title is wrapped inside a subplot (it ran off the figure)
+    fig, (left, _) = plt.subplots(1, 2, figsize=(12, 8))
+    plot_access_map(deficits, services, ax=left)
+    lines = left.get_title().split("\n")
+    assert " ".join(lines) == (
+        "Temps d'accès en voiture (estimation à vol d'oiseau) au France Services le plus "
+        "proche — Landes"
+    )
+    assert len(lines) == 2 and max(map(len, lines)) <= 55
+    plt.close(fig)
 
 
 def test_threshold_class_and_clipped_cantons():

@@ -233,7 +233,7 @@ def _access_page(deficits, services, isochrones, *, titre, ax, seuil_min, overla
             text = f"Aujourd'hui : {text}"
         _stack_page(fig, ax, [text, *lines], handles, extra)
     else:
-        ax.set_title(titre, fontsize=11)
+        ax.set_title("\n".join(textwrap.wrap(titre, 55)), fontsize=11)  # fits a subplot
         ax.legend(handles=handles + (extra[1] if extra else []), loc="lower left", fontsize=7)
         ax.annotate(caption, xy=(0, 0), xycoords="axes fraction", xytext=(0, -4), va="top",
                     textcoords="offset points", fontsize=6, gid="sources")  # fmt: skip
