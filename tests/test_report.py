@@ -80,6 +80,11 @@ def test_write_csv(tmp_path):
     # deterministic bytes
     again = write_csv(deficits, tmp_path / "b")
     assert all(paths[k].read_bytes() == again[k].read_bytes() for k in paths)
+    # inhabitants from cell shares (origine="carreaux"): one decimal, not "3674.7945"
+    deficits.communes["population_au_dela_seuil"] = deficits.communes["population"] * 0.2749
+    part = write_csv(deficits, tmp_path / "c")["communes"]
+    col = pd.read_csv(part, dtype=str)["population_au_dela_seuil"]
+    assert col.tolist() == [f"{100 * (k + 1) * 0.2749:.1f}" for k in range(30)]
 
 
 def test_write_geopackage_roundtrip(tmp_path):
