@@ -634,3 +634,16 @@ def test_date_on_a_file_without_opening_dates_is_said(capsys, tmp_path):
         "conservé(s)\n"
     )
     assert "Sites retenus (département 40) : 2" in out
+
+
+def test_scenario_candidates_file_without_any_site_named(capsys, tmp_path, fs_2024):
+    path = tmp_path / "candidats.csv"
+    path.write_text("id,nom,lat,lon\nc1,Paris,48.85,2.35\n", encoding="utf-8")  # not in 48
+    code, _, err = run(
+        capsys, "-q", "scenario", "ouverture", "-d", "48", "--mode", "vol-oiseau",
+        "--services-fichier", fs_2024, "--candidats", path, "-o", tmp_path / "o",
+    )  # fmt: skip
+    assert code == 2
+    assert err.splitlines()[-1] == (
+        f"erreur : --candidats {path} : aucun emplacement candidat retenu dans le département 48"
+    )

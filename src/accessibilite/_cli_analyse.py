@@ -383,6 +383,11 @@ def cmd_scenario(args: argparse.Namespace) -> int:
         if args.candidats:
             ns = argparse.Namespace(**{**vars(args), "categorie": "candidat", "date": None})
             candidats = _load_service_file(_existing_file(args.candidats), ns)
+            if len(candidats) == 0:
+                raise acc.InputError(
+                    f"--candidats {args.candidats} : aucun emplacement candidat retenu dans le "
+                    f"département {args.departement}"
+                )
         progress.step(f"Recherche de {args.k} nouveau(x) site(s)")
         result = acc.recommend_sites(
             communes,
