@@ -647,3 +647,15 @@ def test_scenario_candidates_file_without_any_site_named(capsys, tmp_path, fs_20
     assert err.splitlines()[-1] == (
         f"erreur : --candidats {path} : aucun emplacement candidat retenu dans le département 48"
     )
+
+
+def test_rejected_rows_warning_points_to_the_services_command(capsys, tmp_path, fs_2024):
+    code, _, err = run(
+        capsys, "analyse", "-d", "48", "--mode", "vol-oiseau", "--services-fichier", fs_2024,
+        "-o", tmp_path,
+    )  # fmt: skip
+    assert code == 0, err
+    line = next(x for x in err.splitlines() if "rejetée(s)" in x)
+    assert line.startswith("attention : load_france_services (liste-fs-20240801.csv) : ")
+    assert line.endswith("(détail : commande « accessibilite services »)")
+    assert ".attrs" not in err  # a Python detail, meaningless on the command line

@@ -474,8 +474,15 @@ _OS_ERRORS = {
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """Warnings of the package as one French line, without the source location."""
-    print(f"attention : {message}", file=sys.stderr)
+    """Warnings of the package as one French line, without the source location.
+
+    The loaders point Python users to ``.attrs['rejected']``; on the command
+    line the detail of the rejected rows is given by ``accessibilite services``.
+    """
+    text = str(message).replace(
+        "(détail dans .attrs['rejected'])", "(détail : commande « accessibilite services »)"
+    )
+    print(f"attention : {text}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover
