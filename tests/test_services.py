@@ -530,3 +530,21 @@ def test_points_overseas_projected_coordinates_are_read_in_the_departement_crs(t
     back = by_code.to_crs(4326)
     np.testing.assert_allclose(back.geometry.x, lon, atol=1e-6)
     np.testing.assert_allclose(back.geometry.y, lat, atol=1e-6)
+
+
+def test_services_frames_combine_with_pandas(fs_2024):
+    # .attrs["rejected"] must not stop pandas from combining frames (it compares attrs)
+    landes = _quiet(load_france_services, fs_2024, departement="40")
+    gers = _quiet(load_france_services, fs_2024, departement="32")
+    both = pd.concat([landes, gers], ignore_index=True)
+    assert len(both) == len(landes) + len(gers)
+    assert "rejected" not in both.attrs  # two different rejected tables: none kept
+    merged = landes.merge(landes[["service_id"]], on="service_id")
+    assert len(merged) == 20
+    text = landes.astype(str)
+    assert text.attrs["rejected"] is not None and len(text) == 20
+    rejected = landes.attrs["rejected"]
+    assert isinstance(rejected, pd.DataFrame) and rejected["reason"].notna().all()
+    # element-wise comparison with anything but another rejected table is unchanged
+    assert (rejected["reason"] == "hors du territoire").all()
+    assert rejected == rejected.copy() and not (rejected != rejected.copy())

@@ -32,6 +32,33 @@ class RejectedRowsWarning(UserWarning):
     """Some rows of a service file were rejected (details in ``.attrs["rejected"]``)."""
 
 
+class RejectedRows(pd.DataFrame):
+    """The rows a loader did not use, with a ``reason`` column (``.attrs["rejected"]``).
+
+    A plain DataFrame, except that two ``RejectedRows`` compare as whole tables
+    (``a == b`` is ``a.equals(b)``, a bool). pandas compares the ``.attrs`` of
+    the frames it combines (``pd.concat``, ``merge``, ``astype``...); with an
+    ordinary DataFrame stored there, that comparison is element-wise and
+    raises, so a services frame could not be concatenated with another one.
+    """
+
+    @property
+    def _constructor(self):
+        return RejectedRows
+
+    def __eq__(self, other):
+        if isinstance(other, RejectedRows):
+            return bool(self.equals(other))
+        return super().__eq__(other)
+
+    def __ne__(self, other):
+        if isinstance(other, RejectedRows):
+            return not self.equals(other)
+        return super().__ne__(other)
+
+    __hash__ = None
+
+
 # Rejection reasons (French, user-facing), in the order they are checked.
 MULTI_POINTS = "plusieurs points pour un site"
 NO_COORDS = "coordonnées manquantes"
@@ -455,7 +482,7 @@ def _assemble(
         crs=target,
     )
     rejected = table[~keep].assign(reason=reason[~keep].to_numpy())
-    frame.attrs.update(rejected=rejected, source=str(source), rows_read=n)
+    frame.attrs.update(rejected=RejectedRows(rejected), source=str(source), rows_read=n)
     _warn(rejected, n, label, source)
     return frame
 

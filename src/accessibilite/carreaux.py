@@ -41,6 +41,7 @@ import pyogrio
 import shapely
 
 from . import settings
+from ._points import RejectedRows
 from .errors import DataFileError, InputError, MissingColumnError
 
 __all__ = ["load_carreaux", "cells_in_communes", "aggregate_by_commune"]
@@ -263,7 +264,7 @@ def load_carreaux(
         warnings.warn(
             f"{path} : {len(rejected)} carreau(x) rejeté(s) ({detail})", UserWarning, stacklevel=2
         )
-    cells.attrs["rejected"] = rejected.reset_index(drop=True)
+    cells.attrs["rejected"] = RejectedRows(rejected.reset_index(drop=True))
     cells.attrs["hors_territoire"] = hors
     cells.attrs["source"] = str(path)
     return cells
