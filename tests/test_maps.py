@@ -472,3 +472,17 @@ def test_scenario_maps_landes(landes_case, landes_communes, tmp_path):
     ]
     assert len(fig.legends[0].get_texts()) == 1 + len(picks)
     plt.close(fig)
+
+
+def test_decimal_threshold_written_the_french_way():
+    # --seuil 7.5: "7,5 min" in the legend, the classes and the key figure (was "7.5")
+    assert class_labels(class_bounds(7.5))[:2] == ["0 à 7,5 min", "7,5 à 10 min"]
+    deficits, services = hand_case(seuil=7.5)
+    fig = plot_access_map(deficits, services, seuil_min=7.5)
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    n = sum(not t <= 7.5 for t in TIMES)
+    assert f"Commune au-delà de 7,5 min ({n})" in texts
+    (chiffres,) = by_gid(fig, "chiffres")
+    assert chiffres.get_text().endswith("au-delà de 7,5 min")
+    assert not any("7.5" in t.get_text() for t in fig.findobj(matplotlib.text.Text))
+    plt.close(fig)

@@ -345,3 +345,12 @@ def test_report_scenario_tables_have_french_headers(tmp_path):
     ]
     assert '<td class="n">1\u202f247</td>' in html and '<td class="n">0,3</td>' in html
     assert f'<td class="n">{french_pct(0.9686)}</td>' in html
+
+
+def test_report_decimal_threshold_in_french(tmp_path):
+    deficits, services = full_hand_case()
+    deficits.seuil_min = 7.5
+    html = write_report(tmp_path / "r.html", deficits, services).read_text(encoding="utf-8")
+    assert "<h2>Chiffres clés (seuil : 7,5 min)</h2>" in html
+    assert "<th>Population à 7,5 min ou moins</th>" in html
+    assert "<td>7,5 minutes</td>" in html and "7.5" not in html

@@ -18,6 +18,7 @@ from accessibilite.cli import (
     Progress,
     _existing_file,
     _fmt_int,
+    _fmt_num,
     _fmt_pct,
     _is_france_services_file,
     _load_communes,
@@ -49,7 +50,7 @@ def _check_args(args: argparse.Namespace) -> None:
                 f"--date : date invalide {args.date!r} (attendu AAAA-MM-JJ)"
             ) from None
     if not (math.isfinite(args.seuil) and args.seuil > 0):
-        raise acc.InputError(f"--seuil : {args.seuil:g} minute(s), attendu un nombre > 0")
+        raise acc.InputError(f"--seuil : {_fmt_num(args.seuil)} minute(s), attendu un nombre > 0")
     if getattr(args, "k", None) is not None and args.k < 1:
         raise acc.InputError(f"--k : {args.k} site(s), attendu un entier >= 1")
     if args.buffer_km < 0:
@@ -149,7 +150,7 @@ def _prepare(args: argparse.Namespace, progress: Progress):
     if not args.silencieux:
         print(
             f"  {len(services)} site(s) retenu(s) : {int(inside.sum())} dans le département, "
-            f"{int((~inside).sum())} dans la marge de {args.buffer_km:g} km",
+            f"{int((~inside).sum())} dans la marge de {_fmt_num(args.buffer_km)} km",
             file=sys.stderr,
         )
     carreaux = None
@@ -188,12 +189,12 @@ def _within_network(args: argparse.Namespace, communes, provider):
     if outside.all():
         raise acc.NetworkError(
             f"aucune commune n'est dans l'emprise du réseau routier (points de départ à plus "
-            f"de {provider.max_snap_m:g} m d'une route) : vérifiez --reseau et --communes"
+            f"de {_fmt_num(provider.max_snap_m)} m d'une route) : vérifiez --reseau et --communes"
         )
     names = _names(excluded)
     print(
         f"attention : {len(excluded)} commune(s) hors de l'emprise du réseau (à plus de "
-        f"{provider.max_snap_m:g} m d'une route), exclue(s) de l'analyse : {names}",
+        f"{_fmt_num(provider.max_snap_m)} m d'une route), exclue(s) de l'analyse : {names}",
         file=sys.stderr,
     )
     return communes.loc[~outside].reset_index(drop=True), excluded.reset_index(drop=True)
@@ -240,7 +241,7 @@ def _report_margin(times, provider, buffer_km: float) -> None:
     if len(far):
         print(
             f"attention : {len(far)} commune(s) ont leur site le plus proche à plus de "
-            f"{buffer_km:g} km à vol d'oiseau : un site hors de la marge pourrait être plus "
+            f"{_fmt_num(buffer_km)} km à vol d'oiseau : un site hors de la marge pourrait être plus "
             "proche, augmentez --buffer-km",
             file=sys.stderr,
         )
@@ -255,7 +256,9 @@ def _method(args: argparse.Namespace, ctx: argparse.Namespace) -> dict[str, str]
     if args.reseau:
         lines["Réseau routier"] = f"fichier {Path(args.reseau).name}"
     elif args.mode != "vol-oiseau":
-        lines["Réseau routier"] = f"OpenStreetMap téléchargé (territoire + {args.buffer_km:g} km)"
+        lines["Réseau routier"] = (
+            f"OpenStreetMap téléchargé (territoire + {_fmt_num(args.buffer_km)} km)"
+        )
     lines["Services"] = f"{args.services} : {len(ctx.services)} site(s)"
     if args.date:
         lines["Date des sites"] = f"sites labellisés au {args.date}"
@@ -273,7 +276,7 @@ def _compute(args: argparse.Namespace, progress: Progress, ctx: argparse.Namespa
         ctx.communes, ctx.services, ctx.provider, origine=args.origine, carreaux=ctx.carreaux
     )
     _report_margin(times, ctx.provider, args.buffer_km)
-    progress.step(f"Déficits au seuil de {args.seuil:g} min")
+    progress.step(f"Déficits au seuil de {_fmt_num(args.seuil)} min")
     territories = _territories(args, ctx)
     return acc.flag_deficits(times, ctx.services, seuil_min=args.seuil, **territories)
 
@@ -340,7 +343,7 @@ def _print_summary(deficits, ctx: argparse.Namespace, out: Path) -> None:
     if ctx.excluded is not None:
         print(f"Communes hors de l'emprise du réseau (exclues) : {len(ctx.excluded)}")
     print(
-        f"Communes au-delà de {seuil:g} min : {len(beyond)} "
+        f"Communes au-delà de {_fmt_num(seuil)} min : {len(beyond)} "
         f"({_fmt_int(pop_beyond)} habitant{'s' if pop_beyond >= 2 else ''}, "
         f"{_fmt_pct(share)} de la population)"
     )
@@ -377,7 +380,7 @@ def cmd_scenario(args: argparse.Namespace) -> int:
         result = acc.closure_impact(
             communes, services, provider, seuil_min=args.seuil, origine=origine
         )
-        titre = f"Fermeture d'un site : population basculant au-delà de {args.seuil:g} min"
+        titre = f"Fermeture d'un site : population basculant au-delà de {_fmt_num(args.seuil)} min"
     else:
         candidats = None
         if args.candidats:
@@ -399,7 +402,9 @@ def cmd_scenario(args: argparse.Namespace) -> int:
             methode="les_deux",
             origine=origine,
         )
-        titre = f"Ouverture de {args.k} site(s) : population ramenée sous {args.seuil:g} min"
+        titre = (
+            f"Ouverture de {args.k} site(s) : population ramenée sous {_fmt_num(args.seuil)} min"
+        )
     out = Path(args.sortie)
     out.mkdir(parents=True, exist_ok=True)
     name = args.type_scenario
@@ -433,7 +438,7 @@ def _print_scenario(result, name: str, out: Path, seuil: float) -> None:
     elif len(result) == 0:
         print(
             f"Aucun site proposé : aucun emplacement candidat n'amène de nouveaux habitants "
-            f"à moins de {seuil:g} min"
+            f"à moins de {_fmt_num(seuil)} min"
         )
     else:
         for methode, group in result.groupby("methode", sort=False):

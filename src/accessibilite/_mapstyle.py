@@ -69,8 +69,8 @@ def class_colours(bounds: tuple[float, ...] = CLASSES_MIN) -> list[str]:
 def class_labels(bounds: tuple[float, ...] = CLASSES_MIN) -> list[str]:
     """French labels of the access-time classes, then ``"inaccessible"``."""
     lows = (0, *bounds)
-    labels = [f"{a:g} à {b:g} min" for a, b in zip(lows[:-1], lows[1:], strict=True)]
-    return [*labels, f"plus de {bounds[-1]:g} min", "inaccessible"]
+    labels = [f"{fmt_num(a)} à {fmt_num(b)} min" for a, b in zip(lows[:-1], lows[1:], strict=True)]
+    return [*labels, f"plus de {fmt_num(bounds[-1])} min", "inaccessible"]
 
 
 def classify_times(minutes, bounds: tuple[float, ...] = CLASSES_MIN) -> np.ndarray:
@@ -200,6 +200,11 @@ def sources_text(communes, services=None) -> str:
 
 
 # ----------------------------------------------------------------------------- formats
+def fmt_num(value) -> str:
+    """A threshold or a distance in French: 7.5 → "7,5", 30.0 → "30"."""
+    return f"{float(value):g}".replace(".", ",")
+
+
 def fmt_int(value) -> str:
     """French thousands: 12345 → "12 345" (narrow no-break space)."""
     return f"{int(round(float(value))):,}".replace(",", "\u202f")

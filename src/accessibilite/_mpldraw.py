@@ -90,7 +90,7 @@ def _scale_bar(ax) -> None:
                                lw=0.6, gid="echelle", zorder=10))  # fmt: skip
     unit, suffix = (1000.0, " km") if length >= 1000 else (1.0, " m")
     for frac in (0, 0.5, 1):
-        label = f"{frac * length / unit:g}" + (suffix if frac == 1 else "")
+        label = f"{frac * length / unit:g}".replace(".", ",") + (suffix if frac == 1 else "")
         ax.text(left + frac * length, base + 1.8 * h, label, ha="center", va="bottom",
                 fontsize=8, gid="echelle", zorder=10)  # fmt: skip
 

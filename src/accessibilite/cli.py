@@ -75,6 +75,11 @@ def _fmt_int(value: float) -> str:
     return f"{int(round(value)):,}".replace(",", " ")
 
 
+def _fmt_num(value: float) -> str:
+    """A threshold or a distance in French: 7.5 → "7,5", 30.0 → "30"."""
+    return f"{float(value):g}".replace(".", ",")
+
+
 def _fmt_pct(share: float) -> str:
     """A share in [0, 1] as a French percentage with one decimal: 0.053 → "5,3 %"."""
     return f"{100 * share:.1f}".replace(".", ",") + " %"

@@ -32,6 +32,7 @@ from ._mapstyle import (
     class_labels,
     classify_times,
     default_title,
+    fmt_num,
     fmt_pct,
     population_beyond,
     sources_text,
@@ -74,7 +75,7 @@ def _commune_layer(ax, handles: list, communes, seuil: float):
     handles += [Patch(fc=pal[k], ec="#777777", lw=0.4, label=labels[k]) for k in shown]
     beyond = communes[communes["au_dela_seuil"].astype(bool)]
     _layer(ax, handles, beyond.geometry, "au_dela_seuil",
-           f"Commune au-delà de {seuil:g} min ({len(beyond)})",
+           f"Commune au-delà de {fmt_num(seuil)} min ({len(beyond)})",
            facecolors="none", edgecolors=COULEUR_SEUIL, linewidths=1.6, zorder=4)  # fmt: skip
     return beyond
 
@@ -99,7 +100,7 @@ def _isochrone_layer(ax, handles: list, isochrones, communes, territory) -> None
         style = {"colors": "#4a1486", "linewidths": 1.0, "linestyles": _ISO_STYLES[k % 4]}
         _lines(ax, line, f"isochrone_{band:g}", zorder=3, **style)
         handles.append(Line2D([], [], color="#4a1486", ls=style["linestyles"], lw=1.0,
-                              label=f"Isochrone {band:g} min"))  # fmt: skip
+                              label=f"Isochrone {fmt_num(band)} min"))  # fmt: skip
 
 
 def _canton_layer(ax, handles: list, cantons, territory, crs) -> None:
@@ -228,7 +229,7 @@ def _access_page(deficits, services, isochrones, *, titre, ax, seuil_min, overla
         fig.text(0.03, 0.015, caption, fontsize=7.5, va="bottom", ha="left", gid="sources")
         pop_out, share = population_beyond(communes)
         text = (f"{_plural(len(beyond), 'commune')} et {_plural(pop_out, 'habitant')} "
-                f"({fmt_pct(share)}) au-delà de {seuil:g} min")  # fmt: skip
+                f"({fmt_pct(share)}) au-delà de {fmt_num(seuil)} min")  # fmt: skip
         if lines:  # a scenario: the first line is today's situation
             text = f"Aujourd'hui : {text}"
         _stack_page(fig, ax, [text, *lines], handles, extra)
@@ -323,9 +324,9 @@ def plot_scenario_map(
     if titre is None:
         seuil, dep = parts["seuil"], _departement_name(parts)
         titre = (
-            f"Fermeture d'un site : habitants qui passeraient au-delà de {seuil:g} min"
+            f"Fermeture d'un site : habitants qui passeraient au-delà de {fmt_num(seuil)} min"
             if kind == "fermeture"
-            else f"Ouverture de {len(scenario)} site(s) : habitants ramenés sous {seuil:g} min"
+            else f"Ouverture de {len(scenario)} site(s) : habitants ramenés sous {fmt_num(seuil)} min"
         ) + (f" — {dep}" if dep else "")
 
     def overlay(ax, parts):
@@ -361,7 +362,7 @@ def _closures(ax, pts, seuil: float, nb_max: int, n_sites: int):
     hit = pts[pts["population_basculant"].to_numpy() > 0]
     if not len(hit):
         return None, [
-            f"Aucune fermeture isolée ne ferait passer d'habitant au-delà de {seuil:g} min"
+            f"Aucune fermeture isolée ne ferait passer d'habitant au-delà de {fmt_num(seuil)} min"
         ]
     pop = hit["population_basculant"].to_numpy(dtype=float)
     xs, ys = hit.geometry.x.to_numpy(), hit.geometry.y.to_numpy()
@@ -375,8 +376,8 @@ def _closures(ax, pts, seuil: float, nb_max: int, n_sites: int):
     handles += _ranked(f"{_short(r.nom)} : {_plural(r.population_basculant, 'habitant')}"
                        for r in top.itertuples())  # fmt: skip
     line = (f"Fermeture : {len(hit)} site(s) sur {n_sites} feraient passer des habitants "
-            f"au-delà de {seuil:g} min")  # fmt: skip
-    title = f"Fermeture d'un site : habitants passant au-delà de {seuil:g} min (surface du cercle)"
+            f"au-delà de {fmt_num(seuil)} min")  # fmt: skip
+    title = f"Fermeture d'un site : habitants passant au-delà de {fmt_num(seuil)} min (surface du cercle)"
     return (title, handles), [line]
 
 
@@ -385,7 +386,7 @@ def _openings(ax, picks, seuil: float, methode: str | None):
     from matplotlib.lines import Line2D
 
     if not len(picks):
-        return None, [f"Aucun nouveau site ne ramènerait d'habitant sous {seuil:g} min"]
+        return None, [f"Aucun nouveau site ne ramènerait d'habitant sous {fmt_num(seuil)} min"]
     xs, ys = picks.geometry.x.to_numpy(), picks.geometry.y.to_numpy()
     ax.scatter(xs, ys, s=380, marker="*", facecolor=COULEUR_SEUIL, edgecolor="black",
                linewidths=1.0, zorder=7, gid="sites_proposes")  # fmt: skip
@@ -396,10 +397,10 @@ def _openings(ax, picks, seuil: float, methode: str | None):
     handles += _ranked(f"{_short(r.nom)} : +{_plural(r.gain_population, 'habitant')}"
                        for r in picks.itertuples())  # fmt: skip
     gain = picks["gain_population"].sum()
-    line = f"Ouverture : +{_plural(gain, 'habitant')} à moins de {seuil:g} min"
+    line = f"Ouverture : +{_plural(gain, 'habitant')} à moins de {fmt_num(seuil)} min"
     if "part_couverte_cumulee" in picks.columns:
         line += f" (couverture portée à {fmt_pct(picks['part_couverte_cumulee'].iloc[-1])})"
-    title = f"Ouverture de sites : habitants ramenés sous {seuil:g} min"
+    title = f"Ouverture de sites : habitants ramenés sous {fmt_num(seuil)} min"
     return (title, handles), [line]
 
 

@@ -25,6 +25,7 @@ from ._mapstyle import (
     _parts,
     _plural,
     fmt_int,
+    fmt_num,
     fmt_pct,
     population_beyond,
     used_sources,
@@ -331,12 +332,14 @@ def _key_figures(communes: pd.DataFrame, seuil: float, cantons) -> str:
     for b in sorted({10.0, 20.0, 30.0, seuil}):
         # share of each commune within b: its 200 m cells with origine="carreaux", else 0 or 1
         p = float((pop * (1.0 - _part_beyond(communes, b))).sum())
-        rows.append((f"Population à {b:g} min ou moins", f"{fmt_int(p)} ({fmt_pct(share(p))})"))
+        rows.append(
+            (f"Population à {fmt_num(b)} min ou moins", f"{fmt_int(p)} ({fmt_pct(share(p))})")
+        )
     beyond = communes["au_dela_seuil"].astype(bool)
     p, part = population_beyond(communes)
     rows.append(
         (
-            f"Population au-delà de {seuil:g} min",
+            f"Population au-delà de {fmt_num(seuil)} min",
             f"{fmt_int(p)} ({fmt_pct(part)}), {_plural(int(beyond.sum()), 'commune')}",
         )
     )
@@ -443,7 +446,7 @@ def write_report(
     if "au_dela_seuil" not in communes.columns:
         raise MissingColumnError(None, "au_dela_seuil", communes.columns)
     body = [
-        f"<h2>Chiffres clés (seuil : {seuil:g} min)</h2>",
+        f"<h2>Chiffres clés (seuil : {fmt_num(seuil)} min)</h2>",
         _key_figures(communes, seuil, cantons),
     ]
 
@@ -457,7 +460,7 @@ def write_report(
         names = dict(zip(services["service_id"], services["nom"], strict=False))
         deficit["site"] = deficit["service_id"].map(names)
     body += [
-        f"<h2>Communes au-delà de {seuil:g} minutes ({len(deficit)})</h2>",
+        f"<h2>Communes au-delà de {fmt_num(seuil)} minutes ({len(deficit)})</h2>",
         "<p>Classées de la plus éloignée à la moins éloignée.</p>" if len(deficit) else "",
         _table(
             deficit,
@@ -470,7 +473,7 @@ def write_report(
                 "site": "Site le plus proche",
                 "distance_km": "Distance (km)",
             },
-            vide=f"Aucune commune au-delà de {seuil:g} minutes.",
+            vide=f"Aucune commune au-delà de {fmt_num(seuil)} minutes.",
         ),
     ]
     digits = {"part_au_dela_seuil": "%", "temps_max_min": 1}
@@ -518,7 +521,7 @@ def write_report(
         lines = {"Calcul des temps": description, **lines}
     if attrs.get("origine") and "Origines" not in lines:
         lines["Origines"] = _ORIGINES.get(attrs["origine"], attrs["origine"])
-    lines.setdefault("Seuil", f"{seuil:g} minutes")
+    lines.setdefault("Seuil", f"{fmt_num(seuil)} minutes")
     items = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in lines.items())
     body += ["<h2>Méthode</h2>", f'<table class="chiffres">{items}</table>']
 

@@ -21,6 +21,7 @@ from ._mapstyle import (
     class_labels,
     classify_times,
     fmt_int,
+    fmt_num,
     sources_text,
 )
 
@@ -107,7 +108,13 @@ def interactive_map(
     m = folium.Map(tiles="OpenStreetMap", control_scale=True)
     m.fit_bounds([[ymin, xmin], [ymax, xmax]])
     fields = ["nom", "code_insee", "population", "temps_min", "au_dela_seuil"]
-    aliases = ["Commune", "Code INSEE", "Population", "Temps d'accès", f"Au-delà de {seuil:g} min"]
+    aliases = [
+        "Commune",
+        "Code INSEE",
+        "Population",
+        "Temps d'accès",
+        f"Au-delà de {fmt_num(seuil)} min",
+    ]
     folium.GeoJson(
         geo,
         name="Communes (temps d'accès)",
@@ -119,7 +126,7 @@ def interactive_map(
     if len(beyond):
         folium.GeoJson(
             beyond[["nom", "geometry"]],
-            name=f"Communes au-delà de {seuil:g} min",
+            name=f"Communes au-delà de {fmt_num(seuil)} min",
             style_function=_style("none", COULEUR_SEUIL, 2.5, fillOpacity=0),
         ).add_to(m)
     if isochrones is not None and len(isochrones):
@@ -129,7 +136,7 @@ def interactive_map(
             folium.GeoJson(
                 geom.__geo_interface__,
                 style_function=_style("#4a1486", "#4a1486", 1.5, fillOpacity=0.05),
-                tooltip=f"Isochrone {band:g} min",
+                tooltip=f"Isochrone {fmt_num(band)} min",
             ).add_to(group)
         group.add_to(m)
     if cantons is not None and "sans_service" in cantons.columns:
@@ -183,6 +190,6 @@ def _legend_html(seuil: float, credits: str) -> str:
         'padding:8px;border:1px solid #999;font:12px sans-serif">'
         f"<b>Temps d'accès par commune</b>{rows}"
         f'<div><span style="border:2px solid {COULEUR_SEUIL};width:12px;height:12px;'
-        f'display:inline-block;margin-right:4px"></span>Au-delà de {seuil:g} min</div>'
+        f'display:inline-block;margin-right:4px"></span>Au-delà de {fmt_num(seuil)} min</div>'
         f"<div>{_escape(credits)}</div></div>"
     )
