@@ -92,3 +92,27 @@ def test_landes_every_commune_gets_a_finite_time(landes):
     assert (near.loc[~outside, "service_id"].map(dep_of) == "40").all()
     shorter = near["temps_min"].to_numpy() < times["temps_min"].to_numpy() - 1e-9
     np.testing.assert_array_equal(shorter, outside)
+
+
+def test_commune_off_a_local_network_is_named(sgl_graphml):
+    # Python API (the CLI sets such communes aside): Versailles is 9.8 km from the
+    # Saint-Germain-en-Laye graph, its infinite time is said, with the reason
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from accessibilite import RoadNetwork, communes
+
+    com = communes("78")
+    com = com[com["code_insee"].isin(["78551", "78646"])].reset_index(drop=True)
+    with pytest.warns(UserWarning, match="composante"):
+        net = RoadNetwork.from_graphml(sgl_graphml, mode="voiture")
+    site = gpd.GeoDataFrame(
+        {"service_id": ["a"], "code_insee": ["78551"]}, geometry=[Point(2.0938, 48.8989)], crs=4326
+    ).to_crs(com.crs)
+    with pytest.warns(UserWarning) as record:
+        times = access_times(com, site, net)
+    assert np.isinf(times["temps_min"].iloc[1]) and times["snap_m"].iloc[1] > 9000
+    assert [str(w.message) for w in record] == [
+        "1 commune(s) sans temps d'accès (inaccessibles, comptées au-delà du seuil), dont 1 à "
+        f"plus de {net.max_snap_m:g} m du réseau (hors de son emprise) : Versailles (78646)"
+    ]

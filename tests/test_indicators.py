@@ -178,7 +178,13 @@ def test_works_with_a_road_network():
     net = RoadNetwork.from_edges(u, v, t, x, y, crs=CRS)
     # C4 (node 3) reaches only S2 (node 5): drop S2 to make it unreachable
     services = _services().iloc[[0, 2]]
-    times = access_times(_communes(), services, net)
+    with pytest.warns(UserWarning) as record:
+        times = access_times(_communes(), services, net)
+    # the unreachable commune is named, never a silent deficit
+    assert [str(w.message) for w in record] == [
+        "1 commune(s) sans temps d'accès (inaccessibles, comptées au-delà du seuil) : "
+        "Quatre (40004)"
+    ]
     np.testing.assert_allclose(times["temps_min"].iloc[:3], [5.0, 1.0, 20.0])
     assert np.isinf(times["temps_min"].iloc[3])
     assert times["service_id"].iloc[3] is None or pd.isna(times["service_id"].iloc[3])

@@ -176,6 +176,28 @@ def _outside(times: pd.DataFrame, services: gpd.GeoDataFrame) -> np.ndarray:
 # ---------------------------------------------------------------- access times
 
 
+def _warn_unreachable(out: gpd.GeoDataFrame, network, n_services: int) -> None:
+    """Name the communes left without any time (never a silent deficit)."""
+    lost = ~np.isfinite(out["temps_min"].to_numpy(dtype=float))
+    if not lost.any() or n_services == 0:  # no site at all: every commune, nothing to name
+        return
+    limit = getattr(network, "max_snap_m", None)
+    far = ""
+    if limit is not None:
+        n_far = int((out.loc[lost, "snap_m"].to_numpy(dtype=float) > limit).sum())
+        if n_far:
+            far = f", dont {n_far} à plus de {limit:g} m du réseau (hors de son emprise)"
+    rows = out.loc[lost, ["nom", "code_insee"]].head(10)
+    names = ", ".join(f"{r.nom} ({r.code_insee})" for r in rows.itertuples())
+    more = " ..." if lost.sum() > len(rows) else ""
+    warnings.warn(
+        f"{int(lost.sum())} commune(s) sans temps d'accès (inaccessibles, comptées au-delà "
+        f"du seuil){far} : {names}{more}",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
 def access_times(
     communes: gpd.GeoDataFrame,
     services: gpd.GeoDataFrame,
@@ -277,6 +299,7 @@ def access_times(
     out["distance_km"] = pd.to_numeric(res["distance_m"]).to_numpy(dtype=float) / 1000.0
     out["snap_m"] = pd.to_numeric(res["snap_m"]).to_numpy(dtype=float)
     out["service_hors_departement"] = _outside(out, services)
+    _warn_unreachable(out, network, n_services=len(services))
     if origine == "carreaux":
         out["temps_moyen_pondere_min"] = out["temps_min"]
     out = out[[c for c in out.columns if c != "geometry"] + ["geometry"]]
