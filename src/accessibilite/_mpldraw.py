@@ -15,7 +15,7 @@ def _ring_path(geom):
     """One compound matplotlib Path for the polygons of a geometry, holes included."""
     from matplotlib.path import Path as MplPath
 
-    polys = [geom]
+    polys = [] if geom is None else [geom]  # a commune without outline: an empty path
     while any(hasattr(g, "geoms") for g in polys):  # flatten multi-parts and collections
         polys = [p for g in polys for p in getattr(g, "geoms", [g])]
     verts, codes = [], []
