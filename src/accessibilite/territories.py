@@ -36,6 +36,7 @@ from .datafrance import (
     _to_multipolygons,
     _validate_departements,
     departements,
+    full_name,
 )
 from .errors import InputError, MissingColumnError
 
@@ -72,7 +73,7 @@ def _load_communes(codes: list[str]) -> dict[str, gpd.GeoDataFrame]:
     deps = _departements()
     by_id = dict(zip(deps["id"], deps["code"], strict=True))
     wanted = {i for i, c in by_id.items() if c in codes}
-    names = ["id", "code", "nom", "population_municipale", "departement_id", "epci_id"]
+    names = ["id", "code", "nom", "type_nom", "population_municipale", "departement_id", "epci_id"]
     names += ["geometry", "mairie_localisation"]
     rows = _rows("communes", plain=True)
     header = next(rows)
@@ -84,8 +85,11 @@ def _load_communes(codes: list[str]) -> dict[str, gpd.GeoDataFrame]:
     keep = [
         [r[i] for i in at] for r in rows if r[i_dep] in wanted and r[i_type] == "COM"
     ]  # plain lists and index access: this loop reads 37,000 rows
-    cols = ["id", "code_insee", "nom", "population", "code_departement", "epci_id", "wkb", "wkb_m"]
-    table = pd.DataFrame(keep, columns=cols)
+    cols = ["id", "code_insee", "nom", "type_nom", "population", "code_departement", "epci_id"]
+    table = pd.DataFrame(keep, columns=[*cols, "wkb", "wkb_m"])
+    table["nom"] = [
+        full_name(n, t) for n, t in zip(table["nom"], table.pop("type_nom"), strict=True)
+    ]
     table["code_departement"] = table["code_departement"].map(by_id)
     table["epci_id"] = table["epci_id"].where(table["epci_id"] != _NULL, None)
     table["population"] = pd.to_numeric(table["population"].replace(_NULL, None))
@@ -245,7 +249,13 @@ def _load_cantons(code: str) -> gpd.GeoDataFrame:
     deps = _departements()
     dep_id = deps.loc[deps["code"] == code, "id"].item()
     rows = [
-        (r["code"], r["nom"], r["composition"], r["bureau_centralisateur_id"], r["geometry"])
+        (
+            r["code"],
+            full_name(r["nom"], r["type_nom"]),
+            r["composition"],
+            r["bureau_centralisateur_id"],
+            r["geometry"],
+        )
         for r in _rows("cantons")
         if r["departement_id"] == dep_id and r["type"] == "C"
     ]
