@@ -28,7 +28,7 @@ def _communes():
         shapely.box(3_478_550, 2_367_800, 3_479_200, 2_368_600),
     ]
     frame = gpd.GeoDataFrame(
-        {"code_insee": ["40192", "40279"], "nom": ["Mont-de-Marsan", "Saint-Pierre-du-Mont"]},
+        {"code_insee": ["40192", "40281"], "nom": ["Mont-de-Marsan", "Saint-Pierre-du-Mont"]},
         geometry=polys,
         crs="EPSG:3035",
     )
@@ -55,7 +55,7 @@ def test_gpkg_without_communes():
     assert by_id.loc["CRS3035RES200mN2368000E3478200", "i_est_200"] == 1
     # a cell across two communes has no single commune without polygons
     assert pd.isna(by_id.loc["CRS3035RES200mN2368000E3478400", "code_insee"])
-    assert by_id.loc["CRS3035RES200mN2368000E3478400", "lcog_geo"] == "4027940192"
+    assert by_id.loc["CRS3035RES200mN2368000E3478400", "lcog_geo"] == "4028140192"
     assert by_id.loc["CRS3035RES200mN2368800E3478200", "code_insee"] == "40088"
     assert cells["population"].sum() == pytest.approx(12 + 30.5 + 8 + 20 + 4 + 50 + 3 + 7)
 
@@ -80,9 +80,9 @@ def test_gpkg_with_communes():
     # the two-commune cell goes to the commune holding its centre, not the first code listed
     assert codes["CRS3035RES200mN2368000E3478400"] == "40192"
     # a single lcog_geo code is trusted even when the centre lies outside that polygon
-    assert codes["CRS3035RES200mN2368200E3479400"] == "40279"
+    assert codes["CRS3035RES200mN2368200E3479400"] == "40281"
     pop = cells.groupby("code_insee")["population"].sum()
-    assert pop.to_dict() == {"40192": 12 + 30.5 + 8 + 4, "40279": 20 + 50 + 3}
+    assert pop.to_dict() == {"40192": 12 + 30.5 + 8 + 4, "40281": 20 + 50 + 3}
 
 
 def test_csv_same_cells_as_gpkg_and_rejections():
@@ -163,14 +163,14 @@ def test_loaded_cells_as_origins_of_access_times():
     times = access_times(communes, services, est, origine="carreaux", carreaux=cells)
     # independent computation: cell centres in EPSG:3035 (LAEA distances match within 0.1 %)
     expected = {}
-    for code in ("40192", "40279"):
+    for code in ("40192", "40281"):
         sub = cells[cells["code_insee"] == code]
         e = sub["idcar"].str.extract(r"E(\d+)")[0].astype(float) + 100
         n = sub["idcar"].str.extract(r"N(\d+)")[0].astype(float) + 100
         dist_km = np.hypot(e - 3_478_100, n - 2_368_100) / 1000
         expected[code] = float((dist_km * sub["population"]).sum() / sub["population"].sum())
     np.testing.assert_allclose(
-        times["temps_moyen_pondere_min"], [expected["40192"], expected["40279"]], rtol=2e-3
+        times["temps_moyen_pondere_min"], [expected["40192"], expected["40281"]], rtol=2e-3
     )
     # share of Mont-de-Marsan's cell population beyond 0.1 min (100 m): all but the service's cell
     with pytest.warns(UserWarning, match="code_epci"):
@@ -182,7 +182,7 @@ def test_loaded_cells_as_origins_of_access_times():
                 ["code_canton", "nom", "geometry"]
             ],
             commune_cantons=pd.DataFrame(
-                {"code_insee": ["40192", "40279"], "code_canton": ["40192", "40279"]}
+                {"code_insee": ["40192", "40281"], "code_canton": ["40192", "40281"]}
             ),
             epcis=gpd.GeoDataFrame({"code_epci": [], "nom": []}, geometry=[], crs=2154),
         )

@@ -496,15 +496,15 @@ def test_scenario_ouverture(capsys, tmp_path, fs_2024):
 def test_analyse_population_grid_origins(capsys, tmp_path, fs_2024):
     grid = Path(__file__).parent / "data" / "carreaux" / "carreaux_200m_met.csv"
     code, _, err = run(
-        capsys, "-q", "analyse", "-d", "40", "--communes", "40192,40279", "--mode", "vol-oiseau",
+        capsys, "-q", "analyse", "-d", "40", "--communes", "40192,40281", "--mode", "vol-oiseau",
         "--origine", "carreaux", "--carreaux", grid, "--services-fichier", fs_2024, "-o", tmp_path,
     )  # fmt: skip
     assert code == 0, err
     table = pd.read_csv(tmp_path / "communes.csv", dtype={"code_insee": str})
-    assert table["code_insee"].tolist() == ["40192", "40279"]
+    assert table["code_insee"].tolist() == ["40192", "40281"]
     # independent: population-weighted mean of the cells' straight-line minutes
     communes = acc.communes("40")
-    communes = communes[communes["code_insee"].isin(["40192", "40279"])]
+    communes = communes[communes["code_insee"].isin(["40192", "40281"])]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cells = acc.load_carreaux(grid, communes=communes)
@@ -582,7 +582,7 @@ def test_scenario_grid_origin_and_nothing_to_open(capsys, tmp_path, fs_2024):
     # the scenario runs from the town halls, and says so, although the diagnosis uses cells
     grid = Path(__file__).parent / "data" / "carreaux" / "carreaux_200m_met.csv"
     code, out, err = run(
-        capsys, "-q", "scenario", "ouverture", "-d", "40", "--communes", "40192,40279",
+        capsys, "-q", "scenario", "ouverture", "-d", "40", "--communes", "40192,40281",
         "--mode", "vol-oiseau", "--origine", "carreaux", "--carreaux", grid, "--seuil", "45",
         "--services-fichier", fs_2024, "-o", tmp_path,
     )  # fmt: skip

@@ -4,7 +4,7 @@ Schema of the official INSEE release "Revenus, pauvreté et niveau de vie en
 2019 - Données carroyées" (https://www.insee.fr/fr/statistiques/7655475):
 ``carreaux_200m_met.gpkg`` (squares in EPSG:3035) and ``carreaux_200m_met.csv``
 (same columns, no geometry). Values are invented; cells lie in Mont-de-Marsan
-(40192) and Saint-Pierre-du-Mont (40279). Run: ``python make_files.py``.
+(40192) and Saint-Pierre-du-Mont (40281). Run: ``python make_files.py``.
 """
 
 from pathlib import Path
@@ -27,11 +27,11 @@ COLUMNS = [
 CELLS = [
     (2368000, 3478000, "40192", 12.0, 0),
     (2368000, 3478200, "40192", 30.5, 1),
-    (2368000, 3478400, "4027940192", 8.0, 0),  # across two communes, centre in 40192
-    (2368000, 3478600, "40279", 20.0, 0),
+    (2368000, 3478400, "4028140192", 8.0, 0),  # across two communes, centre in 40192
+    (2368000, 3478600, "40281", 20.0, 0),
     (2368200, 3478000, "40192", 4.0, 0),
-    (2368200, 3478600, "40279", 50.0, 0),
-    (2368200, 3479400, "40279", 3.0, 0),  # lcog_geo trusted though outside the test polygon
+    (2368200, 3478600, "40281", 50.0, 0),
+    (2368200, 3479400, "40281", 3.0, 0),  # lcog_geo trusted though outside the test polygon
     (2368800, 3478200, "40088", 7.0, 0),  # another commune: outside the study area
 ]
 
