@@ -636,6 +636,22 @@ def test_date_on_a_file_without_opening_dates_is_said(capsys, tmp_path):
     assert "Sites retenus (département 40) : 2" in out
 
 
+def test_date_filters_a_generic_file_with_an_opening_date_column(capsys, tmp_path):
+    path = tmp_path / "msp.csv"
+    path.write_text(
+        "id,nom,lat,lon,date_ouverture\n"
+        "a,MSP Mont-de-Marsan,43.8936,-0.4999,2018-05-01\n"
+        "b,MSP Dax,43.7102,-1.0531,01/06/2023\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(
+        capsys, "services", path, "-d", "40", "--categorie", "msp", "--date", "2020-01-01"
+    )
+    assert code == 0 and err == ""
+    assert "Sites retenus (département 40) : 1" in out
+    assert "Sites labellisés après le 2020-01-01 (non comptés) : 1" in out
+
+
 def test_scenario_candidates_file_without_any_site_named(capsys, tmp_path, fs_2024):
     path = tmp_path / "candidats.csv"
     path.write_text("id,nom,lat,lon\nc1,Paris,48.85,2.35\n", encoding="utf-8")  # not in 48

@@ -548,3 +548,19 @@ def test_services_frames_combine_with_pandas(fs_2024):
     # element-wise comparison with anything but another rejected table is unchanged
     assert (rejected["reason"] == "hors du territoire").all()
     assert rejected == rejected.copy() and not (rejected != rejected.copy())
+
+
+def test_points_opening_date_column_found_and_unreadable_dates_rejected(tmp_path):
+    path = tmp_path / "msp.csv"
+    path.write_text(
+        "id;nom;latitude;longitude;date_ouverture\n"
+        "m1;MSP de Dax;43,7102;-1,0536;2019-03-01\n"
+        "m2;MSP de Mont-de-Marsan;43,8902;-0,4990;15/09/2022\n"
+        "m3;MSP de Tartas;43,8326;-0,8086;bientôt\n",
+        encoding="utf-8",
+    )
+    with pytest.warns(RejectedRowsWarning, match="date illisible : 1"):
+        frame = load_points(path, "msp")
+    _check_frame(frame, 3)
+    assert frame["date_ouverture"].dt.strftime("%Y-%m-%d").tolist() == ["2019-03-01", "2022-09-15"]
+    assert frame.attrs["rejected"]["id"].tolist() == ["m3"]

@@ -61,6 +61,14 @@ _LATLON_NAMES = [
 ]  # fmt: skip
 _ID_NAMES = ["id", "identifiant", "uid", "id_fs", "nofinesset"]
 _NOM_NAMES = ["nom", "name", "libelle", "lib_fs", "raison_sociale", "rs", "denomination"]
+#: Opening / label date columns found automatically (``JJ/MM/AAAA`` or ISO values).
+_DATE_NAMES = [
+    "date_ouverture",
+    "date_labellisation",
+    "labellisation_fs",
+    "date_label",
+    "labellisation",
+]
 _INSEE_NAMES = (
     "code_insee codeinsee insee insee_com codgeo depcom com_code code_commune_insee "
     "code_commune citycode result_citycode"
@@ -238,9 +246,10 @@ def load_points(
         Lambert II étendu); other systems need ``crs=``.
     id_col, nom_col, insee_col, date_col, capacite_col : str, optional
         Source columns of ``service_id``, ``nom``, ``code_insee``,
-        ``date_ouverture`` and ``capacite``. ``id``, ``nom``, ``code_insee``
-        and a few usual variants are found automatically; without an id
-        column, ids are ``<categorie>-<row number>``.
+        ``date_ouverture`` and ``capacite``. ``id``, ``nom``, ``code_insee``,
+        ``date_ouverture`` / ``date_labellisation`` and a few usual variants
+        are found automatically; without an id column, ids are
+        ``<categorie>-<row number>``.
     departement, buffer_km
         As in :func:`load_france_services`.
     layer : str, optional
@@ -294,6 +303,7 @@ def load_points(
     )
     id_col = id_col or _find(table.columns, _ID_NAMES)
     nom_col = nom_col or _find(table.columns, _NOM_NAMES)
+    date_col = date_col or _find(table.columns, _DATE_NAMES)
     std = _standard(
         n,
         ids=table[id_col] if id_col else _generated_ids(categorie, n),
