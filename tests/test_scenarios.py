@@ -20,8 +20,9 @@ import pytest
 from shapely.geometry import Point, box
 
 import accessibilite
-from accessibilite import InputError, MissingColumnError, scenarios
-from accessibilite.scenarios import closure_impact, potential_access, recommend_sites
+from accessibilite import InputError, MissingColumnError, potential, scenarios
+from accessibilite.potential import potential_access
+from accessibilite.scenarios import closure_impact, recommend_sites
 
 CRS = "EPSG:2154"
 
@@ -429,7 +430,7 @@ def test_centroid_origin(closure_case):
 def test_public_api():
     assert accessibilite.closure_impact is scenarios.closure_impact
     assert accessibilite.recommend_sites is scenarios.recommend_sites
-    assert accessibilite.potential_access is scenarios.potential_access
+    assert accessibilite.potential_access is potential.potential_access
 
 
 def test_supply_is_conserved(three_communes):

@@ -9,7 +9,7 @@ Data flow (each module imports only from those to its left; see
 
     sources, datafrance → territories, admin_files, carreaux, services, health ─┐
     speeds → network → routing, isochrones;  estimate ───────────────────────────┴→
-        access → indicators → coverage → scenarios → maps, webmap, report → cli
+        access → indicators → coverage → scenarios, potential → maps, webmap, report → cli
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ _API: dict[str, str] = {
     # scenarios
     "closure_impact": "scenarios",
     "recommend_sites": "scenarios",
-    "potential_access": "scenarios",
+    "potential_access": "potential",
     # outputs
     "plot_access_map": "maps",
     "plot_scenario_map": "maps",
