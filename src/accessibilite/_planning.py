@@ -7,7 +7,6 @@ travel-time provider for minutes through these helpers.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import geopandas as gpd
@@ -78,16 +77,6 @@ def _validate_sites(sites: gpd.GeoDataFrame, what: str = "services") -> None:
     if sites["service_id"].duplicated().any():
         dup = sites.loc[sites["service_id"].duplicated(), "service_id"].iloc[0]
         raise InputError(f"{what} : identifiant 'service_id' en double : {dup!r}")
-
-
-def _validate_seuil(seuil_min: float) -> float:
-    try:
-        seuil = float(seuil_min)
-    except (TypeError, ValueError):
-        seuil = math.nan
-    if not math.isfinite(seuil) or seuil <= 0:
-        raise InputError(f"seuil_min doit être un nombre de minutes > 0, pas {seuil_min!r}")
-    return seuil
 
 
 def _minutes(network, origins, destinations) -> np.ndarray:

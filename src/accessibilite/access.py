@@ -51,6 +51,19 @@ class CellTimes:
 # --------------------------------------------------------------------- helpers
 
 
+def _validate_seuil(seuil_min) -> float:
+    """A threshold in minutes as a float > 0, else :class:`InputError`."""
+    try:
+        seuil = float(seuil_min)
+    except (TypeError, ValueError):
+        seuil = np.nan
+    if not np.isfinite(seuil) or seuil <= 0:
+        raise InputError(
+            f"seuil invalide (seuil_min = {seuil_min!r}) : attendu un nombre de minutes > 0"
+        )
+    return seuil
+
+
 def _validate_communes(communes, what: str = "communes") -> None:
     if not isinstance(communes, gpd.GeoDataFrame):
         raise InputError(f"{what} : GeoDataFrame attendu")

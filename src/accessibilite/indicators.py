@@ -20,6 +20,7 @@ from .access import (
     CellTimes,
     _validate_communes,
     _validate_services,
+    _validate_seuil,
     access_times,
 )
 from .datafrance import departement_of
@@ -307,13 +308,7 @@ def flag_deficits(
     _validate_communes(times, "times")
     if "temps_min" not in times.columns:
         raise MissingColumnError(None, "temps_min", times.columns)
-    try:
-        seuil = float(seuil_min)
-    except (TypeError, ValueError):
-        seuil = np.nan
-    if not np.isfinite(seuil) or seuil <= 0:
-        raise InputError(f"seuil invalide : {seuil_min!r} minutes (attendu : nombre > 0)")
-    seuil_min = seuil
+    seuil_min = _validate_seuil(seuil_min)
     communes = times.copy()
     if "code_departement" not in communes.columns:
         communes["code_departement"] = departement_of(communes["code_insee"]).to_numpy()

@@ -33,9 +33,9 @@ from ._planning import (
     _points,
     _population,
     _require_columns,
-    _validate_seuil,
     _validate_sites,
 )
+from .access import _validate_seuil
 from .errors import AccessibiliteError, InputError
 
 __all__ = ["closure_impact", "recommend_sites"]
