@@ -22,6 +22,8 @@ from accessibilite.speeds import parse_maxspeed, speed_kmh
         ("FR:motorway", 130.0),
         ("FR:zone30", 30.0),
         ("FR:walk", 6.0),
+        ("fr:urban", 50.0),  # tag values seen in lower case
+        ("FR:Zone30", 30.0),
         ("['50', '30']", 40.0),  # osmnx list string: mean
         (["70", "90"], 80.0),
         ("30;50", 40.0),

@@ -124,6 +124,9 @@ def parse_maxspeed(value: Any, profile: dict | None = None) -> float | None:
     speeds = []
     for item in _as_list(value):
         implicit = prof["implicit"].get(item)
+        if implicit is None and not _NUMBER.match(item):  # "fr:urban", "FR:Zone30"
+            key = item.strip().lower()
+            implicit = next((v for k, v in prof["implicit"].items() if k.lower() == key), None)
         if implicit is not None:
             speeds.append(float(implicit))
             continue
