@@ -33,7 +33,7 @@ def test_coverage_over_time_hand_computed():
             _communes(),
             _services(),
             EST,
-            ["2024-01-01", "2021-01-01", "2019-01-01"],
+            ["2024-01-01", "2021-01-01", "2019-01-01", "2021-01-01"],  # a date given twice
             seuil_min=9,
             **_territories(),
         )

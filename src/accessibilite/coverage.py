@@ -84,7 +84,7 @@ def coverage_over_time(
     if "date_ouverture" not in services.columns:
         raise MissingColumnError(None, "date_ouverture", services.columns)
     try:
-        dates = sorted(pd.to_datetime(list(dates)))
+        dates = sorted(set(pd.to_datetime(list(dates))))  # each date once
     except (ValueError, TypeError) as exc:
         raise InputError(f"dates illisibles : {exc}") from exc
     if not dates:
