@@ -88,6 +88,12 @@ def test_communes_csv_and_geojson(capsys, tmp_path, landes_communes):
     assert code == 0
     back = gpd.read_file(tmp_path / "c.geojson")
     assert sorted(back["code_insee"]) == ["40088", "40192"]  # Dax, Mont-de-Marsan
+    assert back.crs.to_epsg() == 4326  # GeoJSON (RFC 7946) is in WGS84
+    two = landes_communes.set_index("code_insee").loc[back["code_insee"]].geometry.to_numpy()
+    assert (
+        back.to_crs(2154).geometry.centroid.distance(gpd.GeoSeries(two, crs=2154).centroid).max()
+        < 1.0
+    )
 
 
 def test_communes_unknown_code_named(capsys, tmp_path):

@@ -139,6 +139,8 @@ def _write_table(frame, path: Path, layer: str) -> None:
         path.unlink()
     kwargs = {"layer": layer} if suffix == ".gpkg" else {}
     driver = _VECTOR_DRIVERS[suffix]
+    if driver == "GeoJSON":  # RFC 7946: GeoJSON coordinates are WGS84 longitude/latitude
+        out = out.to_crs(4326)
     if driver:
         kwargs["driver"] = driver
     out.to_file(path, **kwargs)
