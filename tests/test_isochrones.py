@@ -191,3 +191,14 @@ def test_real_graph_bands(sgl_graphml):
     merged_5 = out.geometry.iloc[1]
     union_5 = shapely.union_all(per[per["bande_min"] == 5].geometry.to_numpy())
     assert shapely.symmetric_difference(merged_5, union_5).area < 0.05 * merged_5.area
+
+
+def test_per_service_keeps_integer_ids(grid):
+    net, svc, _ = grid
+    numbered = svc.assign(service_id=[30, 4, 100])
+    out = isochrones.isochrones(net, numbered, bands_min=(2,), per_service=True, cell_m=50.0)
+    assert out["service_id"].tolist() == [100, 30, 4]  # sorted as text, type kept
+    named = isochrones.isochrones(net, svc, bands_min=(2,), per_service=True, cell_m=50.0)
+    by_name = dict(zip(named["service_id"], named.geometry, strict=True))
+    for name, number in zip(svc["service_id"], [30, 4, 100], strict=True):
+        assert out.set_index("service_id").geometry[number].equals(by_name[name])

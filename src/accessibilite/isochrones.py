@@ -260,14 +260,15 @@ def isochrones(
         virtual = np.arange(n + start, n + min(start + block, len(nodes)))
         times = dijkstra(aug, indices=virtual, limit=float(bands[-1]) * 60.0)
         for j, row in enumerate(times):
-            by_id[str(ids[start + j])] = _bands_from_times(net, row[:n], bands, cell, buffer_m)
+            by_id[ids[start + j]] = _bands_from_times(net, row[:n], bands, cell, buffer_m)
             if bar is not None:
                 bar.update()
     if bar is not None:
         bar.close()
     rows_id, rows_band, rows_geom = [], [], []
     empty = [shapely.MultiPolygon() for _ in bands]
-    for sid in sorted(map(str, services["service_id"])):  # ignored services: empty bands
+    # ids keep their type (sorted as text); ignored services get empty bands
+    for sid in sorted(services["service_id"].tolist(), key=str):
         for band, geom in zip(bands, by_id.get(sid, empty), strict=True):
             rows_id.append(sid)
             rows_band.append(int(band))
