@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .access import _check_unique_ids
 from .errors import InputError, MissingColumnError, NetworkError
 
 
@@ -74,9 +75,7 @@ def _validate_sites(sites: gpd.GeoDataFrame, what: str = "services") -> None:
     if len(sites) == 0:
         raise InputError(f"{what} : aucun site (tableau vide)")
     _require_columns(sites, ["service_id"], what)
-    if sites["service_id"].duplicated().any():
-        dup = sites.loc[sites["service_id"].duplicated(), "service_id"].iloc[0]
-        raise InputError(f"{what} : identifiant 'service_id' en double : {dup!r}")
+    _check_unique_ids(sites, what)
 
 
 def _minutes(network, origins, destinations) -> np.ndarray:

@@ -79,18 +79,23 @@ def _validate_communes(communes, what: str = "communes") -> None:
         raise InputError(f"{what} : population absente, non numérique ou négative")
 
 
+def _check_unique_ids(services: pd.DataFrame, what: str = "services") -> None:
+    """Refuse duplicated ``service_id`` (the nearest site and site counts would be ambiguous)."""
+    dup = services["service_id"].duplicated()
+    if dup.any():
+        first = services.loc[dup, "service_id"].iloc[0]
+        raise InputError(
+            f"{what} : identifiant 'service_id' en double : {first!r} ({int(dup.sum())} "
+            "doublon(s)) ; en réunissant plusieurs listes, préfixez les identifiants"
+        )
+
+
 def _validate_services(services, crs) -> gpd.GeoDataFrame:
     if not isinstance(services, gpd.GeoDataFrame):
         raise InputError("services : GeoDataFrame attendu")
     if "service_id" not in services.columns:
         raise MissingColumnError(None, "service_id", services.columns)
-    dup = services["service_id"].duplicated()
-    if dup.any():  # the nearest site and nb_sites would be ambiguous
-        first = services.loc[dup, "service_id"].iloc[0]
-        raise InputError(
-            f"services : identifiant 'service_id' en double : {first!r} ({int(dup.sum())} "
-            "doublon(s)) ; en réunissant plusieurs listes, préfixez les identifiants"
-        )
+    _check_unique_ids(services)
     if services.crs is not None and crs is not None and services.crs != crs:
         services = services.to_crs(crs)
     return services
