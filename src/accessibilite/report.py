@@ -52,9 +52,14 @@ COMMUNE_COLUMNS = (
     "distance_km",
 )
 #: Decimals written in the CSV files, per column (other float columns: 4).
-DECIMALS = {"temps_min": 2, "distance_km": 3, "temps_max_min": 2, "snap_m": 1}
-#: inhabitants (a fraction of a commune with origine="carreaux"): one decimal
-DECIMALS["population_au_dela_seuil"] = 1
+DECIMALS = {
+    "temps_min": 2,
+    "distance_km": 3,
+    "temps_max_min": 2,
+    "snap_m": 1,
+    # inhabitants (a fraction of a commune with origine="carreaux"): one decimal
+    "population_au_dela_seuil": 1,
+}
 #: Data sources the report may cite: key -> (data, producer, licence).
 SOURCES = {
     "osm": ("Réseau routier", "© contributeurs OpenStreetMap", "ODbL 1.0"),
