@@ -1,0 +1,194 @@
+"""The ``analyse`` sub-command: the main job, from inputs to every output of one folder.
+
+Like the rest of the command line it only parses, reports progress and calls
+the package's functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import accessibilite as acc
+
+from .common import (
+    Progress,
+    _fmt_int,
+    _fmt_num,
+    _fmt_pct,
+)
+from .prepare import _names, _prepare
+
+__all__ = ["cmd_analyse"]
+
+#: French wording of --mode in the report.
+_MODE_LABELS = {
+    "voiture": "voiture",
+    "marche": "à pied",
+    "velo": "à vélo",
+    "vol-oiseau": "voiture, estimation à vol d'oiseau (sans réseau routier)",
+}
+#: Isochrone bands drawn on the maps (the threshold is added).
+_BANDS_MIN = (10, 20, 30)
+
+
+def _territories(args: argparse.Namespace, ctx: argparse.Namespace) -> dict:
+    """Cantons, commune→canton links and EPCI of the analysed communes only.
+
+    Empty when the whole département is analysed (``flag_deficits`` loads its
+    territories, and handles départements without electoral cantons).
+    """
+    if args.communes is None and ctx.excluded is None and ctx.sans_origine is None:
+        return {}
+    communes = ctx.communes
+    epcis = acc.epcis(args.departement)
+    epcis = epcis[epcis["code_epci"].isin(set(communes["code_epci"].dropna()))]
+    out = {"epcis": epcis.reset_index(drop=True)}
+    try:
+        links = acc.commune_cantons(args.departement)
+        cantons = acc.cantons(args.departement)
+    except acc.InputError:  # Paris, Martinique, Guyane: no electoral canton
+        return out
+    links = links[links["code_insee"].isin(set(communes["code_insee"]))].reset_index(drop=True)
+    cantons = cantons[cantons["code_canton"].isin(set(links["code_canton"]))]
+    return {**out, "cantons": cantons.reset_index(drop=True), "commune_cantons": links}
+
+
+def _report_margin(times, provider, buffer_km: float) -> None:
+    """Warn when a site beyond the ``--buffer-km`` margin could be nearer (straight line).
+
+    Sites are loaded within ``buffer_km`` of the département: a commune whose
+    nearest loaded site is farther than that in a straight line might have a
+    nearer one outside the margin.
+    """
+    detour = getattr(provider, "detour", None)
+    if detour is None or "distance_km" not in times.columns:
+        return
+    far = times[times["distance_km"] / detour > buffer_km]
+    if len(far):
+        print(
+            f"attention : {len(far)} commune(s) ont leur site le plus proche à plus de "
+            f"{_fmt_num(buffer_km)} km à vol d'oiseau : un site hors de la marge pourrait être plus "
+            "proche, augmentez --buffer-km",
+            file=sys.stderr,
+        )
+
+
+def _method(args: argparse.Namespace, ctx: argparse.Namespace) -> dict[str, str]:
+    """Method lines of the report (no path of the output folder: reruns stay identical)."""
+    lines = {
+        "Calcul des temps": ctx.provider.description,
+        "Mode de déplacement": _MODE_LABELS.get(args.mode, args.mode),
+    }
+    if args.reseau:
+        lines["Réseau routier"] = f"fichier {Path(args.reseau).name}"
+    elif args.mode != "vol-oiseau":
+        lines["Réseau routier"] = (
+            f"OpenStreetMap téléchargé (territoire + {_fmt_num(args.buffer_km)} km)"
+        )
+    lines["Services"] = f"{args.services} : {len(ctx.services)} site(s)"
+    if args.date:
+        lines["Date des sites"] = f"sites labellisés au {args.date}"
+    if args.communes:
+        lines["Communes étudiées"] = args.communes
+    if ctx.excluded is not None:
+        lines["Communes hors de l'emprise du réseau (exclues)"] = _names(ctx.excluded)
+    if ctx.sans_origine is not None:
+        lines["Communes sans mairie ni contour (exclues)"] = _names(ctx.sans_origine)
+    return lines
+
+
+def _compute(args: argparse.Namespace, progress: Progress, ctx: argparse.Namespace):
+    """Access times and deficit flags of the communes covered."""
+    progress.step("Calcul des temps d'accès")
+    times = acc.access_times(
+        ctx.communes, ctx.services, ctx.provider, origine=args.origine, carreaux=ctx.carreaux
+    )
+    _report_margin(times, ctx.provider, args.buffer_km)
+    progress.step(f"Déficits au seuil de {_fmt_num(args.seuil)} min")
+    territories = _territories(args, ctx)
+    return acc.flag_deficits(times, ctx.services, seuil_min=args.seuil, **territories)
+
+
+def _write_excluded(ctx: argparse.Namespace, out: Path) -> None:
+    """``communes_hors_reseau.csv``, ``communes_sans_origine.csv``: the communes set aside.
+
+    None is lost silently; a file is removed when a rerun has no such commune.
+    """
+    for name, table in (("hors_reseau", ctx.excluded), ("sans_origine", ctx.sans_origine)):
+        path = out / f"communes_{name}.csv"
+        if table is None:
+            path.unlink(missing_ok=True)
+            continue
+        out.mkdir(parents=True, exist_ok=True)
+        table.to_csv(path, index=False, lineterminator="\n")
+
+
+# --------------------------------------------------------------------------- analyse
+def cmd_analyse(args: argparse.Namespace) -> int:
+    """Run ``accessibilite analyse``."""
+    from ..outputs import maps, report
+
+    progress = Progress(9, quiet=args.silencieux)
+    ctx = _prepare(args, progress)
+    services, provider = ctx.services, ctx.provider
+    deficits = _compute(args, progress, ctx)
+    out = Path(args.sortie)
+
+    progress.step("Isochrones")
+    bands = sorted({*_BANDS_MIN, float(args.seuil)})
+    isochrones = provider.isochrones(services, bands_min=bands)
+
+    progress.step("Écriture des tableaux CSV et du GeoPackage")
+    report.write_csv(deficits, out)
+    _write_excluded(ctx, out)
+    report.write_geopackage(out / "resultats.gpkg", deficits, services, isochrones)
+
+    progress.step("Cartes")
+    fig = acc.plot_access_map(deficits, services, isochrones)
+    maps.save_map(fig, out / "carte.png")
+    acc.interactive_map(deficits, services, isochrones).save(str(out / "carte.html"))
+
+    progress.step("Rapport HTML")
+    report.write_report(
+        out / "rapport.html", deficits, services, carte_png=fig, methode=_method(args, ctx)
+    )
+    _close(fig)
+    _print_summary(deficits, ctx, out)
+    return 0
+
+
+def _close(fig) -> None:
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+def _print_summary(deficits, ctx: argparse.Namespace, out: Path) -> None:
+    from ..outputs.maps import population_beyond
+
+    com = deficits.communes
+    seuil = deficits.seuil_min
+    beyond = com[com["au_dela_seuil"].astype(bool)]
+    pop_beyond, share = population_beyond(com)
+    print(f"Méthode : {ctx.provider.description}")
+    print(f"Communes : {len(com)} ; sites de service pris en compte : {len(ctx.services)}")
+    if ctx.excluded is not None:
+        print(f"Communes hors de l'emprise du réseau (exclues) : {len(ctx.excluded)}")
+    if ctx.sans_origine is not None:
+        print(f"Communes sans mairie ni contour (exclues) : {len(ctx.sans_origine)}")
+    print(
+        f"Communes au-delà de {_fmt_num(seuil)} min : {len(beyond)} "
+        f"({_fmt_int(pop_beyond)} habitant{'s' if pop_beyond >= 2 else ''}, "
+        f"{_fmt_pct(share)} de la population)"
+    )
+    if len(deficits.cantons) == 0:  # Paris, Martinique, Guyane
+        print("Cantons : aucun canton électoral dans ce territoire (voir les EPCI)")
+        print(f"Résultats écrits dans {out}")
+        return
+    sans = deficits.cantons[deficits.cantons["sans_service"].astype(bool)]
+    print(f"Cantons sans site : {len(sans)} sur {len(deficits.cantons)}")
+    if len(sans):
+        print("  " + ", ".join(sorted(sans["nom"])))
+    print(f"Résultats écrits dans {out}")

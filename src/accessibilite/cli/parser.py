@@ -1,0 +1,212 @@
+"""Argument parser of the command line (French help texts and usage errors)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import accessibilite as acc
+
+from .common import _MODES, _ORIGINES
+from .communes import _cmd_communes
+from .services import _cmd_services
+
+# --------------------------------------------------------------------------- parser
+_ARGPARSE_FR = (
+    ("the following arguments are required", "arguments obligatoires manquants"),
+    ("unrecognized arguments", "arguments non reconnus"),
+    ("invalid choice", "choix invalide"),
+    ("choose from", "choisir parmi"),
+    ("invalid float value", "nombre invalide"),
+    ("invalid int value", "entier invalide"),
+    ("expected one argument", "une valeur attendue"),
+)
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Help formatter with a French usage prefix."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "usage : " if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser with French section titles, help option and error prefix."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("add_help", False)
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "arguments"
+        self._optionals.title = "options"
+        self.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+
+    def error(self, message: str):
+        for english, french in _ARGPARSE_FR:
+            message = message.replace(english, french)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"erreur : {message}\n")
+
+
+def _add_quiet(p: argparse.ArgumentParser) -> None:
+    """``-q`` also accepted after the sub-command (SUPPRESS keeps the global value)."""
+    p.add_argument(
+        "--silencieux",
+        "-q",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="ne pas afficher la progression",
+    )
+
+
+def _add_territory(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--departement", "-d", required=True, help="code du département (ex. 40, 2A, 974)"
+    )
+    p.add_argument(
+        "--communes",
+        metavar="CODES",
+        help="restreindre l'analyse à ces communes (codes INSEE séparés par des virgules)",
+    )
+    p.add_argument(
+        "--fichier-communes",
+        metavar="FICHIER",
+        help="fichier de communes fourni (Admin Express, GeoJSON geo.api.gouv.fr) "
+        "au lieu des données embarquées",
+    )
+
+
+def _add_analysis_options(p: argparse.ArgumentParser) -> None:
+    _add_territory(p)
+    p.add_argument(
+        "--services",
+        default="france-services",
+        metavar="CATEGORIE",
+        help="catégorie de services : france-services (défaut), finess, "
+        "ou tout autre nom pour un fichier de points (--services-fichier requis)",
+    )
+    p.add_argument(
+        "--services-fichier",
+        metavar="FICHIER",
+        help="fichier des sites (CSV, GeoJSON, GPKG, SHP) ; sans lui, la liste officielle "
+        "France Services est téléchargée",
+    )
+    p.add_argument("--seuil", type=float, default=30.0, help="seuil en minutes (défaut : 30)")
+    p.add_argument(
+        "--date",
+        metavar="AAAA-MM-JJ",
+        help="ne garder que les sites labellisés à cette date",
+    )
+    p.add_argument(
+        "--mode",
+        choices=_MODES,
+        default="voiture",
+        help="mode de déplacement ; vol-oiseau = estimation sans réseau routier "
+        "(distance à vol d'oiseau × facteur de détour ÷ vitesse)",
+    )
+    p.add_argument(
+        "--reseau",
+        metavar="FICHIER",
+        help="réseau routier local : GraphML (OSMnx), OSM XML ou .osm.pbf ; "
+        "sans lui, le réseau est téléchargé depuis OpenStreetMap (internet requis)",
+    )
+    p.add_argument(
+        "--buffer-km",
+        type=float,
+        default=20.0,
+        help="marge autour du département : les sites voisins situés dans cette marge "
+        "comptent, et le réseau téléchargé la couvre (défaut : 20 km)",
+    )
+    p.add_argument(
+        "--origine",
+        choices=_ORIGINES,
+        default="mairie",
+        help="point de départ : mairie (convention INSEE METRIC, défaut), centroide, "
+        "ou carreaux (grille de population 200 m, --carreaux requis)",
+    )
+    p.add_argument("--carreaux", metavar="FICHIER", help="carreaux INSEE Filosofi 200 m")
+    p.add_argument("--sortie", "-o", required=True, metavar="DOSSIER", help="dossier de sortie")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``accessibilite`` command."""
+    parser = _Parser(
+        prog="accessibilite",
+        description="Accessibilité des services au public (SDAASP) : temps d'accès des "
+        "communes aux services, déficits par canton et EPCI, cartes et rapport.",
+        epilog="Aide d'une sous-commande : accessibilite <sous-commande> --help",
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"accessibilite {acc.__version__}",
+        help="afficher la version et quitter",
+    )
+    parser.add_argument(
+        "--silencieux", "-q", action="store_true", help="ne pas afficher la progression"
+    )
+    sub = parser.add_subparsers(dest="commande", metavar="sous-commande", required=True)
+
+    p = sub.add_parser(
+        "communes",
+        help="exporter les communes d'un département",
+        description="Écrit les communes (code INSEE, nom, population, EPCI, géométrie) "
+        "dans un fichier .gpkg, .geojson, .shp ou .csv selon l'extension.",
+    )
+    _add_territory(p)
+    p.add_argument("--sortie", "-o", required=True, metavar="FICHIER", help="fichier écrit")
+    _add_quiet(p)
+    p.set_defaults(func=_cmd_communes)
+
+    p = sub.add_parser(
+        "services",
+        help="charger un fichier de services et résumer les lignes rejetées",
+        description="Charge une liste France Services (détectée automatiquement) ou tout "
+        "fichier de points, et affiche les lignes retenues et rejetées par motif.",
+    )
+    p.add_argument("fichier", help="fichier des sites (CSV, GeoJSON, GPKG, SHP)")
+    p.add_argument("--departement", "-d", required=True, help="code du département")
+    p.add_argument(
+        "--categorie",
+        help="catégorie des points (défaut : france_services si la liste ANCT est reconnue)",
+    )
+    p.add_argument("--date", metavar="AAAA-MM-JJ", help="sites labellisés à cette date")
+    p.add_argument("--sortie", "-o", metavar="FICHIER", help="écrire les sites retenus")
+    _add_quiet(p)
+    p.set_defaults(func=_cmd_services)
+
+    from . import analyse as _cli_analyse
+    from . import scenario as _cli_scenario
+
+    p = sub.add_parser(
+        "analyse",
+        help="analyse complète : temps d'accès, déficits, cartes, rapport",
+        description="Temps d'accès de chaque commune au service le plus proche, communes "
+        "au-delà du seuil, cantons et EPCI sans service ; écrit communes.csv, cantons.csv, "
+        "epci.csv, resultats.gpkg, carte.png, carte.html et rapport.html dans le dossier "
+        "de sortie.",
+    )
+    _add_analysis_options(p)
+    _add_quiet(p)
+    p.set_defaults(func=_cli_analyse.cmd_analyse)
+
+    p = sub.add_parser(
+        "scenario",
+        help="scénarios : fermeture d'un site, ouverture de nouveaux sites",
+        description="fermeture : impact de la fermeture de chaque site ; ouverture : "
+        "meilleurs emplacements pour k nouveaux sites.",
+    )
+    p.add_argument(
+        "type_scenario", choices=("fermeture", "ouverture"), metavar="fermeture|ouverture"
+    )
+    _add_analysis_options(p)
+    p.add_argument("--k", type=int, default=3, help="nombre de sites à ouvrir (défaut : 3)")
+    p.add_argument(
+        "--candidats",
+        metavar="FICHIER",
+        help="fichier des emplacements candidats (défaut : les mairies des communes)",
+    )
+    _add_quiet(p)
+    p.set_defaults(func=_cli_scenario.cmd_scenario)
+    return parser
+

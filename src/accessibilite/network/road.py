@@ -1,0 +1,500 @@
+"""Road networks: OpenStreetMap → voiture / marche / velo graph → compact CSR form.
+
+A :class:`RoadNetwork` holds node coordinates (EPSG:2154, or the overseas
+département's own CRS) and a
+``scipy.sparse`` CSR matrix of edge travel times in seconds; routing and
+isochrone queries are delegated to :mod:`accessibilite.routing` and
+:mod:`accessibilite.isochrones`. Speeds come from the editable profile
+``data/vitesses_fr.toml`` (see ``docs/speed-model.md``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.sparse import csgraph
+
+from .. import settings
+from ..errors import DataFileError, NetworkError
+from . import csr as _csr
+from . import isochrones, routing
+from . import npz as _netfile
+from . import osm as _osm
+from .csr import MIN_TIME_S
+from .isochrones import BUFFER_M
+from .speeds import _MODE_LABEL, _validate_mode, load_profile
+
+__all__ = ["RoadNetwork"]
+
+
+# --------------------------------------------------------------------------- descriptions
+def _description(mode: str, source: str, date: str | None, profile: dict | None = None) -> str:
+    prof = load_profile(profile)
+    src = f"OpenStreetMap ({source}{', ' + date if date else ''})"
+    if mode == "voiture":
+        speed = (
+            f"vitesses légales françaises (profil {prof.get('name', 'personnalisé')}) "
+            "pondérées par un facteur de réalisme par type de voie"
+        )
+    else:
+        speed = f"vitesse constante de {prof[mode]['speed_kmh']:g} km/h".replace(".", ",")
+    return f"Temps de trajet {_MODE_LABEL[mode]} sur le réseau {src}, {speed}, plus court chemin."
+
+
+# --------------------------------------------------------------------------- the network
+class RoadNetwork:
+    """A directed road network in compact form, satisfying ``TravelTimeProvider``.
+
+    Build it with :meth:`from_graphml`, :meth:`from_osm`, :meth:`download`,
+    :meth:`from_networkx`, :meth:`from_edges` or :meth:`load`.
+
+    Attributes
+    ----------
+    x, y : ndarray of float64
+        Node coordinates in ``crs`` (node *i* is row *i* of :meth:`nodes`).
+    graph : scipy.sparse.csr_matrix
+        n × n travel times (s), directed u → v, strictly positive (≥ ``MIN_TIME_S``);
+        parallel edges are reduced to the fastest one.
+    length : scipy.sparse.csr_matrix
+        Same sparsity pattern as ``graph``: edge lengths (m).
+    mode, crs, description : str
+    access_speed_kmh, max_snap_m : float
+        Speed of the leg between a point and its snapped node; snapping distance
+        beyond which points are flagged (from the profile).
+    osmid : ndarray of int64 or None
+        OSM node ids when built from OSM.
+    dropped_nodes : int
+        Nodes removed because outside the largest strongly connected component.
+    source : str
+    date : str or None
+        Date of the network data, if known.
+    """
+
+    def __init__(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        graph: sparse.csr_matrix,
+        length: sparse.csr_matrix,
+        *,
+        mode: str = "voiture",
+        crs: str = "EPSG:2154",
+        description: str | None = None,
+        access_speed_kmh: float | None = None,
+        max_snap_m: float | None = None,
+        osmid: np.ndarray | None = None,
+        dropped_nodes: int = 0,
+        source: str = "",
+        date: str | None = None,
+    ) -> None:
+        conf = load_profile()[_validate_mode(mode)]
+        self.x = np.ascontiguousarray(x, dtype=np.float64)
+        self.y = np.ascontiguousarray(y, dtype=np.float64)
+        self.graph = graph
+        self.length = length
+        self.mode = mode
+        self.crs = crs
+        self.source = source
+        self.date = date
+        self.description = description or _description(mode, source, date)
+        self.access_speed_kmh = float(access_speed_kmh or conf["access_speed_kmh"])
+        self.max_snap_m = float(max_snap_m or conf["max_snap_m"])
+        self.osmid = None if osmid is None else np.asarray(osmid, dtype=np.int64)
+        self.dropped_nodes = int(dropped_nodes)
+        self._validate()
+
+    def _validate(self) -> None:
+        """Check the compact form is consistent (shapes, sparsity, positive times)."""
+        n = self.x.size
+        if self.y.size != n or (self.osmid is not None and self.osmid.size != n):
+            raise NetworkError(f"tailles incohérentes : x {n}, y {self.y.size} nœuds")
+        for name, m in (("graph", self.graph), ("length", self.length)):
+            if not sparse.issparse(m) or m.format != "csr" or m.shape != (n, n):
+                raise NetworkError(f"{name} doit être une matrice CSR {n}×{n}")
+        if not np.array_equal(self.graph.indptr, self.length.indptr) or not np.array_equal(
+            self.graph.indices, self.length.indices
+        ):
+            raise NetworkError("graph et length n'ont pas la même structure creuse")
+        _csr.check_weights(self.graph.data, "graph")
+        _csr.check_weights(self.length.data, "length")
+        if (self.graph.data < MIN_TIME_S).any():
+            raise NetworkError(f"temps d'arc inférieurs à {MIN_TIME_S} s dans graph")
+
+    # ----------------------------------------------------------------- constructors
+    @classmethod
+    def from_edges(
+        cls,
+        u,
+        v,
+        travel_time_s,
+        x,
+        y,
+        length_m=None,
+        *,
+        crs: str = "EPSG:2154",
+        mode: str = "voiture",
+    ) -> RoadNetwork:
+        """Build a network from edge arrays, keeping every node as given, in order.
+
+        Parameters
+        ----------
+        u, v : array-like of int
+            Directed edge ``u[i] → v[i]`` between node indices ``0..n-1``.
+        travel_time_s : array-like of float
+            Edge times (s), finite and ≥ 0; times below ``MIN_TIME_S`` are raised to it.
+        x, y : array-like of float
+            Coordinates of nodes ``0..n-1`` in ``crs``.
+        length_m : array-like of float, optional
+            Edge lengths (m); default: straight line between the two nodes.
+        crs : str
+        mode : {"voiture", "marche", "velo"}
+            Sets the access speed and snapping distance (no component is pruned).
+
+        Returns
+        -------
+        RoadNetwork
+
+        Raises
+        ------
+        NetworkError
+            Empty edge set, indices out of range, NaN / infinite / negative weights.
+        """
+        _validate_mode(mode)
+        x = np.asarray(x, dtype=np.float64).ravel()
+        y = np.asarray(y, dtype=np.float64).ravel()
+        t = np.asarray(travel_time_s, dtype=np.float64).ravel()
+        if x.shape != y.shape or x.size == 0:
+            raise NetworkError(
+                f"coordonnées x/y vides ou de tailles différentes ({x.size}, {y.size})"
+            )
+        if not (np.isfinite(x).all() and np.isfinite(y).all()):
+            raise NetworkError("coordonnées de nœuds non finies (NaN ou inf) dans x/y")
+        u = _csr.as_index(u, "u", x.size)
+        v = _csr.as_index(v, "v", x.size)
+        if not (u.size == v.size == t.size):
+            raise NetworkError(
+                f"u, v et travel_time_s doivent avoir la même longueur ({u.size}, {v.size}, {t.size})"
+            )
+        if u.size == 0:
+            raise NetworkError("réseau sans aucun arc : impossible de calculer des temps de trajet")
+        _csr.check_weights(t, "travel_time_s")
+        if length_m is None:
+            lengths = np.hypot(x[v] - x[u], y[v] - y[u])
+        else:
+            lengths = np.asarray(length_m, dtype=np.float64).ravel()
+            if lengths.size != u.size:
+                raise NetworkError(f"length_m a {lengths.size} valeurs pour {u.size} arcs")
+            _csr.check_weights(lengths, "length_m")
+        graph, length = _csr.build_csr(u, v, t, lengths, x.size)
+        description = (
+            f"Temps de trajet {_MODE_LABEL[mode]} sur un réseau fourni sous forme d'arcs "
+            "(temps de parcours donnés), plus court chemin."
+        )
+        return cls(x, y, graph, length, mode=mode, crs=crs, description=description, source="arcs")
+
+    @classmethod
+    def from_networkx(
+        cls,
+        G,
+        mode: str = "voiture",
+        *,
+        profile: str | Path | dict | None = None,
+        source: str | None = None,
+        date: str | None = None,
+    ) -> RoadNetwork:
+        """Build a network from an osmnx ``MultiDiGraph``.
+
+        Edges usable in ``mode`` are kept (highway classes and access tags of the
+        profile), timed as length ÷ speed (:func:`speed_kmh`), node coordinates are
+        projected to EPSG:2154 (to the département's own CRS for a graph in an
+        overseas département: EPSG:5490, 2972, 2975 or 4471, like the communes),
+        and only the largest strongly connected component is kept (a French
+        warning reports the nodes dropped).
+
+        Parameters
+        ----------
+        G : networkx.MultiDiGraph
+            osmnx graph: node attributes ``x``, ``y`` in the graph's ``crs``
+            (default EPSG:4326), edge attributes ``highway``, ``length`` (m),
+            ``maxspeed``, ``oneway``, ``access``... One-way streets are single
+            directed edges, two-way streets have both directions (osmnx convention).
+        mode : {"voiture", "marche", "velo"}
+            ``marche`` makes every edge usable both ways; ``velo`` adds the reverse of
+            one-way edges with a contraflow exemption (see ``docs/speed-model.md``).
+        profile : path, dict or None
+            Speed profile (default: packaged ``vitesses_fr.toml``).
+        source, date : str, optional
+            Provenance shown in the description (default: graph name, ``created_date``).
+
+        Returns
+        -------
+        RoadNetwork
+
+        Raises
+        ------
+        NetworkError
+            No edge usable in ``mode``, missing node coordinates, bad lengths.
+        """
+        _validate_mode(mode)
+        prof = load_profile(profile)
+        conf = prof[mode]
+        ids, x, y, ui, vi, time, length, back, crs = _osm.graph_edges(G, mode, prof)
+        _csr.check_weights(length, "length")
+        ui, vi = np.concatenate([ui, vi[back]]), np.concatenate([vi, ui[back]])
+        time, length = np.concatenate([time, time[back]]), np.concatenate([length, length[back]])
+        # largest strongly connected component
+        n = ids.size
+        adjacency = sparse.csr_matrix((np.ones(ui.size), (ui, vi)), shape=(n, n))
+        _, labels = csgraph.connected_components(adjacency, directed=True, connection="strong")
+        keep = labels == np.argmax(np.bincount(labels))
+        dropped = int(n - keep.sum())
+        if dropped:
+            warnings.warn(
+                f"réseau {mode} : {dropped} nœud(s) hors de la plus grande composante "
+                f"fortement connexe retiré(s) ({int(keep.sum())} nœuds conservés)",
+                UserWarning,
+                stacklevel=2,
+            )
+        renumber = np.cumsum(keep) - 1
+        on = keep[ui] & keep[vi]
+        graph, lengths_csr = _csr.build_csr(
+            renumber[ui[on]], renumber[vi[on]], time[on], length[on], int(keep.sum())
+        )
+        osmid = None
+        if np.issubdtype(ids.dtype, np.integer):
+            osmid = ids[keep].astype(np.int64)
+        source = source or str(G.graph.get("name", "graphe osmnx"))
+        date = date or str(G.graph.get("created_date", ""))[:10] or None
+        return cls(
+            x[keep],
+            y[keep],
+            graph,
+            lengths_csr,
+            mode=mode,
+            crs=crs,
+            description=_description(mode, source, date, prof),
+            osmid=osmid,
+            dropped_nodes=dropped,
+            source=source,
+            date=date,
+            access_speed_kmh=conf["access_speed_kmh"],
+            max_snap_m=conf["max_snap_m"],
+        )
+
+    @classmethod
+    def from_graphml(
+        cls, path: str | Path, mode: str = "voiture", *, profile: str | Path | dict | None = None
+    ) -> RoadNetwork:
+        """Build a network from an osmnx GraphML file (see :meth:`from_networkx`).
+
+        Raises
+        ------
+        DataFileError
+            The file is missing or is not a readable osmnx GraphML file.
+        """
+        _validate_mode(mode)
+        path = Path(path)
+        G = _osm.read_graphml(path)
+        return cls.from_networkx(G, mode, profile=profile, source=path.name)
+
+    @classmethod
+    def from_osm(
+        cls,
+        path: str | Path,
+        mode: str = "voiture",
+        *,
+        territory=None,
+        buffer_km: float = 10,
+        profile: str | Path | dict | None = None,
+    ) -> RoadNetwork:
+        """Build a network from an OpenStreetMap extract: OSM XML or ``.osm.pbf``.
+
+        The ways tagged ``highway`` (within the territory's bounding box, if given)
+        and their nodes are copied by ``osmium`` to a temporary OSM XML file, read
+        by ``osmnx.graph_from_xml``; the graph is then cut to the territory (nodes
+        inside it). PBF needs the optional ``osmium`` package (``pip install
+        accessibilite[pbf]``); without it, XML files are read directly by osmnx.
+
+        Parameters
+        ----------
+        path : str or Path
+        mode : {"voiture", "marche", "velo"}
+        territory : GeoDataFrame, GeoSeries or shapely geometry, optional
+            Keep only the roads within this area (its own CRS; EPSG:2154 for a
+            bare shapely geometry) enlarged by
+            ``buffer_km``: use it to cut a département out of a regional extract.
+        buffer_km : float
+            Margin around ``territory`` (services just across the border count).
+        profile : path, dict or None
+
+        Raises
+        ------
+        DataFileError
+            Missing or unreadable file, or ``osmium`` absent for a PBF file.
+        NetworkError
+            No way usable in ``mode`` (in the territory).
+        """
+        _validate_mode(mode)
+        path = Path(path)
+        G = _osm.read_osm(path, territory, buffer_km)
+        return cls.from_networkx(G, mode, profile=profile, source=path.name)
+
+    @classmethod
+    def download(
+        cls,
+        territory,
+        buffer_km: float = 10,
+        mode: str = "voiture",
+        cache: bool = True,
+        *,
+        profile: str | Path | dict | None = None,
+    ) -> RoadNetwork:
+        """Download the OSM network around a territory (osmnx / Overpass), cached on disk.
+
+        Parameters
+        ----------
+        territory : GeoDataFrame, GeoSeries or shapely geometry
+            Area to cover, e.g. ``communes("40")`` (a bare shapely geometry is
+            taken in EPSG:2154). The buffer is drawn in EPSG:2154, or in the
+            overseas département's CRS (``communes("974")``).
+        buffer_km : float
+            The area is enlarged by this distance so that services just across the
+            border, and roads leaving and re-entering it, count.
+        mode : {"voiture", "marche", "velo"}
+        cache : bool
+            Reuse / write the built network in ``settings.cache_folder / "reseaux"``,
+            keyed by a hash of (buffered polygon, mode, profile).
+        profile : path, dict or None
+
+        Raises
+        ------
+        DownloadError
+            Overpass could not be reached or returned no data.
+        """
+        _validate_mode(mode)
+        prof = load_profile(profile)
+        polygon, crs = _osm.territory_polygon(territory, buffer_km)
+        path = _netfile.cache_path(polygon, mode, prof)
+        if cache and path.is_file():
+            return cls.load(path)
+        from tqdm.auto import tqdm
+
+        with tqdm(total=2, disable=not settings.progress, unit="étape") as bar:
+            bar.set_description(
+                f"Téléchargement du réseau OSM ({mode}, {polygon.area / 1e6:,.0f} km²)"
+            )
+            G = _osm.overpass_graph(polygon, mode, prof, crs)
+            bar.update()
+            bar.set_description("Construction du réseau")
+            net = cls.from_networkx(G, mode, profile=prof, source="Overpass API via osmnx")
+            bar.update()
+        if cache:
+            net.save(path)
+        return net
+
+    # ----------------------------------------------------------------- save / load
+    def save(self, path: str | Path) -> Path:
+        """Write the network to a single ``.npz`` file (no pickle, byte-reproducible).
+
+        The format is described in ``docs/speed-model.md`` (section 5).
+
+        Returns
+        -------
+        Path
+        """
+        return _netfile.write(self, Path(path))
+
+    @classmethod
+    def load(cls, path: str | Path) -> RoadNetwork:
+        """Read a network written by :meth:`save`.
+
+        Raises
+        ------
+        DataFileError
+            Missing, unreadable or not a saved network.
+        """
+        path = Path(path)
+        arrays, meta = _netfile.read(path)
+        try:
+            n = arrays["x"].size
+            graph, length = _csr.csr_pair(
+                arrays["indptr"], arrays["indices"], arrays["time"], arrays["length"], n
+            )
+            fields = {key: meta[key] for key in _netfile.META}
+            return cls(arrays["x"], arrays["y"], graph, length, osmid=arrays.get("osmid"), **fields)
+        except (ValueError, KeyError, NetworkError) as exc:
+            raise DataFileError(path, f"fichier de réseau illisible ou incomplet ({exc})") from exc
+
+    # ----------------------------------------------------------------- views
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return int(self.x.size)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of directed edges (after merging parallel edges)."""
+        return int(self.graph.nnz)
+
+    def nodes(self) -> pd.DataFrame:
+        """Nodes as a DataFrame ``x``, ``y`` (+ ``osmid``), index 0..n-1."""
+        frame = pd.DataFrame({"x": self.x, "y": self.y})
+        if self.osmid is not None:
+            frame["osmid"] = self.osmid
+        return frame
+
+    def edges(self) -> pd.DataFrame:
+        """Directed edges ``u``, ``v``, ``length_m``, ``travel_time_s``, sorted by u then v."""
+        g = self.graph
+        u = np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(g.indptr))
+        v = g.indices.astype(np.int64)
+        order = np.lexsort((v, u))
+        return pd.DataFrame(
+            {
+                "u": u[order],
+                "v": v[order],
+                "length_m": self.length.data[order],
+                "travel_time_s": g.data[order],
+            }
+        )
+
+    def __repr__(self) -> str:
+        km = float(self.length.data.sum()) / 1000.0
+        return (
+            f"<RoadNetwork {self.mode} : {self.n_nodes} nœuds, {self.n_edges} arcs orientés, "
+            f"{km:.1f} km de voies, {self.crs}>"
+        )
+
+    # ----------------------------------------------------------------- queries (delegated)
+    def nearest(self, services, origins=None, *, distances: bool | None = None) -> pd.DataFrame:
+        """Time to the nearest service; see :func:`accessibilite.routing.nearest`.
+
+        ``distances=True`` also gives ``distance_m`` for ``origins=None`` (whole network).
+        """
+        return routing.nearest(self, services, origins, distances=distances)
+
+    def time_matrix(self, origins, destinations) -> np.ndarray:
+        """Origins × destinations times (s); see :func:`accessibilite.routing.time_matrix`."""
+        return routing.time_matrix(self, origins, destinations)
+
+    def snap(self, points) -> pd.DataFrame:
+        """Snap points to nodes; see :func:`accessibilite.routing.snap`."""
+        return routing.snap(self, points)
+
+    def isochrones(
+        self,
+        services,
+        bands_min=(10, 20, 30),
+        per_service: bool = False,
+        *,
+        buffer_m: float = BUFFER_M,
+        cell_m: float | None = None,
+    ):
+        """Nested band polygons; see :func:`accessibilite.isochrones.isochrones`."""
+        return isochrones.isochrones(
+            self, services, bands_min, per_service, buffer_m=buffer_m, cell_m=cell_m
+        )
