@@ -219,24 +219,32 @@ def _run_stage(name: str, cmd: list[str], cwd: Path, log: Path, record: dict) ->
     if time_bin.exists():
         fd, rss_file = tempfile.mkstemp(prefix="peers_rss_", suffix=".txt")
         os.close(fd)
-        full = [str(time_bin), "-f", "%M", "-o", rss_file, *full]
+        full = [str(time_bin), "-f", "%M %U %S", "-o", rss_file, *full]
     start = time.perf_counter()
     with open(log, "a") as out:
         out.write(f"\n$ {' '.join(str(c) for c in cmd)}\n")
         out.flush()
         proc = subprocess.run(full, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
     seconds = time.perf_counter() - start
-    max_rss_kb = None
+    max_rss_kb = cpu_seconds = None
     if rss_file is not None:
         try:
-            text = Path(rss_file).read_text().split()
-            max_rss_kb = int(text[-1]) if text else None
-        except (OSError, ValueError):
-            max_rss_kb = None
+            # /usr/bin/time writes "Command exited with non-zero status N" first on failure
+            lines = [line for line in Path(rss_file).read_text().splitlines() if line.strip()]
+            fields = lines[-1].split()
+            max_rss_kb, cpu_seconds = int(fields[0]), float(fields[1]) + float(fields[2])
+        except (OSError, ValueError, IndexError):
+            pass
         finally:
             Path(rss_file).unlink(missing_ok=True)
     record["stages"].append(
-        {"stage": name, "cmd": [str(c) for c in cmd], "seconds": seconds, "max_rss_kb": max_rss_kb}
+        {
+            "stage": name,
+            "cmd": [str(c) for c in cmd],
+            "seconds": seconds,
+            "cpu_seconds": cpu_seconds,  # user + system, less sensitive to a busy machine
+            "max_rss_kb": max_rss_kb,
+        }
     )
     if proc.returncode != 0:
         tail = "".join(log.read_text().splitlines(keepends=True)[-30:])
@@ -249,6 +257,7 @@ def _finish_record(record: dict, path: Path, timings: dict | None) -> None:
     if timings is not None:
         timings.update({s["stage"]: s["seconds"] for s in record["stages"]})
         timings["total"] = record["total_seconds"]
+        timings["cpu_seconds"] = {s["stage"]: s["cpu_seconds"] for s in record["stages"]}
         timings["max_rss_kb"] = {s["stage"]: s["max_rss_kb"] for s in record["stages"]}
 
 
@@ -384,10 +393,16 @@ def _osrm_details_inprocess(base, sources, destinations, distances: bool) -> dic
         annotations=["duration", "distance"] if distances else ["duration"],
         generate_hints=False,
     )
+    cpu = time.process_time()
     start = time.perf_counter()
     result = engine.Table(params)
     query = time.perf_counter() - start
-    out = {"durations": _to_matrix(result["durations"]), "query_seconds": query}
+    cpu = time.process_time() - cpu
+    out = {
+        "durations": _to_matrix(result["durations"]),
+        "query_seconds": query,
+        "query_cpu_seconds": cpu,
+    }
     out["convert_seconds"] = time.perf_counter() - start - query
     if distances:
         out["distances"] = _to_matrix(result["distances"])
@@ -560,14 +575,17 @@ def _valhalla_details_inprocess(config_path, sources, destinations, distances, c
         "costing": costing,
         "verbose": False,
     }
+    cpu = time.process_time()
     start = time.perf_counter()
     answer = actor.matrix(json.dumps(request))
     query = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     result = json.loads(answer)
     table = result["sources_to_targets"]
     out = {
         "durations": np.array(table["durations"], dtype=np.float64),
         "query_seconds": query,
+        "query_cpu_seconds": cpu,
         "algorithm": result.get("algorithm"),
     }
     if distances:
@@ -652,7 +670,7 @@ def _bridge_table(engine, path, sources, destinations, distances, **options) -> 
         )
         with np.load(answer, allow_pickle=False) as data:
             out = {key: data[key] for key in data.files}
-    for key in ("query_seconds", "convert_seconds"):
+    for key in ("query_seconds", "query_cpu_seconds", "convert_seconds"):
         if key in out:
             out[key] = float(out[key])
     if "algorithm" in out:
