@@ -38,7 +38,11 @@ What is written
 * ``tiles=N`` writes N copies of the network side by side in longitude, each one
   shifted by the bounding-box width plus a margin (5 % of the width, at least
   0.05°), with node and way ids shifted by a per-copy stride: a synthetic
-  N-times-larger network (copies are not connected to each other).
+  N-times-larger network (copies are not connected to each other). A point
+  ``(lon, lat)`` of the source lies at ``(lon + offset[0] + k * stats.tile_shift,
+  lat + offset[1])`` in copy ``k`` (0-based). Copy ``k``'s node ids are
+  ``id_offset + k * n + 1 .. id_offset + (k + 1) * n`` (``n`` nodes per copy), its
+  way ids ``id_offset + k * max_way_id + way_id``.
 
 Importing this module does no work; pyogrio, shapely and osmium are imported by
 the function itself.
