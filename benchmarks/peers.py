@@ -3,7 +3,7 @@
 Both engines come as PyPI wheels that carry their own executables and profiles
 (no system install, no download at run time), but both ship only ``abi3`` wheels
 for CPython >= 3.12 (on 3.11 pip falls back to sdists that compile the C++
-engines), so they do not install. Hence a separate 3.12 virtual environment::
+engines), so they do not install on the project's 3.11. Hence a 3.12 virtual environment::
 
     /root/.pyenv/versions/3.12.1/bin/python -m venv /work/scratch/peers/venv312
     /work/scratch/peers/venv312/bin/pip install osrm-bindings==26.10.0 pyvalhalla==3.9.1 \\
