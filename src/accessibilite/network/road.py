@@ -18,8 +18,8 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from .. import settings
-from ..errors import DataFileError, NetworkError
+from .. import datasets, settings, sources
+from ..errors import DataFileError, NetworkError, OfflineError
 from . import csr as _csr
 from . import isochrones, routing
 from . import npz as _netfile
@@ -43,6 +43,17 @@ def _description(mode: str, source: str, date: str | None, profile: dict | None 
     else:
         speed = f"vitesse constante de {prof[mode]['speed_kmh']:g} km/h".replace(".", ",")
     return f"Temps de trajet {_MODE_LABEL[mode]} sur le réseau {src}, {speed}, plus court chemin."
+
+
+def _check_connection(url: str) -> None:
+    """Fail at once, before osmnx's retries, when Overpass cannot be reached."""
+    try:
+        sources.check_connection(url)
+    except OfflineError as exc:
+        raise OfflineError(
+            f"{exc} : réseau OpenStreetMap non téléchargé ; sans connexion, lisez un fichier "
+            "local (RoadNetwork.from_osm, from_graphml) ou le réseau embarqué RoadNetwork.sample"
+        ) from None
 
 
 # --------------------------------------------------------------------------- the network
@@ -381,7 +392,10 @@ class RoadNetwork:
         path = _netfile.cache_path(polygon, mode, prof)
         if cache and path.is_file():
             return cls.load(path)
+        import osmnx as ox
         from tqdm.auto import tqdm
+
+        _check_connection(ox.settings.overpass_url)
 
         with tqdm(total=2, disable=not settings.progress, unit="étape") as bar:
             bar.set_description(
@@ -428,6 +442,23 @@ class RoadNetwork:
             return cls(arrays["x"], arrays["y"], graph, length, osmid=arrays.get("osmid"), **fields)
         except (ValueError, KeyError, NetworkError) as exc:
             raise DataFileError(path, f"fichier de réseau illisible ou incomplet ({exc})") from exc
+
+    @classmethod
+    def sample(cls, departement: str = "04", mode: str = "voiture") -> RoadNetwork:
+        """A road network embedded in the package: no download, loads in a few milliseconds.
+
+        ``"04"``: the whole Alpes-de-Haute-Provence, OpenStreetMap of July 2021
+        (Geofabrik extract, ODbL, © contributeurs OpenStreetMap), built by
+        ``scripts/make_samples.py``; ``source`` and ``date`` carry the
+        attribution shown on every output. See :mod:`accessibilite.datasets`.
+
+        Raises
+        ------
+        InputError
+            No embedded network for this département and mode
+            (``datasets.networks()`` lists them).
+        """
+        return cls.load(datasets.network_file(departement, mode))
 
     # ----------------------------------------------------------------- views
     @property
