@@ -291,6 +291,54 @@ class RoadNetwork:
         return cls(**_readers.osm_file_kwargs(path, mode, prof, territory, buffer_km))
 
     @classmethod
+    def from_lines(
+        cls,
+        source,
+        mode: str = "voiture",
+        schema: str = "auto",
+        territory=None,
+        buffer_km: float = 10,
+        layer: str | None = None,
+        columns: dict | None = None,
+        profile: str | Path | dict | None = None,
+    ) -> RoadNetwork:
+        """Build a network from a GIS road layer: Geofabrik, IGN BD TOPO 3 / 2, ROUTE 500.
+
+        Parameters
+        ----------
+        source : str, Path or GeoDataFrame
+            GeoPackage, shapefile, zipped shapefile (Geofabrik's
+            ``*-free.shp.zip``), GeoJSON, or a GeoDataFrame of lines.
+        mode : {"voiture", "marche", "velo"}
+        schema : {"auto", "geofabrik", "bdtopo3", "bdtopo2", "route500"}
+            ``auto`` recognises the schema from the columns (see
+            ``docs/networks.md``).
+        territory : GeoDataFrame, GeoSeries or shapely geometry, optional
+            Keep only the roads within this area enlarged by ``buffer_km``.
+        buffer_km : float
+        layer : str, optional
+            Layer of a multi-layer file (default: ``gis_osm_roads_free_1``,
+            ``troncon_de_route``... when present, else the only layer).
+        columns : dict, optional
+            ``{schema column: column of the file}`` when names differ.
+        profile : path, dict or None
+
+        Raises
+        ------
+        DataFileError
+            Missing, unreadable or empty file, unknown schema, not lines, outside France.
+        NetworkError
+            No road usable in ``mode`` (in the territory).
+        """
+        from .lines import lines_kwargs
+
+        kwargs = lines_kwargs(
+            source, mode, schema, territory, buffer_km, layer, columns, profile
+        )
+        kwargs.pop("stats")
+        return cls(**kwargs)
+
+    @classmethod
     def download(
         cls,
         territory,
