@@ -305,6 +305,17 @@ def test_analyse_offline_fails_at_once(capsys, tmp_path):
     assert not (out / "communes.csv").exists()
 
 
+def test_analyse_04_download_asked_offline_fails_at_once(capsys, tmp_path):
+    # the 04 has an embedded network; --telecharger-reseau asks for the current one instead
+    code, _, err = run(capsys, "analyse", "-d", "04", "--telecharger-reseau", "-o", tmp_path)
+    assert code == 2
+    assert err.strip().splitlines()[0].startswith(
+        "erreur : réseau routier indisponible, pas de connexion internet"
+    )
+    assert "--reseau FICHIER" in err and "--mode vol-oiseau" in err
+    assert not (tmp_path / "communes.csv").exists()
+
+
 def test_analyse_without_service_list_offline_uses_the_embedded_list(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(acc.settings, "cache_folder", tmp_path / "cache")  # nothing cached
     monkeypatch.setattr(acc.settings, "data_folder", None)
