@@ -8,6 +8,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
+
 import accessibilite as acc
 
 from .analyse import _close, _compute, _method, write_tables
@@ -98,17 +100,19 @@ def _scenario(args: argparse.Namespace) -> int:
         result.attrs = attrs
         titre = (
             f"Ouverture de {args.k} site(s) : population ramenée sous {_fmt_num(args.seuil)} min"
-            f" ({_METHODES[lead]})"
+            + (" — optimum exact" if lead == "exact" else "")
         )
     out = Path(args.sortie)
     name = args.type_scenario
     progress.step("Tableau, carte et rapport du scénario")
     result = site_columns(result, services)
     table = result.drop(columns=result.geometry.name)
+    shown = table  # the report's table: methods in words
     if lead is not None:
-        table["methode"] = table["methode"].map(
-            lambda m: _METHODES[m] + ("" if m == lead else " (comparaison)")
-        )
+        table["choix"] = np.where(table["methode"] == lead, "proposé", "comparaison")
+        shown = table.assign(methode=table["methode"].map(_METHODES)).drop(columns="choix")
+        shown["methode"] = shown["methode"].where(table["choix"] == "proposé",
+                                                  shown["methode"] + " (comparaison)")  # fmt: skip
     from ..outputs.tables import write_table_csv
 
     write_table_csv(table, out / f"{name}.csv")
@@ -119,7 +123,7 @@ def _scenario(args: argparse.Namespace) -> int:
     with atomic.replacing(out / f"rapport_{name}.html") as tmp:
         report.write_report(
             tmp, deficits, services, carte_png=fig, methode=_method(args, ctx),
-            scenarios={titre: table},
+            scenarios={titre: shown},
         )  # fmt: skip
     _close(fig)
     _print_scenario(result, name, out, args.seuil, lead)
@@ -141,14 +145,18 @@ def _print_scenario(result, name: str, out: Path, seuil: float, lead=None) -> No
         )
     else:
         gap = int(result.attrs.get("ecart_population", 0))
+        picks = {m: set(g["candidat_id"]) for m, g in result.groupby("methode", sort=False)}
         for methode, group in result.groupby("methode", sort=False):
             if methode == lead:
-                print(f"Sites proposés ({_METHODES[methode]}) :")
+                print(f"Sites proposés ({_METHODES.get(methode, methode)}) :")
             elif gap > 0:
                 print(
                     f"Pour comparaison, {_METHODES[methode]} : {_fmt_int(gap)} habitant(s) "
                     "de moins sous le seuil"
                 )
+            elif picks[methode] == picks.get(lead):
+                print(f"L'{_METHODES[methode]} retient les mêmes sites.")
+                continue
             else:
                 print(f"Pour comparaison, {_METHODES[methode]} (même couverture) :")
             for r in group.itertuples():

@@ -119,9 +119,11 @@ def commune_table(
         lambda c: CANTON_SEPARATOR.join(grouped[c]) if c in grouped.index else None
     )
     out["nom_canton"] = codes.map(
-        lambda c: CANTON_SEPARATOR.join(names.get(k, k) for k in grouped[c])
-        if c in grouped.index
-        else None
+        lambda c: (
+            CANTON_SEPARATOR.join(names.get(k, k) for k in grouped[c])
+            if c in grouped.index
+            else None
+        )
     )
     # nearest site
     if services is not None and "service_id" in out.columns and "service_id" in services:

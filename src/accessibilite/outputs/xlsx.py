@@ -145,9 +145,7 @@ def _sheet(wb, name: str, frame: pd.DataFrame, first: Sequence[str], key: str) -
     for j, col in enumerate(cols, 1):
         fmt = _FORMATS.get(col)
         if fmt is None:
-            fmt = {"int": _INT_FORMAT, "float": _FLOAT_FORMAT, "date": "dd/mm/yyyy"}.get(
-                kinds[col]
-            )
+            fmt = {"int": _INT_FORMAT, "float": _FLOAT_FORMAT, "date": "dd/mm/yyyy"}.get(kinds[col])
         if fmt:
             for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
                 cell.number_format = fmt
