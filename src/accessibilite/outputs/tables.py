@@ -64,6 +64,8 @@ DECIMALS = {
     "snap_m": 1,
     "x": 2,
     "y": 2,
+    "acces": 2,
+    "offre_commune": 2,
     # inhabitants (a fraction of a commune with origine="carreaux"): one decimal
     "population_au_dela_seuil": 1,
 }
@@ -85,7 +87,8 @@ def _plain(frame: pd.DataFrame, geometry: bool, booleans: str = "int") -> pd.Dat
     import geopandas as gpd
     import shapely
 
-    active = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    active = getattr(frame, "_geometry_column_name", None)  # None, or absent from a selection
+    active = active if isinstance(frame, gpd.GeoDataFrame) and active in frame.columns else None
     out = pd.DataFrame(index=frame.index)
     for col in frame.columns:
         s = frame[col]
@@ -228,6 +231,11 @@ def write_geopackage(
     return path
 
 
+def _digits(col: str) -> int:
+    """Decimals of a float column not in :data:`DECIMALS`: coordinates and minutes 2, else 4."""
+    return 2 if col.endswith(("_x", "_y")) or col.startswith("temps_") else 4
+
+
 def _csv_text(frame: pd.DataFrame, first: Sequence[str], key: str) -> str:
     frame = _sorted(_plain(frame, geometry=False), key)
     cols = [c for c in first if c in frame.columns]
@@ -236,7 +244,7 @@ def _csv_text(frame: pd.DataFrame, first: Sequence[str], key: str) -> str:
     for col in cols:
         s = frame[col]
         if pd.api.types.is_float_dtype(s):
-            digits = DECIMALS.get(col, 2 if col.endswith(("_x", "_y")) else 4)
+            digits = DECIMALS.get(col, _digits(col))
             out[col] = [f"{v:.{digits}f}" if np.isfinite(v) else "" for v in s.to_numpy()]
         elif pd.api.types.is_datetime64_any_dtype(s):
             out[col] = s.dt.strftime("%Y-%m-%d")

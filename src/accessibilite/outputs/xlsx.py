@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .atomic import write_bytes
-from .tables import DECIMALS, _plain, _sorted
+from .tables import DECIMALS, _digits, _plain, _sorted
 
 __all__ = ["write_xlsx", "HEADERS"]
 
@@ -121,7 +121,7 @@ def _column_kind(series: pd.Series) -> str:
     return "text"
 
 
-def _sheet(wb, name: str, frame: pd.DataFrame, first: Sequence[str], key: str) -> None:
+def _sheet(wb, name: str, frame: pd.DataFrame, first: Sequence[str], key: str, names) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -129,7 +129,7 @@ def _sheet(wb, name: str, frame: pd.DataFrame, first: Sequence[str], key: str) -
     cols = [c for c in first if c in frame.columns]
     cols += [c for c in frame.columns if c not in cols]
     ws = wb.create_sheet(_SHEET_NAME.sub(" ", name)[:31])
-    headers = [HEADERS.get(c, c) for c in cols]
+    headers = [names.get(c, HEADERS.get(c, c)) for c in cols]
     ws.append(headers)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE7F0")
     for cell in ws[1]:
@@ -138,12 +138,12 @@ def _sheet(wb, name: str, frame: pd.DataFrame, first: Sequence[str], key: str) -
     kinds = {c: _column_kind(frame[c]) for c in cols}
     for col in cols:  # the decimals of the CSV files: both tables show the same numbers
         if kinds[col] == "float":
-            digits = DECIMALS.get(col, 2 if col.endswith(("_x", "_y")) else 4)
+            digits = DECIMALS.get(col, _digits(col))
             frame[col] = frame[col].astype(float).round(digits)
     for row in frame[cols].itertuples(index=False):
         ws.append([_cell(v) for v in row])
     for j, col in enumerate(cols, 1):
-        fmt = _FORMATS.get(col)
+        fmt = _FORMATS.get(col, "0.0" if col.startswith("temps_") else None)
         if fmt is None:
             fmt = {"int": _INT_FORMAT, "float": _FLOAT_FORMAT, "date": "dd/mm/yyyy"}.get(kinds[col])
         if fmt:
@@ -184,6 +184,7 @@ def _deterministic(data: bytes) -> bytes:
 def write_xlsx(
     path,
     sheets: Mapping[str, pd.DataFrame | tuple[pd.DataFrame, Sequence[str], str]],
+    headers: Mapping[str, str] | None = None,
 ) -> Path:
     """Write an Excel workbook with one sheet per table.
 
@@ -195,6 +196,8 @@ def write_xlsx(
         Sheet name (at most 31 characters, Excel's limit) → table. Geometry
         columns are dropped (town-hall points become ``mairie_x`` /
         ``mairie_y``); rows are sorted by the key column when given.
+    headers : mapping of str to str, optional
+        Headers of columns :data:`HEADERS` does not name (or renamed).
 
     Returns
     -------
@@ -211,8 +214,8 @@ def write_xlsx(
     wb.remove(wb.active)
     for name, table in sheets.items():
         frame, first, key = table if isinstance(table, tuple) else (table, (), "")
-        _sheet(wb, name, pd.DataFrame(frame) if not isinstance(frame, pd.DataFrame) else frame,
-               first, key)  # fmt: skip
+        frame = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
+        _sheet(wb, name, frame, first, key, dict(headers or {}))
     if not wb.sheetnames:
         wb.create_sheet("vide")
     wb.properties.creator = "accessibilite"
