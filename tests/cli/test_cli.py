@@ -619,7 +619,7 @@ def test_output_and_input_paths_clean_errors(capsys, tmp_path, fs_2024):
     # an OS error while writing: one French line, exit 2, no traceback
     code, _, err = run(capsys, "-q", "communes", "-d", "48", "-o", afile / "c.gpkg")
     assert code == 2 and len(err.splitlines()) == 1
-    assert err.startswith(f"erreur : {afile} : accès impossible (")
+    assert err.startswith(f"erreur : {afile / 'c.gpkg'}: impossible de créer le dossier {afile}")
 
 
 def test_date_on_a_file_without_opening_dates_is_said(capsys, tmp_path):

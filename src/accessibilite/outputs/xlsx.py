@@ -152,7 +152,11 @@ def _sheet(wb, name: str, frame: pd.DataFrame, first: Sequence[str], key: str, n
         if kinds[col] in ("int", "float", "date", "bool") or not len(frame):
             longest = 10
         else:
-            longest = int(frame[col].astype(str).str.len().max())
+            longest = (
+                max(len(str(v)) for v in frame[col] if not pd.isna(v))
+                if frame[col].notna().any()
+                else 0
+            )
         width = max(min(longest + 2, 60), min(len(headers[j - 1]) + 2, 28), 8)
         ws.column_dimensions[get_column_letter(j)].width = width
     ws.freeze_panes = "A2"
