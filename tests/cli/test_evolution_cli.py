@@ -169,3 +169,10 @@ def test_cumul_service_option_needs_a_name(capsys, tmp_path, fs_2024):
     assert code == 2
     assert err.startswith(f"erreur : --service '{fs_2024}' : attendu NOM=FICHIER")
     assert not (tmp_path / "c").exists()
+
+
+def test_help_lists_the_new_subcommands(capsys):
+    code, out, _ = run(capsys, "--help")
+    assert code == 0
+    for name in ("evolution", "potentiel", "cumul"):
+        assert f"    {name} " in out

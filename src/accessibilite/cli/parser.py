@@ -183,7 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="analyse complète : temps d'accès, déficits, cartes, rapport",
         description="Temps d'accès de chaque commune au service le plus proche, communes "
         "au-delà du seuil, cantons et EPCI sans service ; écrit communes.csv, cantons.csv, "
-        "epci.csv, resultats.gpkg, carte.png, carte.html et rapport.html dans le dossier "
+        "epci.csv, resultats.xlsx, resultats.gpkg, carte.png, carte.html et rapport.html dans le "
+        "dossier "
         "de sortie.",
     )
     _add_analysis_options(p)
