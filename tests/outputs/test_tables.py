@@ -178,3 +178,29 @@ def test_geopackage_field_types_do_not_depend_on_the_run(tmp_path):
     assert b["epci"][0] == "MultiPolygon"
     back = gpd.read_file(tmp_path / "a.gpkg", layer="services")
     assert back["latitude"].tolist() == [43.89, 43.9, 44.0]
+
+
+def test_gdal_error_without_a_reason_on_a_full_disk(tmp_path, monkeypatch):
+    """GDAL reports a full disk as "Failed to commit transaction": the free space tells."""
+    import shutil
+    from collections import namedtuple
+
+    from pyogrio.errors import DataSourceError
+
+    deficits, _ = hand_case()
+
+    def failing(frame, path, **kwargs):
+        Path(path).write_bytes(b"SQLite format 3\0")
+        raise DataSourceError("Failed to commit transaction")
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(pyogrio, "write_dataframe", failing)
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage(10_000_000, 9_990_000, 10_000))
+    with pytest.raises(DataFileError) as err:
+        write_geopackage(tmp_path / "r.gpkg", deficits)
+    assert str(err.value) == f"{tmp_path / 'r.gpkg'}: écriture impossible (disque plein)"
+    assert list(tmp_path.iterdir()) == []
+    # with room left, GDAL's own words are kept rather than a guess
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage(10**9, 0, 10**9))
+    with pytest.raises(DataFileError, match=r"\(Failed to commit transaction\)"):
+        write_geopackage(tmp_path / "r.gpkg", deficits)

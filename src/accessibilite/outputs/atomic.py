@@ -14,6 +14,7 @@ import contextlib
 import errno
 import glob
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,6 +58,24 @@ def os_reason(exc: BaseException) -> str:
         if english in text:
             return french
     return str(getattr(exc, "strerror", None) or exc)
+
+
+#: Free space under which a GDAL write error is taken for a full disk (GDAL loses errno).
+_NEARLY_FULL = 256 * 1024
+
+
+def _diagnose(folder: Path) -> str | None:
+    """Why writing in ``folder`` fails, when the error text does not say (GDAL errors)."""
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return "système de fichiers en lecture seule"
+        if not os.access(folder, os.W_OK):
+            return "permission refusée"
+        if shutil.disk_usage(folder).free < _NEARLY_FULL:
+            return "disque plein"
+    except (OSError, AttributeError):  # no statvfs (Windows), folder gone
+        return None
+    return None
 
 
 def _write_errors() -> tuple[type[BaseException], ...]:
@@ -136,12 +155,17 @@ def replacing(path: str | os.PathLike) -> Iterator[Path]:
             Path(f"{path}{journal}").unlink(missing_ok=True)
         os.replace(tmp, path)
     except BaseException as exc:
+        known = isinstance(exc, _write_errors()) and not isinstance(exc, AccessibiliteError)
+        reason = None
+        if known:  # before the temporary file is removed: a full disk is still full
+            coded = getattr(exc, "errno", None) in _ERRNO_FR
+            reason = os_reason(exc) if coded else (_diagnose(path.parent) or os_reason(exc))
         for part in _temporaries(tmp):
             with contextlib.suppress(OSError):
                 part.unlink()
-        if isinstance(exc, AccessibiliteError) or not isinstance(exc, _write_errors()):
+        if not known:
             raise
-        raise DataFileError(path, f"écriture impossible ({os_reason(exc)})") from None
+        raise DataFileError(path, f"écriture impossible ({reason})") from None
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
