@@ -14,6 +14,7 @@ import accessibilite as acc
 
 from .analyse import _close, _method, _territories, _write_excluded
 from .common import Progress, _fmt_int, _fmt_num, _fmt_pct, _no_empty_folder
+from .potentiel import _departement_name
 from .prepare import _prepare
 
 _FR_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
@@ -134,8 +135,16 @@ def _evolution(args: argparse.Namespace) -> int:
     methode["Sites sans date"] = (
         "comptés ouverts à toutes les dates" if args.sans_date == "inclure" else "ignorés"
     )
+    edition = services.attrs.get("date_liste")
+    if edition:
+        methode["Édition de la liste des sites"] = fmt_date(edition)
+    titre = "Évolution de l'accessibilité des services au public — " + _departement_name(
+        args.departement
+    )
     with atomic.replacing(out / "rapport_evolution.html") as tmp:
-        write_evolution_report(tmp, table, args.seuil, images=[chart, carte], methode=methode)
+        write_evolution_report(
+            tmp, table, args.seuil, images=[chart, carte], methode=methode, titre=titre
+        )
     _close(chart)
     _close(carte)
     _print_evolution(table, args.seuil, out)

@@ -64,6 +64,9 @@ HEADERS = {
     "population_couverte_cumulee": "Population couverte (cumul)",
     "part_couverte_cumulee": "Part couverte (cumul)",
     "methode": "Méthode",
+    "choix": "Choix",
+    "offre_commune": "Offre de la commune",
+    "distance_reseau_m": "Distance au réseau (m)",
     "x": "X (m, Lambert-93)",
     "y": "Y (m, Lambert-93)",
     # evolution, potential, cumulated deficits
