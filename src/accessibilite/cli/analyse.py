@@ -184,9 +184,10 @@ def write_tables(deficits, ctx: argparse.Namespace, out: Path, scenarios=None) -
         write_table_csv(frame, out / f"{name}.csv", first, key)
     _write_excluded(ctx, out)
     sheets = {_SHEETS.get(name, name): table for name, table in tables.items()}
-    for name, table in (("hors_reseau", ctx.excluded), ("sans_origine", ctx.sans_origine)):
+    for name, table in (("Communes hors réseau", ctx.excluded),
+                        ("Communes sans origine", ctx.sans_origine)):  # fmt: skip
         if table is not None:
-            sheets[f"Communes {name.replace('_', ' ')}"] = table
+            sheets[name] = table
     sheets.update(scenarios or {})
     write_xlsx(out / "resultats.xlsx", sheets)
 
