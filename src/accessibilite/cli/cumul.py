@@ -22,8 +22,8 @@ from .common import (
     _load_communes,
     _no_empty_folder,
 )
-from .potentiel import _check, _departement_name, _is_bpe
-from .prepare import _load_provider, _with_origin
+from .potentiel import _bpe_communes, _check, _departement_name, _is_bpe
+from .prepare import _load_provider, _with_origin, _within_network
 
 _SEUIL = re.compile(r"^(?P<file>.+):(?P<seuil>\d+(?:[.,]\d+)?)$")
 
@@ -71,7 +71,7 @@ def _load(name: str, path: Path, args: argparse.Namespace, communes):
     if _is_finess(path):
         return acc.load_finess(path, **where)
     if _is_bpe(path):
-        return acc.load_bpe(path, communes, code=_bpe_code(path))
+        return acc.load_bpe(path, _bpe_communes(args, communes), code=_bpe_code(path))
     return acc.load_points(path, categorie=_slug(name), **where)
 
 
@@ -115,6 +115,7 @@ def _cumul(args: argparse.Namespace) -> int:
     label = "Estimation à vol d'oiseau" if args.mode == "vol-oiseau" else "Réseau routier"
     progress.step(f"{label} ({args.mode}) et temps d'accès par service")
     provider = _load_provider(args, communes)
+    communes, _ = _within_network(args, communes, provider)  # named in a warning
     result = acc.cumulated_deficits(communes, sites, provider, seuil_min=seuils,
                                     origine=args.origine)  # fmt: skip
     result["categories_en_deficit"] = result["categories_en_deficit"].map(

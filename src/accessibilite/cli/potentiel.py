@@ -13,7 +13,7 @@ import accessibilite as acc
 
 from .analyse import _close
 from .common import Progress, _existing_file, _fmt_int, _fmt_num, _load_communes, _no_empty_folder
-from .prepare import _load_provider, _with_origin
+from .prepare import _load_provider, _with_origin, _within_network
 
 _METHODS = {
     "apl": "APL (DREES) : offre à 10 min comptée entière, 10-15 min aux 2/3, 15-20 min au tiers",
@@ -43,11 +43,25 @@ def _is_bpe(path: Path) -> bool:
     return "codgeo" in header or "depcom" in header
 
 
+def _bpe_communes(args: argparse.Namespace, communes):
+    """Town halls a BPE table is placed at: the whole département, not only ``--communes``.
+
+    A practitioner of a commune outside the study area still serves it.
+    """
+    if getattr(args, "communes", None) is None:
+        return communes
+    import pandas as pd
+
+    whole = _load_communes(argparse.Namespace(**{**vars(args), "communes": None}))
+    whole = whole[~whole["code_insee"].isin(communes["code_insee"])]
+    return pd.concat([communes, whole.to_crs(communes.crs)], ignore_index=True)
+
+
 def _supply(args: argparse.Namespace, communes):
     """Supply points with a ``capacite``: BPE counts at the town halls, else a point file."""
     path = _existing_file(args.services_fichier)
     if _is_bpe(path):
-        return acc.load_bpe(path, communes, code=args.code_bpe)
+        return acc.load_bpe(path, _bpe_communes(args, communes), code=args.code_bpe)
     sites = acc.load_points(path, categorie="offre", departement=args.departement,
                             buffer_km=args.buffer_km)  # fmt: skip
     if "capacite" not in sites.columns or sites["capacite"].isna().all():
@@ -92,6 +106,9 @@ def _potentiel(args: argparse.Namespace) -> int:
     label = "Estimation à vol d'oiseau" if args.mode == "vol-oiseau" else "Réseau routier"
     progress.step(f"{label} ({args.mode})")
     provider = _load_provider(args, communes)
+    communes, excluded = _within_network(args, communes, provider)  # named in a warning
+    if excluded is not None:
+        area = area[~area["code_insee"].isin(excluded["code_insee"])].reset_index(drop=True)
     progress.step(f"Accessibilité potentielle ({args.methode.upper()})")
     bands = (args.seuil,) if args.methode == "2sfca" else None
     result = acc.potential_access(
