@@ -497,7 +497,7 @@ def test_scenario_ouverture(capsys, tmp_path, fs_2024):
     assert greedy["code_insee"].iloc[0] == communes["code_insee"].iloc[int(np.argmax(gains))]
     exact = table[table["methode"] == "exact"]
     assert exact["population_couverte_cumulee"].max() >= greedy["population_couverte_cumulee"].max()
-    assert "Sites proposés (" in out
+    assert "Sites proposés — " in out
 
 
 def test_analyse_population_grid_origins(capsys, tmp_path, fs_2024):

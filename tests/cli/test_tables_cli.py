@@ -94,7 +94,7 @@ def test_scenario_ouverture_leads_with_the_exact_optimum(capsys, tmp_path, fs_20
     assert gap > 0
     assert table["methode"].tolist()[:4] == ["exact"] * 4  # the optimum first
     assert table["choix"].tolist() == ["proposé"] * 4 + ["comparaison"] * 4
-    assert out.index("Sites proposés (optimum exact (MCLP))") < out.index("Pour comparaison")
+    assert out.index("Sites proposés — optimum exact (MCLP) :") < out.index("Pour comparaison")
     assert f"heuristique gloutonne : {gap:,} habitant(s) de moins".replace(",", " ") in out
     # site coordinates and commune code: the town hall of the candidate commune
     communes = acc.communes("40").set_index("code_insee")

@@ -123,8 +123,8 @@ def _evolution(args: argparse.Namespace) -> int:
     method = getattr(ctx.provider, "description", "")
     carte = plot_coverage_maps(
         panels, args.seuil, sources=f"{sources}. Méthode : {method}" if method else sources,
-        titre=f"Temps d'accès au site le plus proche, de {fmt_date(dates[0])} "
-        f"à {fmt_date(dates[-1])}",
+        titre=f"Temps d'accès au site le plus proche, du {fmt_date(dates[0])} "
+        f"au {fmt_date(dates[-1])} — {_departement_name(args.departement)}",
     )  # fmt: skip
     with atomic.replacing(out / "evolution_carte.png") as tmp:
         maps.save_map(carte, tmp, dpi=150)

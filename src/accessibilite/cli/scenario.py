@@ -148,7 +148,7 @@ def _print_scenario(result, name: str, out: Path, seuil: float, lead=None) -> No
         picks = {m: set(g["candidat_id"]) for m, g in result.groupby("methode", sort=False)}
         for methode, group in result.groupby("methode", sort=False):
             if methode == lead:
-                print(f"Sites proposés ({_METHODES.get(methode, methode)}) :")
+                print(f"Sites proposés — {_METHODES.get(methode, methode)} :")
             elif gap > 0:
                 print(
                     f"Pour comparaison, {_METHODES[methode]} : {_fmt_int(gap)} habitant(s) "
