@@ -99,3 +99,27 @@ def _north_arrow(ax) -> None:
     arrow = {"arrowstyle": "-|>", "color": "black", "lw": 1.5}
     ax.annotate("N", xy=(0.95, 0.97), xytext=(0.95, 0.90), xycoords="axes fraction", ha="center",
                 va="center", fontsize=11, fontweight="bold", arrowprops=arrow, gid="nord")  # fmt: skip
+
+
+def smooth_envelope(geoms, radius_m: float) -> np.ndarray:
+    """Smooth filled envelopes of road-corridor polygons (isochrone bands), vectorised.
+
+    A road isochrone is the reached road network widened by ~100 m: at
+    département scale a lace of thin corridors. Its envelope, for display at
+    the map's scale, is ``buffer(radius_m)`` then ``buffer(-radius_m / 2)``
+    (shapely 2, vectorised over the bands): gaps narrower than about
+    ``radius_m`` between reached roads are filled, and the edge lies at most
+    ``radius_m / 2`` beyond the reached roads, so that a lone valley road still
+    reads as an area. Then ``simplify(radius_m / 5)`` lightens the drawing and
+    parts smaller than a disc of radius ``radius_m / 2`` are dropped. The exact
+    band polygons stay in ``resultats.gpkg``.
+    """
+    arr = np.asarray(geoms, dtype=object)
+    grown = shapely.buffer(arr, radius_m, quad_segs=4)
+    closed = shapely.simplify(shapely.buffer(grown, -radius_m / 2, quad_segs=4), radius_m / 5)
+    out = []
+    for geom in closed:
+        parts = shapely.get_parts(geom)
+        keep = parts[shapely.area(parts) >= np.pi * (radius_m / 2) ** 2] if len(parts) else parts
+        out.append(shapely.union_all(keep) if len(keep) else shapely.Polygon())
+    return np.asarray(out, dtype=object)

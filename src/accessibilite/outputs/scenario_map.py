@@ -11,11 +11,11 @@ from ..errors import MissingColumnError
 from .maps import _access_page
 from .style import (
     COULEUR_SEUIL,
-    _departement_name,
     _parts,
     _plural,
     fmt_num,
     fmt_pct,
+    territory_name,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -83,12 +83,12 @@ def plot_scenario_map(
         raise MissingColumnError(None, "population_basculant", scenario.columns)
     parts = _parts(deficits, seuil_min)
     if titre is None:
-        seuil, dep = parts["seuil"], _departement_name(parts)
+        seuil, dep = parts["seuil"], territory_name(parts)
         titre = (
             f"Fermeture d'un site : habitants qui passeraient au-delà de {fmt_num(seuil)} min"
             if kind == "fermeture"
             else f"Ouverture de {len(scenario)} site(s) : habitants ramenés sous {fmt_num(seuil)} min"
-        ) + (f" — {dep}" if dep else "")
+        ) + f" — {dep}"
 
     def overlay(ax, parts):
         pts = scenario.to_crs(parts["communes"].crs)
