@@ -6,7 +6,6 @@ import json
 import re
 
 import geopandas as gpd
-
 import pytest
 from test_maps import build_landes_case, hand_case
 
