@@ -85,7 +85,7 @@ def _commune_layer(ax, handles: list, communes, seuil: float):
 
 
 def _isochrone_layer(ax, handles: list, isochrones, communes, territory, seuil: float) -> None:
-    """The threshold band as one filled translucent area, the other bands as outlines.
+    """The threshold band as one filled translucent area (else the other bands as outlines).
 
     Each band is drawn as its smooth envelope (:func:`~.draw.smooth_envelope`,
     radius 1,5 % of the map's width, at least 300 m) clipped to the
@@ -103,6 +103,9 @@ def _isochrone_layer(ax, handles: list, isochrones, communes, territory, seuil: 
     radius = max(300.0, 0.015 * float(np.ptp(communes.total_bounds[::2])))
     areas = shapely.intersection(smooth_envelope(iso.geometry.to_numpy(), radius), territory)
     previous = shapely.Polygon()
+    if (iso["bande_min"].astype(float) == float(seuil)).any():  # the threshold band alone
+        keep = (iso["bande_min"].astype(float) == float(seuil)).to_numpy()
+        iso, areas = iso[keep], areas[keep]
     for k, (band, area) in enumerate(zip(iso["bande_min"], areas, strict=True)):
         same = shapely.symmetric_difference(area, previous).area < 0.01 * area.area
         if area.is_empty or (float(band) != float(seuil) and same):
@@ -114,10 +117,10 @@ def _isochrone_layer(ax, handles: list, isochrones, communes, territory, seuil: 
                     f"Tout le territoire à {fmt_num(band)} min ou moins d'un site")))  # fmt: skip
                 continue
             _polygons(ax, [area], f"isochrone_{band:g}", facecolors=COULEUR_ISOCHRONE,
-                      edgecolors=COULEUR_ISOCHRONE, linewidths=0, alpha=0.15, zorder=3)  # fmt: skip
+                      edgecolors=COULEUR_ISOCHRONE, linewidths=0, alpha=0.13, zorder=3)  # fmt: skip
             _polygons(ax, [area], f"isochrone_{band:g}_contour", facecolors="none",
                       edgecolors=COULEUR_ISOCHRONE, linewidths=1.2, zorder=3)  # fmt: skip
-            handles.append(Patch(fc=(0.29, 0.08, 0.53, 0.15), ec=COULEUR_ISOCHRONE, lw=1.2,
+            handles.append(Patch(fc=(0.29, 0.08, 0.53, 0.13), ec=COULEUR_ISOCHRONE, lw=1.2,
                                  label=f"Zone à {fmt_num(band)} min ou moins d'un site"))  # fmt: skip
             continue
         line = shapely.intersection(shapely.boundary(area), territory)

@@ -36,6 +36,7 @@ from .style import (
     fmt_num,
     sources_text,
 )
+from .draw import smooth_envelope
 from .webmap_assets import info_html, legend_html, make_self_contained
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -108,6 +109,7 @@ def interactive_map(
         inlined: the saved HTML has no script nor stylesheet from the network.
     """
     import folium
+    import geopandas as gpd
 
     parts = _parts(deficits)
     communes, cantons, seuil = parts["communes"], parts["cantons"], parts["seuil"]
@@ -160,8 +162,13 @@ def interactive_map(
     if isochrones is not None and len(isochrones):
         iso = isochrones.to_crs(full.crs).dissolve(by="bande_min", as_index=False)
         iso = iso.sort_values("bande_min")
+        # smooth envelopes as on the static map (road corridors are unreadable), their
         # contour lines inside the studied communes only (not the territory's edge)
-        iso = iso.set_geometry(iso.geometry.boundary.intersection(full.geometry.union_all()))
+        radius = max(300.0, 0.015 * float(np.ptp(full.total_bounds[::2])))
+        area = smooth_envelope(iso.geometry.to_numpy(), radius)
+        iso = iso.set_geometry(
+            gpd.GeoSeries(area, crs=full.crs).boundary.intersection(full.geometry.union_all())
+        )
         group = folium.FeatureGroup(name="Isochrones (contours)")
         for k, (band, geom) in enumerate(zip(iso["bande_min"], iso.to_crs(4326).geometry,
                                              strict=True)):  # fmt: skip
