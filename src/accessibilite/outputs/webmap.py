@@ -23,6 +23,7 @@ from .context import (
     network_text,
     territory_text,
 )
+from .draw import smooth_envelope
 from .style import (
     COULEUR_SEUIL,
     _method_text,
@@ -36,7 +37,6 @@ from .style import (
     fmt_num,
     sources_text,
 )
-from .draw import smooth_envelope
 from .webmap_assets import info_html, legend_html, make_self_contained
 
 if TYPE_CHECKING:  # pragma: no cover
