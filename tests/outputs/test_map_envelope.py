@@ -9,7 +9,7 @@ import shapely
 from shapely.geometry import LineString, Point
 from test_maps import by_gid, hand_case
 
-from accessibilite.outputs.draw import smooth_envelope
+from accessibilite.outputs.draw import distinct_bands, smooth_envelope
 from accessibilite.outputs.maps import plot_access_map
 
 
@@ -50,3 +50,10 @@ def test_threshold_band_filled_once_and_sites_not_clipped():
     (communes,) = by_gid(fig, "communes")
     assert {tuple(np.round(c, 3)) for c in communes.get_edgecolors()} == {(0.435, 0.435, 0.435, 1.0)}
     plt.close(fig)
+
+
+def test_bands_sharing_one_outline_are_drawn_once():
+    disc, big = Point(0, 0).buffer(1000), Point(0, 0).buffer(3000)
+    areas = np.array([disc, big, big, big], dtype=object)  # a network smaller than the bands
+    assert distinct_bands([5, 10, 20, 30], areas, seuil=30).tolist() == [True, True, False, True]
+    assert distinct_bands([5, 10, 20, 30], areas, seuil=5).tolist() == [True, True, False, False]

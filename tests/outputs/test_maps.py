@@ -426,8 +426,11 @@ def test_scenario_map_opening():
 def test_scenario_map_custom_title_nothing_to_draw_and_bad_input():
     deficits, services = hand_case()
     none = closure_case().assign(population_basculant=0)
+    fig = plot_scenario_map(deficits, none, titre="Ma fermeture — ici")
+    assert fig._suptitle.get_text() == "Ma fermeture — ici"  # names its territory already
+    plt.close(fig)
     fig = plot_scenario_map(deficits, none, titre="Ma fermeture")
-    assert fig._suptitle.get_text() == "Ma fermeture"
+    assert fig._suptitle.get_text() == "Ma fermeture — 30 communes des Landes"
     assert by_gid(fig, "fermetures") == [] and by_gid(fig, "rangs") == []
     assert len(fig.legends) == 1
     # the closure table's sites stand for the services when none are given

@@ -23,7 +23,15 @@ import shapely
 
 from ..errors import InputError, MissingColumnError
 from .context import caption_text
-from .draw import _layer, _lines, _north_arrow, _polygons, _scale_bar, smooth_envelope
+from .draw import (
+    _layer,
+    _lines,
+    _north_arrow,
+    _polygons,
+    _scale_bar,
+    distinct_bands,
+    smooth_envelope,
+)
 from .style import (
     COULEUR_SEUIL,
     _method_text,
@@ -102,15 +110,14 @@ def _isochrone_layer(ax, handles: list, isochrones, communes, territory, seuil: 
     iso = iso.dissolve(by="bande_min", as_index=False).sort_values("bande_min")
     radius = max(300.0, 0.015 * float(np.ptp(communes.total_bounds[::2])))
     areas = shapely.intersection(smooth_envelope(iso.geometry.to_numpy(), radius), territory)
-    previous = shapely.Polygon()
     if (iso["bande_min"].astype(float) == float(seuil)).any():  # the threshold band alone
         keep = (iso["bande_min"].astype(float) == float(seuil)).to_numpy()
-        iso, areas = iso[keep], areas[keep]
+    else:
+        keep = distinct_bands(iso["bande_min"], areas, seuil)
+    iso, areas = iso[keep], areas[keep]
     for k, (band, area) in enumerate(zip(iso["bande_min"], areas, strict=True)):
-        same = shapely.symmetric_difference(area, previous).area < 0.01 * area.area
-        if area.is_empty or (float(band) != float(seuil) and same):
-            continue  # the same outline as the smaller band (e.g. the edge of the network)
-        previous = area
+        if area.is_empty:
+            continue
         if float(band) == float(seuil):
             if area.area >= 0.995 * territory.area:  # the whole map: a tint would only blur it
                 handles.append(Patch(fc="none", ec="none", label=(

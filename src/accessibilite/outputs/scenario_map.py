@@ -56,6 +56,8 @@ def plot_scenario_map(
         Existing sites; for a closure scenario, the scenario's sites by default.
     titre : str, optional
         The page title; by default it states the scenario and the threshold.
+        The studied territory ("Landes", "2 communes des Yvelines") is appended
+        after " — " unless the title already has one.
     methode : str, optional
         For ``recommend_sites`` results holding several methods (``"les_deux"``):
         the one drawn (default: the first, ``"glouton"``).
@@ -82,6 +84,8 @@ def plot_scenario_map(
     else:
         raise MissingColumnError(None, "population_basculant", scenario.columns)
     parts = _parts(deficits, seuil_min)
+    if titre is not None and " — " not in titre:
+        titre = f"{titre} — {territory_name(parts)}"  # a scenario map names its territory
     if titre is None:
         seuil, dep = parts["seuil"], territory_name(parts)
         titre = (

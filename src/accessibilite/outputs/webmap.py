@@ -23,7 +23,7 @@ from .context import (
     network_text,
     territory_text,
 )
-from .draw import smooth_envelope
+from .draw import distinct_bands, smooth_envelope
 from .style import (
     COULEUR_SEUIL,
     _method_text,
@@ -145,7 +145,7 @@ def interactive_map(
     folium.GeoJson(
         geo,
         name="Communes (temps d'accès)",
-        style_function=lambda f: _style(f["properties"]["couleur"], "#555555", 0.4,
+        style_function=lambda f: _style(f["properties"]["couleur"], "#555555", 0.7,
                                         fillOpacity=0.8)(f),  # fmt: skip
         popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, localize=False),
         tooltip=folium.GeoJsonTooltip(fields=["nom", "temps_min"], aliases=["Commune", "Temps"]),
@@ -166,13 +166,15 @@ def interactive_map(
         # contour lines inside the studied communes only (not the territory's edge)
         radius = max(300.0, 0.015 * float(np.ptp(full.total_bounds[::2])))
         area = smooth_envelope(iso.geometry.to_numpy(), radius)
+        keep = distinct_bands(iso["bande_min"], area, seuil)
+        iso, area = iso[keep], area[keep]
         iso = iso.set_geometry(
             gpd.GeoSeries(area, crs=full.crs).boundary.intersection(full.geometry.union_all())
         )
         group = folium.FeatureGroup(name="Isochrones (contours)")
         for k, (band, geom) in enumerate(zip(iso["bande_min"], iso.to_crs(4326).geometry,
                                              strict=True)):  # fmt: skip
-            dash = _DASHES[k % len(_DASHES)]
+            dash = None if float(band) == float(seuil) else _DASHES[1 + k % 3]
             folium.GeoJson(
                 geom.__geo_interface__,
                 style_function=_style("none", "#4a1486", 1.6, fillOpacity=0, dashArray=dash),
