@@ -44,6 +44,8 @@ def test_unknown_edition_and_network():
         acc.InputError, match="aucun réseau routier embarqué pour le département 05"
     ):
         datasets.network_file("05")
+    assert datasets.has_network("04") and datasets.has_network(4, "voiture")
+    assert datasets.has_network("04", "marche") and not datasets.has_network("04", "velo")
     assert not datasets.has_network("40")
 
 
@@ -113,3 +115,76 @@ def test_compressed_csv_errors_name_the_file(tmp_path):
     bad.write_bytes(b"not xz at all")
     with pytest.raises(acc.DataFileError, match=re.escape(str(bad)) + ".*compressé illisible"):
         acc.load_france_services(bad)
+
+
+# --------------------------------------------------------------------------- road networks
+@pytest.fixture(scope="module")
+def net04():
+    return acc.RoadNetwork.sample("04")
+
+
+def test_sample_network_carries_its_provenance(net04):
+    assert (net04.mode, net04.crs) == ("voiture", "EPSG:2154")
+    assert (net04.source, net04.date) == ("OpenStreetMap (Geofabrik)", "2021-07")
+    assert net04.description.startswith(
+        "Temps de trajet en voiture sur le réseau routier OpenStreetMap de juillet 2021 des "
+        "Alpes-de-Haute-Provence"
+    )
+    assert "ODbL" in net04.description
+    walk = acc.RoadNetwork.sample("04", "marche")
+    assert (walk.mode, walk.source, walk.date) == ("marche", "OpenStreetMap (Geofabrik)", "2021-07")
+    assert walk.n_nodes > net04.n_nodes  # paths, tracks and footways
+    with pytest.raises(acc.InputError, match="aucun réseau routier embarqué"):
+        acc.RoadNetwork.sample("40")
+
+
+def test_sample_network_covers_the_04_and_its_05_margin(net04):
+    communes = acc.communes("04")
+    snapped = net04.snap(communes["mairie"])
+    assert not snapped["au_dela_snap"].any()  # every town hall of the 198 communes
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sites = acc.load_france_services(
+            datasets.france_services_file(), departement="04", buffer_km=20
+        )
+    on = ~net04.snap(sites.geometry)["au_dela_snap"].to_numpy()
+    dep = sites["code_insee"].str[:2].to_numpy()
+    # the 04 and 05 sites are on the network; the 06, 26, 83, 84 ones are not (no road file)
+    assert set(dep[on]) == {"04", "05"} and set(dep[~on]) == {"06", "26", "83", "84"}
+    assert on[dep == "04"].all() and on[dep == "05"].all()
+
+
+def test_sample_network_times_match_a_networkx_oracle(net04):
+    """Commune → nearest site times against networkx Dijkstra with a k-d tree of our own."""
+    import networkx as nx
+    import numpy as np
+    from scipy.spatial import cKDTree
+
+    communes = acc.communes("04")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sites = acc.load_france_services(
+            datasets.france_services_file(), departement="04", buffer_km=20
+        )
+        times = acc.access_times(communes, sites, net04)
+    tree = cKDTree(np.column_stack([net04.x, net04.y]))
+    speed = net04.access_speed_kmh / 3.6
+
+    def snap(points):
+        dist, node = tree.query(np.column_stack([points.x, points.y]))
+        return node, dist
+
+    s_node, s_dist = snap(sites.geometry)
+    usable = s_dist <= net04.max_snap_m
+    edges = net04.edges()
+    g = nx.DiGraph()  # reversed: Dijkstra from the sites gives home → site times
+    g.add_weighted_edges_from(zip(edges["v"], edges["u"], edges["travel_time_s"], strict=True))
+    for j in np.flatnonzero(usable):
+        g.add_edge(("site", j), int(s_node[j]), weight=float(s_dist[j] / speed))
+        g.add_edge("source", ("site", j), weight=0.0)
+    reach = nx.single_source_dijkstra_path_length(g, "source")
+    c_node, c_dist = snap(communes["mairie"])
+    oracle_min = np.array([reach[int(n)] for n in c_node]) / 60 + c_dist / speed / 60
+    got = times.set_index("code_insee").loc[communes["code_insee"], "temps_min"].to_numpy()
+    np.testing.assert_allclose(got, oracle_min, rtol=0, atol=1e-6)
+    assert int((oracle_min > 30).sum()) == 5  # as in the README (sites of 06/26/83/84 off)

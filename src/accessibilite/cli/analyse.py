@@ -30,6 +30,10 @@ _MODE_LABELS = {
     "velo": "à vélo",
     "vol-oiseau": "voiture, estimation à vol d'oiseau (sans réseau routier)",
 }
+#: French month names, for the date of an embedded network ("2021-07" → "juillet 2021").
+_MONTHS = (
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+).split()
 #: Isochrone bands drawn on the maps (the threshold is added).
 _BANDS_MIN = (10, 20, 30)
 
@@ -105,8 +109,11 @@ def _method(args: argparse.Namespace, ctx: argparse.Namespace) -> dict[str, str]
 
 
 def _embedded_network_line(provider) -> str:
-    """``"réseau embarqué : OpenStreetMap, extrait Geofabrik, 2021-07 (ODbL...)"``."""
+    """``"réseau embarqué dans accessibilite : OpenStreetMap (Geofabrik), juillet 2021, ..."``."""
     date = f", {provider.date}" if provider.date else ""
+    if provider.date and len(provider.date) == 7:  # "2021-07"
+        month = int(provider.date[5:])
+        date = f", {_MONTHS[month - 1]} {provider.date[:4]}"
     return (
         f"réseau embarqué dans accessibilite : {provider.source}{date}, "
         "© contributeurs OpenStreetMap, licence ODbL"

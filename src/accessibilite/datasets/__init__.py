@@ -2,8 +2,8 @@
 
 The first run works on a machine without internet: the ANCT France Services
 lists of 1 August 2024 and January 2020 (Licence Ouverte 2.0) and the road
-network of the Alpes-de-Haute-Provence (04, OpenStreetMap of July 2021, ODbL)
-are installed with ``accessibilite``. This module only gives their paths and
+networks of the Alpes-de-Haute-Provence (04, OpenStreetMap of July 2021, ODbL;
+by car and on foot) are installed with ``accessibilite``. This module only gives their paths and
 their provenance; the loaders read them:
 
 * ``load_france_services()`` falls back on :func:`france_services_file` when
@@ -37,6 +37,10 @@ __all__ = [
 _FS_PRODUCER = "ANCT (Agence nationale de la cohésion des territoires) et Banque des Territoires"
 _LO2 = "Licence Ouverte / Open Licence 2.0 (Etalab)"
 _ODBL = "ODbL 1.0, © contributeurs OpenStreetMap"
+_OSM_04 = (
+    "OpenStreetMap, couche Geofabrik gis_osm_roads_free_1 des Alpes-de-Haute-Provence "
+    "(juillet 2021), via mrajerisonCerema/osmdata-roads-as-rds (commit 6d9394e9)"
+)
 
 #: Embedded files: name → ``kind``, ``date`` (ISO, of the data), ``source``,
 #: ``producer``, ``licence``, ``attribution``, plus ``departement`` / ``mode``
@@ -60,6 +64,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "producer": _FS_PRODUCER,
         "licence": _LO2,
         "attribution": "ANCT / Banque des Territoires – France services, janvier 2020",
+    },
+    "reseau-04-voiture.npz": {
+        "kind": "reseau",
+        "departement": "04",
+        "mode": "voiture",
+        "date": "2021-07",
+        "source": _OSM_04 + ", plus les voies des Hautes-Alpes (05) à moins de 20 km du 04",
+        "producer": "contributeurs OpenStreetMap",
+        "licence": _ODBL,
+        "attribution": "© contributeurs OpenStreetMap (ODbL), juillet 2021",
+    },
+    "reseau-04-marche.npz": {
+        "kind": "reseau",
+        "departement": "04",
+        "mode": "marche",
+        "date": "2021-07",
+        "source": _OSM_04,
+        "producer": "contributeurs OpenStreetMap",
+        "licence": _ODBL,
+        "attribution": "© contributeurs OpenStreetMap (ODbL), juillet 2021",
     },
 }
 
