@@ -65,7 +65,8 @@ def test_report_first_screen_states_dates_and_sources(tmp_path):
     services.attrs.update(date_liste="2024-08-01", source="/home/agent/secret/liste.csv")
     html = _report(tmp_path, deficits, services, date_edition="2026-12-01",
                    methode={"Services": "france-services : 3 site(s)",
-                            "Communes étudiées": "40000,40001"})  # fmt: skip
+                            "Communes étudiées": "40000,40001",
+                            "Liste": "liste ANCT du 01/08/2024, mise à jour 2024-09-15"})  # fmt: skip
     head = html[: html.index("<h2>Chiffres clés")]  # the first screen, before any figure
     assert "<th>Liste des sites</th><td>liste du 1er août 2024 ; 3 sites</td>" in head
     assert "populations municipales 2017 de l&#x27;INSEE (populations légales en vigueur au " \
@@ -79,7 +80,8 @@ def test_report_first_screen_states_dates_and_sources(tmp_path):
     assert "france-services : 3" not in html and "40000,40001" not in html
     assert "Commune n°0 &lt;b&gt; (40000)" in html  # names instead of the raw codes
     assert "/home/agent" not in html and "liste.csv" in html
-    assert not re.search(r"\d{4}-\d{2}-\d{2}", html)  # every date in French words
+    assert not re.search(r"\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4}", html)  # dates in French words
+    assert "<td>liste ANCT du 1er août 2024, mise à jour 15 septembre 2024</td>" in html
     # the map right after the key figures, the long tables in the annex
     order = [html.index(s) for s in ("<h2>Chiffres clés", "<h2>Carte</h2>",
                                      "<h2>Communes au-delà", "<h2>Annexes</h2>")]  # fmt: skip

@@ -62,6 +62,23 @@ def fmt_date(value) -> str | None:
     return f"{'1er' if d == 1 else d} {words}"
 
 
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b|\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def french_dates(text: str) -> str:
+    """Every "01/08/2024" or "2024-08-01" in ``text`` written "1er août 2024"."""
+
+    def words(m: re.Match) -> str:
+        if m.group(1):
+            iso = f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
+        else:
+            iso = m.group(0)
+        out = fmt_date(iso)
+        return out if out and out != iso else m.group(0)
+
+    return _NUMERIC_DATE.sub(words, str(text))
+
+
 def edition_date(value=None) -> str:
     """The report's edition date in French: ``value``, else ``settings.date_edition``, else today.
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import MissingColumnError
-from .context import edition_date
+from .context import edition_date, french_dates
 from .report_sections import (
     _NO_CANTON,
     _ORIGINES,
@@ -251,4 +251,5 @@ def _method_section(communes, seuil: float, methode) -> str:
     if attrs.get("origine") and "Origines" not in lines:
         lines["Origines"] = _ORIGINES.get(attrs["origine"], attrs["origine"])
     lines.setdefault("Seuil", f"{fmt_num(seuil)} minutes")
+    lines = {k: french_dates(v) for k, v in lines.items()}  # "1er août 2024", never 01/08/2024
     return f'<section class="bloc"><h2>Méthode</h2>{_rows_table(lines.items())}</section>'

@@ -174,14 +174,16 @@ def interactive_map(
         group = folium.FeatureGroup(name="Isochrones (contours)")
         for k, (band, geom) in enumerate(zip(iso["bande_min"], iso.to_crs(4326).geometry,
                                              strict=True)):  # fmt: skip
-            dash = None if float(band) == float(seuil) else _DASHES[1 + k % 3]
+            main = float(band) == float(seuil)  # the threshold band stands out
+            dash, colour = (None, "#4a1486") if main else (_DASHES[1 + k % 3], "#807dba")
             folium.GeoJson(
                 geom.__geo_interface__,
-                style_function=_style("none", "#4a1486", 1.6, fillOpacity=0, dashArray=dash),
+                style_function=_style("none", colour, 1.6 if main else 1.0, fillOpacity=0,
+                                      dashArray=dash),  # fmt: skip
                 tooltip=f"Isochrone {fmt_num(band)} min",
             ).add_to(group)
-            legend.append(("border:0;border-top:2px " + ("dashed" if dash else "solid")
-                           + " #4a1486;height:0",
+            legend.append((f"border:0;border-top:2px {'dashed' if dash else 'solid'} {colour};"
+                           "height:0",
                            f"Isochrone {fmt_num(band)} min" + (" (seuil)" if band == seuil else "")))  # fmt: skip
         group.add_to(m)
     if cantons is not None and "sans_service" in cantons.columns:
