@@ -33,3 +33,7 @@ probe_timeout: float = 2.0
 
 #: Internal projected CRS for metropolitan France (Lambert-93).
 crs: str = "EPSG:2154"
+
+#: Edition date printed on the reports (ISO ``AAAA-MM-JJ``); ``None``: today's date.
+#: Same input and same edition date → byte-identical report.
+date_edition: str | None = os.environ.get("ACCESSIBILITE_DATE_EDITION") or None

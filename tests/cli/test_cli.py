@@ -332,7 +332,7 @@ def test_analyse_without_service_list_offline_uses_the_embedded_list(capsys, tmp
     )
     assert "sites de service pris en compte : 50" in out  # the 20 Landes sites + 30 in the margin
     html = (tmp_path / "rapport.html").read_text(encoding="utf-8")
-    assert "liste ANCT du 01/08/2024, copie embarquée dans accessibilite" in html
+    assert "liste ANCT du 1er août 2024, copie embarquée dans accessibilite" in html  # French date
 
 
 def test_communes_from_user_file(capsys, tmp_path, landes_communes):
@@ -503,8 +503,8 @@ def test_scenario_fermeture(capsys, tmp_path, fs_2024, monkeypatch):
     # the map: one title (the page's), one circle per closure that flips residents
     (fig,) = figures
     assert fig._suptitle.get_text().replace("\n", " ") == (
-        "Fermeture d'un site : population basculant au-delà de 20 min"
-    )
+        "Fermeture d'un site : population basculant au-delà de 20 min — Landes"
+    )  # the scenario map names its territory
     assert fig.axes[0].get_title() == ""
     (circles,) = [a for a in fig.findobj() if a.get_gid() == "fermetures"]
     assert len(circles.get_offsets()) == sum(v > 0 for v in expected.values())

@@ -84,7 +84,7 @@ def test_command_1_writes_every_output(run_1):
     report = (out / "rapport.html").read_text(encoding="utf-8")
     assert "réseau routier OpenStreetMap de juillet 2021" in report  # the method
     assert "OpenStreetMap (Geofabrik), juillet 2021, © contributeurs OpenStreetMap" in report
-    assert "liste ANCT du 01/08/2024" in report  # the France Services list date
+    assert "liste ANCT du 1er août 2024" in report  # the France Services list date, in words
     assert "vol d" not in report  # not the straight-line estimate
     assert "liste embarquée du 1er août 2024 utilisée" in err  # offline: said in one line
 

@@ -158,7 +158,8 @@ def test_static_map_hand_case():
     assert "Site itinérant (point de base) (1)" in legend_texts
     assert "Isochrone 20 min" in legend_texts
     assert fig._suptitle.get_text().replace("\n", " ") == (
-        "Temps d'accès en voiture (estimation à vol d'oiseau) au France Services le plus proche — Landes"
+        "Temps d'accès en voiture (estimation à vol d'oiseau) au France Services le plus proche "
+        "— 30 communes des Landes"  # 30 of the 327 communes: counted, not "— Landes"
     )
     (sources,) = by_gid(fig, "sources")
     text = sources.get_text().replace("\n", " ")
@@ -193,7 +194,12 @@ def test_sources_line_cites_only_what_the_map_rests_on(mode, categories, expecte
     deficits.communes.attrs["mode"] = mode
     fig = plot_access_map(deficits, services.assign(categorie=categories))
     (sources,) = by_gid(fig, "sources")
-    assert sources.get_text().replace("\n", " ").startswith(f"Sources : {expected}. Méthode")
+    text = sources.get_text().replace("\n", " ")
+    assert text.startswith(f"Sources : {expected}. Date de la liste non précisée. ")
+    assert "Populations municipales INSEE 2017. Méthode : " in text
+    assert ("Réseau routier : OpenStreetMap, date des données non précisée" in text) == (
+        mode != "vol-oiseau"
+    )
     plt.close(fig)
 
 
@@ -212,7 +218,7 @@ def test_threshold_override_and_custom_title():
     lines = left.get_title().split("\n")
     assert " ".join(lines) == (
         "Temps d'accès en voiture (estimation à vol d'oiseau) au France Services le plus "
-        "proche — Landes"
+        "proche — 30 communes des Landes"
     )
     assert len(lines) == 2 and max(map(len, lines)) <= 55
     plt.close(fig)
@@ -226,14 +232,10 @@ def test_threshold_class_and_clipped_cantons():
     fig = plot_access_map(deficits, services, seuil_min=5)
     assert class_bounds(5) == (5, 10, 20, 30, 45)
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert labels[:6] == [
-        "0 à 5 min",
-        "5 à 10 min",
-        "10 à 20 min",
-        "20 à 30 min",
-        "30 à 45 min",
-        "plus de 45 min",
-    ]
+    drawn = set(np.searchsorted([5, 10, 20, 30, 45], west["temps_min"], side="left"))
+    every = ["0 à 5 min", "5 à 10 min", "10 à 20 min", "20 à 30 min", "30 à 45 min",
+             "plus de 45 min"]  # fmt: skip
+    assert labels[: len(drawn)] == [every[k] for k in sorted(drawn)]  # only the classes drawn
     (communes,) = by_gid(fig, "communes")
     t = west["temps_min"].to_numpy()
     expected = [
@@ -248,7 +250,7 @@ def test_threshold_class_and_clipped_cantons():
     (cantons,) = by_gid(fig, "cantons")
     assert len(cantons.get_paths()) == 1  # "Canton Ouest" only, the others are outside
     assert by_gid(fig, "cantons_sans_service") == []
-    assert "Canton sans site (0)" in labels
+    assert not any(lab.startswith("Canton sans site") for lab in labels)  # nothing drawn
     plt.close(fig)
 
 
@@ -375,7 +377,8 @@ def test_scenario_map_closure():
     assert [t.xy for t in ranks] == [(p.x, p.y) for p in hit.geometry[:2]]
     # one title, on the page: none on the axes
     assert fig._suptitle.get_text().replace("\n", " ") == (
-        "Fermeture d'un site : habitants qui passeraient au-delà de 30 min — Landes"
+        "Fermeture d'un site : habitants qui passeraient au-delà de 30 min — 30 communes des "
+        "Landes"
     )
     assert fig.axes[0].get_title() == ""
     assert legend_texts(fig, 0) == [
@@ -402,7 +405,7 @@ def test_scenario_map_opening():
         assert stars.get_offsets().tolist() == [[p.x, p.y] for p in picks.geometry]
         assert [t.get_text() for t in by_gid(fig, "rangs")] == ["1", "2"]
         assert fig._suptitle.get_text().replace("\n", " ") == (
-            "Ouverture de 2 site(s) : habitants ramenés sous 30 min — Landes"
+            "Ouverture de 2 site(s) : habitants ramenés sous 30 min — 30 communes des Landes"
         )
         assert fig.axes[0].get_title() == ""
         gains = picks["gain_population"].tolist()
@@ -423,8 +426,11 @@ def test_scenario_map_opening():
 def test_scenario_map_custom_title_nothing_to_draw_and_bad_input():
     deficits, services = hand_case()
     none = closure_case().assign(population_basculant=0)
+    fig = plot_scenario_map(deficits, none, titre="Ma fermeture — ici")
+    assert fig._suptitle.get_text() == "Ma fermeture — ici"  # names its territory already
+    plt.close(fig)
     fig = plot_scenario_map(deficits, none, titre="Ma fermeture")
-    assert fig._suptitle.get_text() == "Ma fermeture"
+    assert fig._suptitle.get_text() == "Ma fermeture — 30 communes des Landes"
     assert by_gid(fig, "fermetures") == [] and by_gid(fig, "rangs") == []
     assert len(fig.legends) == 1
     # the closure table's sites stand for the services when none are given

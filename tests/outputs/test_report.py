@@ -175,7 +175,7 @@ def test_write_report_hand_case(tmp_path):
     assert "<script" not in html and "<link" not in html and "http" not in html
     assert "<title>Landes &lt;test&gt;</title>" in html
     assert "<h3>Fermeture de &lt;FS2&gt;</h3>" in html and '<td class="n">3,2</td>' in html
-    assert "profil « voiture » &amp; limitations" in html and "2024-08-01" in html
+    assert "profil « voiture » &amp; limitations" in html and "1er août 2024" in html
     assert "Estimation à vol d&#x27;oiseau" in html  # provider description from attrs
     # sources: only what the result rests on (a straight-line estimate uses no road network)
     sources = html.split("<h2>Sources des données</h2>")[1]

@@ -267,7 +267,8 @@ def access_times(
         ``distance_km``, ``snap_m``, ``service_hors_departement``; with
         ``origine="carreaux"`` also ``temps_moyen_pondere_min`` (equal to
         ``temps_min``, the population-weighted mean over the commune's cells).
-        ``.attrs``: ``origine``, ``description``, ``mode``, ``estimation`` and,
+        ``.attrs``: ``origine``, ``description``, ``mode``, ``estimation``,
+        ``reseau_source`` / ``reseau_date`` (the network's ``source`` / ``date``, or None) and,
         for cells, ``temps_carreaux`` (a :class:`CellTimes`; its ``table`` has one row per cell: ``idcar``, ``code_insee``,
         ``population``, ``temps_min``) and ``communes_sans_carreau``.
     """
@@ -345,6 +346,8 @@ def access_times(
         description=getattr(network, "description", ""),
         mode=getattr(network, "mode", ""),
         estimation=bool(getattr(network, "estimation", False)),
+        reseau_source=getattr(network, "source", None) or None,  # RoadNetwork provenance
+        reseau_date=getattr(network, "date", None) or None,
         **attrs,
     )
     return out

@@ -99,3 +99,42 @@ def _north_arrow(ax) -> None:
     arrow = {"arrowstyle": "-|>", "color": "black", "lw": 1.5}
     ax.annotate("N", xy=(0.95, 0.97), xytext=(0.95, 0.90), xycoords="axes fraction", ha="center",
                 va="center", fontsize=11, fontweight="bold", arrowprops=arrow, gid="nord")  # fmt: skip
+
+
+def smooth_envelope(geoms, radius_m: float) -> np.ndarray:
+    """Smooth filled envelopes of road-corridor polygons (isochrone bands), vectorised.
+
+    A road isochrone is the reached road network widened by ~100 m: at
+    département scale a lace of thin corridors. Its envelope, for display at
+    the map's scale, is ``buffer(radius_m)`` then ``buffer(-radius_m / 2)``
+    (shapely 2, vectorised over the bands): gaps narrower than about
+    ``radius_m`` between reached roads are filled, and the edge lies at most
+    ``radius_m / 2`` beyond the reached roads, so that a lone valley road still
+    reads as an area. Then ``simplify(radius_m / 5)`` lightens the drawing and
+    parts smaller than a disc of radius ``radius_m / 2`` are dropped. The exact
+    band polygons stay in ``resultats.gpkg``.
+    """
+    arr = np.asarray(geoms, dtype=object)
+    grown = shapely.buffer(arr, radius_m, quad_segs=4)
+    closed = shapely.simplify(shapely.buffer(grown, -radius_m / 2, quad_segs=4), radius_m / 5)
+    out = []
+    for geom in closed:
+        parts = shapely.get_parts(geom)
+        keep = parts[shapely.area(parts) >= np.pi * (radius_m / 2) ** 2] if len(parts) else parts
+        out.append(shapely.union_all(keep) if len(keep) else shapely.Polygon())
+    return np.asarray(out, dtype=object)
+
+
+def distinct_bands(bands, areas, seuil: float) -> np.ndarray:
+    """Mask of the bands worth drawing: the threshold band, and every other band
+    whose envelope differs from the last one kept by at least 1 % of its area
+    (on a network smaller than the bands, 10, 20 and 30 min share one outline)."""
+    keep = np.zeros(len(areas), dtype=bool)
+    previous = shapely.Polygon()
+    for k, (band, area) in enumerate(zip(bands, areas, strict=True)):
+        if area is None or area.is_empty:
+            continue
+        same = shapely.symmetric_difference(area, previous).area < 0.01 * area.area
+        if float(band) == float(seuil) or not same:
+            keep[k], previous = True, area
+    return keep

@@ -22,7 +22,16 @@ import pandas as pd
 import shapely
 
 from ..errors import InputError, MissingColumnError
-from .draw import _layer, _lines, _north_arrow, _scale_bar
+from .context import caption_text
+from .draw import (
+    _layer,
+    _lines,
+    _north_arrow,
+    _polygons,
+    _scale_bar,
+    distinct_bands,
+    smooth_envelope,
+)
 from .style import (
     COULEUR_SEUIL,
     _method_text,
@@ -51,7 +60,9 @@ A4_PORTRAIT = (8.27, 11.69)
 
 
 # ----------------------------------------------------------------------------- layers
-_ISO_STYLES = ("-", "--", ":", "-.")
+_ISO_STYLES = (":", "--", "-.", (0, (5, 1, 1, 1)))
+COULEUR_ISOCHRONE = "#4a1486"
+COULEUR_CONTOUR = "#6f6f6f"
 #: marker, size, face colour, legend label, gid of the service point layers
 _SERVICE_STYLES = {
     "fixe": ("o", 42, "white", "Site fixe", "services_fixes"),
@@ -67,21 +78,29 @@ def _commune_layer(ax, handles: list, communes, seuil: float):
     bounds = class_bounds(seuil)
     cls = classify_times(communes["temps_min"], bounds)
     pal = class_colours(bounds)
+    # mid-grey outlines: visible on the palest class (#ffffcc) and on the darkest
     _layer(ax, handles, communes.geometry, "communes", None,
-           facecolors=[pal[i] for i in cls], edgecolors="white", linewidths=0.25, zorder=1)  # fmt: skip
-    shown = [k for k in range(len(pal)) if k < len(pal) - 1 or (cls == k).any()]
+           facecolors=[pal[i] for i in cls], edgecolors=COULEUR_CONTOUR, linewidths=0.3,
+           zorder=1)  # fmt: skip
+    shown = [k for k in range(len(pal)) if (cls == k).any()]  # only the classes drawn
     labels = class_labels(bounds)
-    handles += [Patch(fc=pal[k], ec="#777777", lw=0.4, label=labels[k]) for k in shown]
+    handles += [Patch(fc=pal[k], ec=COULEUR_CONTOUR, lw=0.4, label=labels[k]) for k in shown]
     beyond = communes[communes["au_dela_seuil"].astype(bool)]
-    _layer(ax, handles, beyond.geometry, "au_dela_seuil",
-           f"Commune au-delà de {fmt_num(seuil)} min ({len(beyond)})",
+    label = f"Commune au-delà de {fmt_num(seuil)} min ({len(beyond)})" if len(beyond) else None
+    _layer(ax, handles, beyond.geometry, "au_dela_seuil", label,
            facecolors="none", edgecolors=COULEUR_SEUIL, linewidths=1.6, zorder=4)  # fmt: skip
     return beyond
 
 
-def _isochrone_layer(ax, handles: list, isochrones, communes, territory) -> None:
-    """Isochrone contours inside the territory, each band's new part only."""
+def _isochrone_layer(ax, handles: list, isochrones, communes, territory, seuil: float) -> None:
+    """The threshold band as one filled translucent area (else the other bands as outlines).
+
+    Each band is drawn as its smooth envelope (:func:`~.draw.smooth_envelope`,
+    radius 1,5 % of the map's width, at least 300 m) clipped to the
+    territory, so that road isochrones read as areas, not as road corridors.
+    """
     from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     if isochrones is None or not len(isochrones):
         return
@@ -89,16 +108,32 @@ def _isochrone_layer(ax, handles: list, isochrones, communes, territory) -> None
     if "bande_min" not in iso.columns:
         raise MissingColumnError(None, "bande_min", iso.columns)
     iso = iso.dissolve(by="bande_min", as_index=False).sort_values("bande_min")
-    # nested bands: draw only the new part of each contour (tolerance ~ grid cells)
-    drawn, tol = shapely.Polygon(), max(5.0, 0.002 * float(np.ptp(communes.total_bounds[::2])))
-    for k, (band, geom) in enumerate(zip(iso["bande_min"], iso.geometry, strict=True)):
-        line = shapely.intersection(shapely.boundary(geom), territory)
-        line, drawn = shapely.difference(line, drawn), shapely.union(drawn, line.buffer(tol))
-        if line.is_empty:
+    radius = max(300.0, 0.015 * float(np.ptp(communes.total_bounds[::2])))
+    areas = shapely.intersection(smooth_envelope(iso.geometry.to_numpy(), radius), territory)
+    if (iso["bande_min"].astype(float) == float(seuil)).any():  # the threshold band alone
+        keep = (iso["bande_min"].astype(float) == float(seuil)).to_numpy()
+    else:
+        keep = distinct_bands(iso["bande_min"], areas, seuil)
+    iso, areas = iso[keep], areas[keep]
+    for k, (band, area) in enumerate(zip(iso["bande_min"], areas, strict=True)):
+        if area.is_empty:
             continue
-        style = {"colors": "#4a1486", "linewidths": 1.0, "linestyles": _ISO_STYLES[k % 4]}
+        if float(band) == float(seuil):
+            if area.area >= 0.995 * territory.area:  # the whole map: a tint would only blur it
+                handles.append(Patch(fc="none", ec="none", label=(
+                    f"Tout le territoire à {fmt_num(band)} min ou moins d'un site")))  # fmt: skip
+                continue
+            _polygons(ax, [area], f"isochrone_{band:g}", facecolors=COULEUR_ISOCHRONE,
+                      edgecolors=COULEUR_ISOCHRONE, linewidths=0, alpha=0.13, zorder=3)  # fmt: skip
+            _polygons(ax, [area], f"isochrone_{band:g}_contour", facecolors="none",
+                      edgecolors=COULEUR_ISOCHRONE, linewidths=1.2, zorder=3)  # fmt: skip
+            handles.append(Patch(fc=(0.29, 0.08, 0.53, 0.13), ec=COULEUR_ISOCHRONE, lw=1.2,
+                                 label=f"Zone à {fmt_num(band)} min ou moins d'un site"))  # fmt: skip
+            continue
+        line = shapely.intersection(shapely.boundary(area), territory)
+        style = {"colors": COULEUR_ISOCHRONE, "linewidths": 0.9, "linestyles": _ISO_STYLES[k % 4]}
         _lines(ax, line, f"isochrone_{band:g}", zorder=3, **style)
-        handles.append(Line2D([], [], color="#4a1486", ls=style["linestyles"], lw=1.0,
+        handles.append(Line2D([], [], color=COULEUR_ISOCHRONE, ls=style["linestyles"], lw=0.9,
                               label=f"Isochrone {fmt_num(band)} min"))  # fmt: skip
 
 
@@ -116,7 +151,8 @@ def _canton_layer(ax, handles: list, cantons, territory, crs) -> None:
     if "sans_service" in cantons.columns:
         sans = cantons[cantons["sans_service"].fillna(False).astype(bool)]
         _layer(ax, handles, sans.geometry, "cantons_sans_service",
-               f"Canton sans site ({len(sans)})", hatch="///", **style)  # fmt: skip
+               f"Canton sans site ({len(sans)})" if len(sans) else None, hatch="///",
+               **style)  # fmt: skip
 
 
 def _service_layer(ax, handles: list, services, territory, crs) -> None:
@@ -208,11 +244,11 @@ def _access_page(deficits, services, isochrones, *, titre, ax, seuil_min, overla
     beyond = _commune_layer(ax, handles, communes, seuil)
     territory = communes.geometry.union_all()
 
-    _isochrone_layer(ax, handles, isochrones, communes, territory)
+    _isochrone_layer(ax, handles, isochrones, communes, territory, seuil)
     _canton_layer(ax, handles, cantons, territory, crs)
     _service_layer(ax, handles, services, territory, crs)
     extra, lines = overlay(ax, parts) if overlay is not None else (None, [])
-    xmin, ymin, xmax, ymax = communes.total_bounds
+    xmin, ymin, xmax, ymax = _extent(communes, services)
     pad = 0.03 * max(xmax - xmin, ymax - ymin)
     ax.set_xlim(xmin - pad, xmax + pad)
     ax.set_ylim(ymin - pad * 2.5, ymax + pad)
@@ -221,17 +257,17 @@ def _access_page(deficits, services, isochrones, *, titre, ax, seuil_min, overla
 
     titre = titre if titre is not None else default_title(deficits, services)
     method = _method_text(communes)
-    caption = sources_text(communes, services) + (f". Méthode : {method}" if method else "")
+    caption = caption_text(communes, services, sources_text(communes, services), method)
     caption = "\n".join(textwrap.wrap(caption, 110 if own else 80))
     if own:
         fig.suptitle("\n".join(textwrap.wrap(titre, 60)), fontsize=15, y=0.975, va="top")
-        fig.text(0.03, 0.015, caption, fontsize=7.5, va="bottom", ha="left", gid="sources")
+        cap = fig.text(0.03, 0.015, caption, fontsize=7.5, va="bottom", ha="left", gid="sources")
         pop_out, share = population_beyond(communes)
         text = (f"{_plural(len(beyond), 'commune')} et {_plural(pop_out, 'habitant')} "
                 f"({fmt_pct(share)}) au-delà de {fmt_num(seuil)} min")  # fmt: skip
         if lines:  # a scenario: the first line is today's situation
             text = f"Aujourd'hui : {text}"
-        _stack_page(fig, ax, [text, *lines], handles, extra)
+        _stack_page(fig, ax, [text, *lines], handles, extra, cap)
     else:
         ax.set_title("\n".join(textwrap.wrap(titre, 55)), fontsize=11)  # fits a subplot
         ax.legend(handles=handles + (extra[1] if extra else []), loc="lower left", fontsize=7)
@@ -240,7 +276,17 @@ def _access_page(deficits, services, isochrones, *, titre, ax, seuil_min, overla
     return fig
 
 
-def _stack_page(fig, ax, chiffres: list[str], handles: list, extra) -> None:
+def _extent(communes, services) -> tuple[float, float, float, float]:
+    """Bounds of the communes and of every site drawn, so no marker is cut by the frame."""
+    bounds = [communes.total_bounds]
+    if services is not None and len(services):
+        bounds.append(services.to_crs(communes.crs).total_bounds)
+    b = np.asarray(bounds, dtype=float)
+    b = b[np.isfinite(b).all(axis=1)]
+    return b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
+
+
+def _stack_page(fig, ax, chiffres: list[str], handles: list, extra, caption) -> None:
     """Lay out the A4 page bottom-up: legends, key figures, then the map fills the rest.
 
     Each block is measured once drawn, so a longer legend shrinks the map
@@ -248,7 +294,7 @@ def _stack_page(fig, ax, chiffres: list[str], handles: list, extra) -> None:
     """
     renderer = fig.canvas.get_renderer()
     height = fig.bbox.height
-    y = 0.05  # above the two-line sources caption
+    y = 0.015 + caption.get_window_extent(renderer).height / height + 0.01  # above the caption
     legends = [("Temps d'accès par commune", handles, 2)]
     if extra:
         legends.insert(0, (*extra, 1))

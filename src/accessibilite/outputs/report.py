@@ -6,11 +6,7 @@ Every writer is deterministic: the same input gives byte-identical files
 
 from __future__ import annotations
 
-import base64
-import html
 import importlib.resources
-import io
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from string import Template
@@ -19,21 +15,24 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..analysis.indicators import (
-    _part_beyond,
+from ..errors import MissingColumnError
+from .context import edition_date, french_dates
+from .report_sections import (
+    _NO_CANTON,
+    _ORIGINES,
+    _SCENARIO_DIGITS,
+    _SCENARIO_HEADERS,
+    _TERRITORY_HEADERS,
+    _e,
+    _key_figures,
+    _rows_table,
+    _table,
+    caveat,
+    commune_names,
+    context_block,
+    figures,
 )
-from ..errors import InputError, MissingColumnError
-from .style import (
-    _departement_name,
-    _method_text,
-    _parts,
-    _plural,
-    fmt_int,
-    fmt_num,
-    fmt_pct,
-    population_beyond,
-    used_sources,
-)
+from .style import _method_text, _parts, fmt_num, territory_name, used_sources
 from .tables import _sorted, write_csv, write_geopackage
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -74,144 +73,11 @@ def _used_sources(communes: pd.DataFrame, services: pd.DataFrame | None) -> list
     return [SOURCES[k] for k in SOURCES if k in keys]
 
 
-
-# ----------------------------------------------------------------------------- report
-def _e(value) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _num(value, digits: int = 1) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return "—"
-    if isinstance(value, bool | np.bool_):
-        return "oui" if value else "non"
-    if isinstance(value, int | np.integer):
-        return fmt_int(value)
-    if isinstance(value, float | np.floating):
-        if not np.isfinite(value):
-            return "inaccessible"
-        text = f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
-        return text
-    return str(value)
-
-
-def _table(
-    frame: pd.DataFrame, headers: Mapping[str, str] | None = None, digits=None, vide="Aucune ligne."
-) -> str:
-    """HTML table of ``frame`` (values escaped, French number formatting)."""
-    frame = frame.drop(columns=[c for c in frame.columns if str(frame[c].dtype) == "geometry"])
-    headers = headers or {c: c for c in frame.columns}
-    digits = digits or {}
-    cols = [c for c in headers if c in frame.columns]
-    if not len(frame):
-        return f'<p class="vide">{_e(vide)}</p>'
-    head = "".join(f"<th>{_e(headers[c])}</th>" for c in cols)
-    rows = []
-    for rec in frame[cols].itertuples(index=False):
-        cells = []
-        for c, v in zip(cols, rec, strict=True):
-            cls = ' class="n"' if isinstance(v, int | float | np.number) else ""
-            if c in digits and isinstance(v, float) and np.isfinite(v) and digits[c] == "%":
-                text = fmt_pct(v)
-            else:
-                text = _num(v, digits.get(c, 1) if digits.get(c) != "%" else 1)
-            cells.append(f"<td{cls}>{_e(text)}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
-
-def _png_bytes(image) -> bytes:
-    if isinstance(image, bytes | bytearray):
-        return bytes(image)
-    if isinstance(image, str | os.PathLike):
-        path = Path(image)
-        if not path.exists():
-            raise InputError(f"{path}: image de carte introuvable")
-        return path.read_bytes()
-    if hasattr(image, "savefig"):
-        buf = io.BytesIO()
-        image.savefig(buf, format="png", dpi=150, metadata={"Software": None}, facecolor="white")
-        return buf.getvalue()
-    raise InputError("carte_png doit être un chemin, des octets PNG ou une figure matplotlib")
-
-
-#: Paris, Martinique and Guyane have no electoral canton (empty canton table).
-_NO_CANTON = "sans objet : pas de canton électoral dans ce territoire (voir les EPCI)"
-
-
-def _key_figures(communes: pd.DataFrame, seuil: float, cantons) -> str:
-    pop = communes["population"].astype(float)
-    t = communes["temps_min"].astype(float)
-    total = pop.sum()
-    share = (lambda x: x / total) if total else (lambda x: 0.0)
-    rows = [("Communes", fmt_int(len(communes))), ("Population", fmt_int(total))]
-    for b in sorted({10.0, 20.0, 30.0, seuil}):
-        # share of each commune within b: its 200 m cells with origine="carreaux", else 0 or 1
-        p = float((pop * (1.0 - _part_beyond(communes, b))).sum())
-        rows.append(
-            (f"Population à {fmt_num(b)} min ou moins", f"{fmt_int(p)} ({fmt_pct(share(p))})")
-        )
-    beyond = communes["au_dela_seuil"].astype(bool)
-    p, part = population_beyond(communes)
-    rows.append(
-        (
-            f"Population au-delà de {fmt_num(seuil)} min",
-            f"{fmt_int(p)} ({fmt_pct(part)}), {_plural(int(beyond.sum()), 'commune')}",
-        )
-    )
-    if "service_hors_departement" in communes.columns:
-        n = int(communes["service_hors_departement"].fillna(False).astype(bool).sum())
-        rows.append(("Communes dont le site le plus proche est hors du département", fmt_int(n)))
-    finite = np.isfinite(t)
-    if finite.any() and pop[finite].sum():
-        mean = float((t[finite] * pop[finite]).sum() / pop[finite].sum())
-        rows.append(("Temps moyen pondéré par la population", f"{_num(mean)} min"))
-    if (~finite).any():
-        rows.append(("Population sans accès (inaccessible)", fmt_int(pop[~finite].sum())))
-    if cantons is not None and len(cantons) == 0:
-        rows.append(("Cantons sans site", _NO_CANTON))
-    elif cantons is not None and "sans_service" in cantons.columns:
-        n = int(cantons["sans_service"].fillna(False).astype(bool).sum())
-        rows.append(("Cantons sans site", f"{n} sur {len(cantons)}"))
-    items = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
-    return f'<table class="chiffres">{items}</table>'
-
-
-_TERRITORY_HEADERS = {
-    "code": "Code",
-    "nom": "Nom",
-    "population": "Population",
-    "population_au_dela_seuil": "Population au-delà du seuil",
-    "part_au_dela_seuil": "Part au-delà du seuil",
-    "nb_sites": "Sites",
-    "commune_la_plus_eloignee": "Commune la plus éloignée",
-    "temps_max_min": "Temps max (min)",
-}
-
-
-#: French wording of the origins stored by access_times.
-_ORIGINES = {
-    "mairie": "mairie de chaque commune (convention du distancier INSEE Metric)",
-    "centroide": "point intérieur de chaque commune",
-    "carreaux": "carreaux habités de 200 m (INSEE Filosofi), moyenne pondérée par la population",
-}
-#: French headers of the scenario tables (closure_impact, recommend_sites); others as is.
-_SCENARIO_HEADERS = {
-    "service_id": "Site",
-    "nom": "Nom",
-    "population_basculant": "Habitants basculant au-delà du seuil",
-    "nb_communes_basculant": "Communes basculant",
-    "communes_basculant": "Communes concernées",
-    "hausse_temps_moyen_min": "Hausse du temps moyen (min)",
-    "rang": "Rang",
-    "candidat_id": "Candidat",
-    "code_insee": "Code INSEE",
-    "gain_population": "Habitants gagnés",
-    "population_couverte_cumulee": "Population couverte (cumul)",
-    "part_couverte_cumulee": "Part couverte (cumul)",
-    "methode": "Méthode",
-}
-_SCENARIO_DIGITS = {"part_couverte_cumulee": "%", "hausse_temps_moyen_min": 1}
+#: Method lines the command line passes that the context block states better
+#: (in words and French dates rather than option values).
+_SUPERSEDED = ("Services", "Date des sites")
+#: Above this many rows a table goes to the annex (the body keeps a pointer).
+_LONG_TABLE = 15
 
 
 def write_report(
@@ -223,8 +89,16 @@ def write_report(
     methode: Mapping[str, object] | None = None,
     scenarios: Mapping[str, pd.DataFrame] | None = None,
     titre: str | None = None,
+    date_edition=None,
 ) -> Path:
-    """Write one self-contained HTML report (inline CSS, images embedded).
+    """Write one self-contained HTML report (inline CSS, images embedded), printable at A4.
+
+    Layout: title; the context of the document (territory in words, service
+    list edition and labelling dates, population vintage, road network source
+    and date, method, threshold, edition date); key figures (with the
+    straight-line caveat when the estimate was used); the map(s); communes
+    beyond the threshold and cantons without a site; scenarios; method; sources;
+    then an annex with the long tables (headers repeated on every printed page).
 
     Parameters
     ----------
@@ -233,38 +107,52 @@ def write_report(
     deficits : Deficits
         Result of :func:`~accessibilite.indicators.flag_deficits`.
     services : GeoDataFrame, optional
-        The service sites (names of the nearest sites, source file).
+        The service sites (names of the nearest sites; ``attrs["date_liste"]``:
+        edition of the list; ``attrs["date"]``: labelling date filtered on).
     carte_png : path, bytes, Figure or a sequence of them, optional
         Map image(s) embedded as base64 PNG.
     methode : mapping, optional
-        Method lines shown as-is (e.g. ``{"Modèle de vitesse": ..., "Date du
-        réseau": "2024-08-01"}``); the provider's description and the origin
-        stored by the indicators are added when not given.
+        Method lines shown as-is (e.g. ``{"Modèle de vitesse": ...}``); the
+        provider's description and the origin stored by the indicators are
+        added when not given. "Services" / "Date des sites" lines are replaced
+        by the context block, "Communes étudiées" by the communes' names.
     scenarios : mapping of str to DataFrame, optional
         Tables of the "Scénarios" section (closure impact, recommendations), by title.
     titre : str, optional
         Title of the report; default "Diagnostic de l'accessibilité des
-        services au public — <département>".
+        services au public — <territoire>".
+    date_edition : str or date, optional
+        Edition date printed (ISO ``AAAA-MM-JJ``); default
+        ``settings.date_edition`` (environment variable
+        ``ACCESSIBILITE_DATE_EDITION``), else today: reruns on the same day, or
+        with the same setting, are byte-identical.
 
     Returns
     -------
     Path
-        The written file. Data values are HTML-escaped; no timestamp is
-        written unless given in ``methode``.
+        The written file. Data values are HTML-escaped.
     """
     parts = _parts(deficits)
     communes, cantons, epci, seuil = (parts[k] for k in ("communes", "cantons", "epci", "seuil"))
     if titre is None:
-        dep = _departement_name(parts)
-        titre = "Diagnostic de l'accessibilité des services au public" + (
-            f" — {dep}" if dep else ""
-        )
+        titre = "Diagnostic de l'accessibilité des services au public — " + territory_name(parts)
     if "au_dela_seuil" not in communes.columns:
         raise MissingColumnError(None, "au_dela_seuil", communes.columns)
     body = [
+        context_block(communes, services, seuil, date_edition),
         f"<h2>Chiffres clés (seuil : {fmt_num(seuil)} min)</h2>",
         _key_figures(communes, seuil, cantons),
+        caveat(communes),
     ]
+    annex: list[str] = []
+
+    images = carte_png if isinstance(carte_png, list | tuple) else [carte_png]
+    images = [i for i in images if i is not None]
+    if images:
+        body.append(
+            f'<section class="carte"><h2>Carte</h2>{figures(images[:1])}</section>'
+            + "".join(f'<section class="carte">{figures([i])}</section>' for i in images[1:])
+        )
 
     deficit = communes[communes["au_dela_seuil"].astype(bool)].copy()
     deficit = deficit.assign(_t=deficit["temps_min"].astype(float).fillna(np.inf))
@@ -275,62 +163,87 @@ def write_report(
     if services is not None and "service_id" in deficit.columns and "nom" in services.columns:
         names = dict(zip(services["service_id"], services["nom"], strict=False))
         deficit["site"] = deficit["service_id"].map(names)
-    body += [
-        f"<h2>Communes au-delà de {fmt_num(seuil)} minutes ({len(deficit)})</h2>",
-        "<p>Classées de la plus éloignée à la moins éloignée.</p>" if len(deficit) else "",
-        _table(
-            deficit,
-            {
-                "rang": "Rang",
-                "nom": "Commune",
-                "code_insee": "Code INSEE",
-                "population": "Population",
-                "temps_min": "Temps d'accès (min)",
-                "site": "Site le plus proche",
-                "distance_km": "Distance (km)",
-            },
-            vide=f"Aucune commune au-delà de {fmt_num(seuil)} minutes.",
-        ),
-    ]
+    title = f"Communes au-delà de {fmt_num(seuil)} minutes ({len(deficit)})"
+    table = _table(
+        deficit,
+        {
+            "rang": "Rang",
+            "nom": "Commune",
+            "code_insee": "Code INSEE",
+            "population": "Population",
+            "temps_min": "Temps d'accès (min)",
+            "site": "Site le plus proche",
+            "distance_km": "Distance (km)",
+        },
+        vide=f"Aucune commune au-delà de {fmt_num(seuil)} minutes.",
+    )
+    intro = "<p>Classées de la plus éloignée à la moins éloignée.</p>" if len(deficit) else ""
+    if len(deficit) > _LONG_TABLE:
+        body += [f"<h2>{title}</h2>", f"<p>Liste complète en annexe A ({len(deficit)} lignes).</p>"]
+        annex += [f"<h3>A. {title}</h3>", intro, table]
+    else:
+        body.append(f'<section class="bloc"><h2>{title}</h2>{intro}{table}</section>')
+
     digits = {"part_au_dela_seuil": "%", "temps_max_min": 1}
     if cantons is not None and len(cantons) == 0:
-        body += ["<h2>Cantons</h2>", f"<p><em>{_e(_NO_CANTON)}.</em></p>"]
+        body.append(f'<section class="bloc"><h2>Cantons</h2><p><em>{_e(_NO_CANTON)}.</em></p>'
+                    "</section>")  # fmt: skip
     elif cantons is not None:
         if "sans_service" in cantons.columns:
             sans = _sorted(cantons[cantons["sans_service"].fillna(False).astype(bool)], "code")
-            body += [
-                f"<h2>Cantons sans site ({len(sans)})</h2>",
-                _table(sans, _TERRITORY_HEADERS, digits, "Chaque canton compte au moins un site."),
-            ]
-        body += [
-            "<h2>Tous les cantons</h2>",
-            _table(_sorted(cantons, "code"), _TERRITORY_HEADERS, digits),
-        ]
-    if epci is not None and len(epci):
-        body += [
-            "<h2>Intercommunalités (EPCI)</h2>",
-            _table(_sorted(epci, "code"), _TERRITORY_HEADERS, digits),
-        ]
-
-    images = carte_png if isinstance(carte_png, list | tuple) else [carte_png]
-    images = [i for i in images if i is not None]
-    if images:
-        body.append("<h2>Cartes</h2>")
-        for k, image in enumerate(images, 1):
-            data = base64.b64encode(_png_bytes(image)).decode("ascii")
             body.append(
-                f'<figure><img src="data:image/png;base64,{data}" '
-                f'alt="Carte {k} des temps d\'accès par commune"></figure>'
+                f'<section class="bloc"><h2>Cantons sans site ({len(sans)})</h2>'
+                + _table(sans, _TERRITORY_HEADERS, digits, "Chaque canton compte au moins un site.")
+                + "</section>"
             )
+        annex += ["<h3>B. Tous les cantons</h3>",
+                  _table(_sorted(cantons, "code"), _TERRITORY_HEADERS, digits)]  # fmt: skip
+    if epci is not None and len(epci):
+        annex += ["<h3>C. Intercommunalités (EPCI)</h3>",
+                  _table(_sorted(epci, "code"), _TERRITORY_HEADERS, digits)]  # fmt: skip
 
     if scenarios:
         body.append("<h2>Scénarios</h2>")
         for name, frame in scenarios.items():
             frame = pd.DataFrame(frame)
             headers = {c: _SCENARIO_HEADERS.get(c, c) for c in frame.columns}
-            body += [f"<h3>{_e(name)}</h3>", _table(frame, headers, _SCENARIO_DIGITS)]
+            body.append(f'<section class="bloc"><h3>{_e(name)}</h3>'
+                        f"{_table(frame, headers, _SCENARIO_DIGITS)}</section>")  # fmt: skip
 
-    lines = dict(methode or {})
+    body.append(_method_section(communes, seuil, methode))
+    src = "".join(
+        f"<li><b>{_e(a)}</b> — {_e(b)} ({_e(c)})</li>"
+        for a, b, c in _used_sources(communes, services)
+    )
+    if services is not None and services.attrs.get("source"):
+        src += f"<li>Fichier des services : {_e(Path(str(services.attrs['source'])).name)}</li>"
+    body.append(f'<section class="bloc"><h2>Sources des données</h2><ul>{src}</ul></section>')
+    if annex:
+        body.append('<section class="annexe"><h2>Annexes</h2>' + "\n".join(annex) + "</section>")
+
+    template = Template(
+        importlib.resources.files("accessibilite.outputs")
+        .joinpath("templates/rapport.html")
+        .read_text(encoding="utf-8")
+    )
+    text = template.substitute(
+        titre=_e(titre),
+        contenu="\n".join(b for b in body if b),
+        edition=_e(edition_date(date_edition)),
+    )
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8", newline="\n")
+    tmp.replace(path)  # atomic: never a half-written report
+    return path
+
+
+def _method_section(communes, seuil: float, methode) -> str:
+    """The "Méthode" lines: given ones (raw option values replaced), provider, origins."""
+    lines = {k: v for k, v in dict(methode or {}).items() if k not in _SUPERSEDED}
+    if "Communes étudiées" in lines:
+        lines["Communes étudiées"] = commune_names(communes)
     attrs = communes.attrs or {}
     description = _method_text(communes)
     if description and not any(description == str(v) for v in lines.values()):
@@ -338,24 +251,5 @@ def write_report(
     if attrs.get("origine") and "Origines" not in lines:
         lines["Origines"] = _ORIGINES.get(attrs["origine"], attrs["origine"])
     lines.setdefault("Seuil", f"{fmt_num(seuil)} minutes")
-    items = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in lines.items())
-    body += ["<h2>Méthode</h2>", f'<table class="chiffres">{items}</table>']
-
-    src = "".join(
-        f"<li><b>{_e(a)}</b> — {_e(b)} ({_e(c)})</li>"
-        for a, b, c in _used_sources(communes, services)
-    )
-    if services is not None and services.attrs.get("source"):
-        src += f"<li>Fichier des services : {_e(services.attrs['source'])}</li>"
-    body += ["<h2>Sources des données</h2>", f"<ul>{src}</ul>"]
-
-    template = Template(
-        importlib.resources.files("accessibilite.outputs")
-        .joinpath("templates/rapport.html")
-        .read_text(encoding="utf-8")
-    )
-    text = template.substitute(titre=_e(titre), contenu="\n".join(body))
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8", newline="\n")
-    return path
+    lines = {k: french_dates(v) for k, v in lines.items()}  # "1er août 2024", never 01/08/2024
+    return f'<section class="bloc"><h2>Méthode</h2>{_rows_table(lines.items())}</section>'

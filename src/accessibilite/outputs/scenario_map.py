@@ -11,11 +11,11 @@ from ..errors import MissingColumnError
 from .maps import _access_page
 from .style import (
     COULEUR_SEUIL,
-    _departement_name,
     _parts,
     _plural,
     fmt_num,
     fmt_pct,
+    territory_name,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,6 +56,8 @@ def plot_scenario_map(
         Existing sites; for a closure scenario, the scenario's sites by default.
     titre : str, optional
         The page title; by default it states the scenario and the threshold.
+        The studied territory ("Landes", "2 communes des Yvelines") is appended
+        after " — " unless the title already has one.
     methode : str, optional
         For ``recommend_sites`` results holding several methods (``"les_deux"``):
         the one drawn (default: the first, ``"glouton"``).
@@ -82,13 +84,15 @@ def plot_scenario_map(
     else:
         raise MissingColumnError(None, "population_basculant", scenario.columns)
     parts = _parts(deficits, seuil_min)
+    if titre is not None and " — " not in titre:
+        titre = f"{titre} — {territory_name(parts)}"  # a scenario map names its territory
     if titre is None:
-        seuil, dep = parts["seuil"], _departement_name(parts)
+        seuil, dep = parts["seuil"], territory_name(parts)
         titre = (
             f"Fermeture d'un site : habitants qui passeraient au-delà de {fmt_num(seuil)} min"
             if kind == "fermeture"
             else f"Ouverture de {len(scenario)} site(s) : habitants ramenés sous {fmt_num(seuil)} min"
-        ) + (f" — {dep}" if dep else "")
+        ) + f" — {dep}"
 
     def overlay(ax, parts):
         pts = scenario.to_crs(parts["communes"].crs)

@@ -171,8 +171,14 @@ def default_title(deficits, services=None) -> str:
     parts = _parts(deficits)
     mode = _MODES.get(_mode(parts["communes"]) or "", "")
     titre = " ".join(w for w in ("Temps d'accès", mode, _service_phrase(services)) if w)
-    dep = _departement_name(parts)
-    return f"{titre} — {dep}" if dep else titre
+    return f"{titre} — {territory_name(parts)}"
+
+
+def territory_name(parts) -> str:
+    """The studied territory in words ("Landes", "2 communes des Yvelines")."""
+    from .context import territory_text
+
+    return territory_text(parts["communes"])
 
 
 def used_sources(communes, services=None) -> list[str]:
