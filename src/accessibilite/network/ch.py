@@ -21,7 +21,6 @@ The kernels are compiled by numba (on first use, cached on disk).
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,6 +57,69 @@ class ContractionHierarchy:
     n_shortcuts: int
 
 
+# --------------------------------------------------------------------------- indexed heap
+# A binary min-heap of nodes keyed by float64, with the position of each node
+# (``pos[x] = -1`` when absent) so that a key can be lowered in place: at most
+# one entry per node, capacity n, no allocation in the searches.
+@njit(cache=True)
+def _sift_up(hn, hk, pos, i):
+    node, key = hn[i], hk[i]
+    while i > 0:
+        parent = (i - 1) >> 1
+        if hk[parent] <= key:
+            break
+        hn[i], hk[i] = hn[parent], hk[parent]
+        pos[hn[i]] = i
+        i = parent
+    hn[i], hk[i] = node, key
+    pos[node] = i
+
+
+@njit(cache=True)
+def _push(hn, hk, pos, size, node, key):
+    """Insert ``node`` or lower its key; returns the new heap size."""
+    i = pos[node]
+    if i < 0:
+        i = size
+        size += 1
+    elif hk[i] <= key:
+        return size
+    hn[i], hk[i] = node, key
+    _sift_up(hn, hk, pos, i)
+    return size
+
+
+@njit(cache=True)
+def _pop(hn, hk, pos, size):
+    """Remove the minimum; returns ``(node, key, new size)``."""
+    top, key = hn[0], hk[0]
+    pos[top] = -1
+    size -= 1
+    if size > 0:
+        node, nkey = hn[size], hk[size]
+        i = 0
+        while True:
+            c = 2 * i + 1
+            if c >= size:
+                break
+            if c + 1 < size and hk[c + 1] < hk[c]:
+                c += 1
+            if hk[c] >= nkey:
+                break
+            hn[i], hk[i] = hn[c], hk[c]
+            pos[hn[i]] = i
+            i = c
+        hn[i], hk[i] = node, nkey
+        pos[node] = i
+    return top, key, size
+
+
+@njit(cache=True)
+def _clear(hn, pos, size):
+    for i in range(size):
+        pos[hn[i]] = -1
+
+
 # --------------------------------------------------------------------------- contraction
 @njit(cache=True)
 def _grow(a, size):
@@ -67,7 +129,8 @@ def _grow(a, size):
 
 
 @njit(cache=True)
-def _witness(src, avoid, limit, budget, out_head, e_dst, e_w, out_next, contracted, dist, touched):
+def _witness(src, avoid, limit, budget, out_head, e_dst, e_w, out_next, contracted, dist, touched,
+             hn, hk, pos):  # fmt: skip
     """Local Dijkstra from ``src`` avoiding ``avoid``; leaves distances in ``dist``.
 
     Returns the number of touched nodes (``touched[:k]`` to reset by the caller).
@@ -76,12 +139,10 @@ def _witness(src, avoid, limit, budget, out_head, e_dst, e_w, out_next, contract
     dist[src] = 0.0
     touched[k] = src
     k += 1
-    heap = [(0.0, src)]
+    size = _push(hn, hk, pos, 0, src, 0.0)
     settled = 0
-    while heap:
-        d, x = heapq.heappop(heap)
-        if d > dist[x]:
-            continue
+    while size > 0:
+        x, d, size = _pop(hn, hk, pos, size)
         if d > limit or settled >= budget:
             break
         settled += 1
@@ -92,13 +153,12 @@ def _witness(src, avoid, limit, budget, out_head, e_dst, e_w, out_next, contract
                 nd = d + e_w[e]
                 if nd < dist[y]:
                     if dist[y] == np.inf:
-                        if k == len(touched):
-                            break
                         touched[k] = y
                         k += 1
                     dist[y] = nd
-                    heapq.heappush(heap, (nd, y))
+                    size = _push(hn, hk, pos, size, y, nd)
             e = out_next[e]
+    _clear(hn, pos, size)
     return k
 
 
@@ -130,6 +190,13 @@ def _contract(n, u0, v0, w0):
     rank = np.full(n, -1, np.int64)
     dist = np.full(n, np.inf)
     touched = np.empty(n, np.int64)
+    hn = np.empty(n, np.int64)
+    hk = np.empty(n, np.float64)
+    pos = np.full(n, -1, np.int64)
+    qn = np.empty(n, np.int64)
+    qk = np.empty(n, np.float64)
+    qpos = np.full(n, -1, np.int64)
+    qsize = 0
     # scratch lists of the live in / out neighbours of the node being contracted
     in_u = np.empty(16, np.int64)
     in_w = np.empty(16, np.float64)
@@ -139,21 +206,15 @@ def _contract(n, u0, v0, w0):
     sc_v = np.empty(16, np.int64)
     sc_w = np.empty(16, np.float64)
 
-    heap = [(0.0, np.int64(0))]
-    heap.pop()
+    order = 0
     for phase in range(2):  # phase 0: initial priorities; phase 1: contraction
-        if phase == 1:
-            heapq.heapify(heap)
         todo = n if phase == 0 else 0
-        order = 0
-        while (phase == 0 and todo > 0) or (phase == 1 and heap):
+        while (phase == 0 and todo > 0) or (phase == 1 and qsize > 0):
             if phase == 0:
                 v = n - todo
                 todo -= 1
             else:
-                _, v = heapq.heappop(heap)
-                if contracted[v]:
-                    continue
+                v, _, qsize = _pop(qn, qk, qpos, qsize)
             simulate = True
             for _attempt in range(2):
                 budget = _PRIORITY_SETTLED if simulate else _WITNESS_SETTLED
@@ -203,19 +264,8 @@ def _contract(n, u0, v0, w0):
                             limit = max(limit, in_w[p] + out_wt[q])
                     if limit < 0:
                         continue
-                    k = _witness(
-                        a,
-                        v,
-                        limit,
-                        budget,
-                        out_head,
-                        e_dst,
-                        e_w,
-                        out_next,
-                        contracted,
-                        dist,
-                        touched,
-                    )
+                    k = _witness(a, v, limit, budget, out_head, e_dst, e_w, out_next, contracted,
+                                 dist, touched, hn, hk, pos)  # fmt: skip
                     for q in range(no):
                         b = out_v[q]
                         if b == a:
@@ -232,11 +282,11 @@ def _contract(n, u0, v0, w0):
                         dist[touched[t]] = np.inf
                 prio = float(ns - ni - no + deleted[v])
                 if phase == 0:
-                    heap.append((prio, v))
+                    qsize = _push(qn, qk, qpos, qsize, v, prio)
                     break
                 if simulate:
-                    if heap and prio > heap[0][0]:
-                        heapq.heappush(heap, (prio, v))  # lazy update: not the minimum any more
+                    if qsize > 0 and prio > qk[0]:
+                        qsize = _push(qn, qk, qpos, qsize, v, prio)  # lazy update: not the minimum
                         break
                     simulate = False
                     continue
@@ -293,7 +343,7 @@ def build_ch(graph: sp.csr_matrix) -> ContractionHierarchy:
 
 # --------------------------------------------------------------------------- queries
 @njit(cache=True)
-def _upward(start, ptr, idx, w, sptr, sidx, sw, dist, touched, stall):
+def _upward(start, ptr, idx, w, sptr, sidx, sw, dist, touched, stall, hn, hk, pos):
     """Upward Dijkstra from ``start`` with stall-on-demand; returns the settled count.
 
     ``touched[:k]`` holds the nodes reached, ``dist`` their distance;
@@ -306,11 +356,9 @@ def _upward(start, ptr, idx, w, sptr, sidx, sw, dist, touched, stall):
     dist[start] = 0.0
     touched[k] = start
     k += 1
-    heap = [(0.0, start)]
-    while heap:
-        d, x = heapq.heappop(heap)
-        if d > dist[x]:
-            continue
+    size = _push(hn, hk, pos, 0, start, 0.0)
+    while size > 0:
+        x, d, size = _pop(hn, hk, pos, size)
         stalled = False
         for e in range(sptr[x], sptr[x + 1]):
             if dist[sidx[e]] + sw[e] < d:
@@ -327,7 +375,7 @@ def _upward(start, ptr, idx, w, sptr, sidx, sw, dist, touched, stall):
                     touched[k] = y
                     k += 1
                 dist[y] = nd
-                heapq.heappush(heap, (nd, y))
+                size = _push(hn, hk, pos, size, y, nd)
     return k
 
 
@@ -337,6 +385,9 @@ def _many_to_many(n, up_ptr, up_idx, up_w, dn_ptr, dn_idx, dn_w, sources, target
     dist = np.full(n, np.inf)
     touched = np.empty(n, np.int64)
     stall = np.zeros(n, np.bool_)
+    hn = np.empty(n, np.int64)
+    hk = np.empty(n, np.float64)
+    pos = np.full(n, -1, np.int64)
     # backward searches: bucket entries (node, target, d)
     cap = 64 * n_t + 16
     b_node = np.empty(cap, np.int64)
@@ -344,7 +395,7 @@ def _many_to_many(n, up_ptr, up_idx, up_w, dn_ptr, dn_idx, dn_w, sources, target
     b_d = np.empty(cap, np.float64)
     nb = 0
     for j in range(n_t):
-        k = _upward(targets[j], dn_ptr, dn_idx, dn_w, up_ptr, up_idx, up_w, dist, touched, stall)
+        k = _upward(targets[j], dn_ptr, dn_idx, dn_w, up_ptr, up_idx, up_w, dist, touched, stall, hn, hk, pos)
         if nb + k > len(b_node):
             size = max(2 * len(b_node), nb + k)
             b_node = _grow(b_node, size)
@@ -372,7 +423,7 @@ def _many_to_many(n, up_ptr, up_idx, up_w, dn_ptr, dn_idx, dn_w, sources, target
         fill[b_node[i]] += 1
     out = np.full((len(sources), n_t), np.inf)
     for s in range(len(sources)):
-        k = _upward(sources[s], up_ptr, up_idx, up_w, dn_ptr, dn_idx, dn_w, dist, touched, stall)
+        k = _upward(sources[s], up_ptr, up_idx, up_w, dn_ptr, dn_idx, dn_w, dist, touched, stall, hn, hk, pos)
         row = out[s]
         for i in range(k):
             x = touched[i]
