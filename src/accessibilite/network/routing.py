@@ -122,8 +122,10 @@ def _with_virtual_sources(gt: sp.csr_matrix, nodes: np.ndarray, leg_s: np.ndarra
     return aug
 
 
-def _multi_source(net: Any, nodes: np.ndarray, leg_s: np.ndarray):
+def _multi_source(net: Any, nodes: np.ndarray, leg_s: np.ndarray, limit_s: float = np.inf):
     """One Dijkstra pass from all services (transposed graph, access legs as offsets).
+
+    ``limit_s`` stops the search there (nodes beyond it: ``inf``, source -1).
 
     Returns
     -------
@@ -135,7 +137,9 @@ def _multi_source(net: Any, nodes: np.ndarray, leg_s: np.ndarray):
     n = gt.shape[0]
     aug = _with_virtual_sources(gt, nodes, leg_s)
     virtual = np.arange(n, n + len(nodes))
-    time, pred, src = dijkstra(aug, indices=virtual, min_only=True, return_predecessors=True)
+    time, pred, src = dijkstra(
+        aug, indices=virtual, min_only=True, return_predecessors=True, limit=limit_s
+    )
     source = np.where(src[:n] >= n, src[:n] - n, -1)
     return time[:n], source, pred[:n]
 
@@ -258,9 +262,10 @@ def _progress(iterable, total: int, desc: str):
 ENGINES = ("auto", "dijkstra", "ch")
 #: ``engine="auto"`` contracts the network (once, then cached) when the smaller
 #: side of a matrix has at least this many distinct nodes: below it, the
-#: Dijkstra searches cost less than the contraction (measured in
-#: ``benchmarks/bench_matrix.py``, see ``docs/routing.md``).
-CH_MIN_SIDE = 600
+#: Dijkstra searches cost less than the contraction (on the real 05 network
+#: the contraction costs about 250 searches; ``benchmarks/bench_matrix.py``,
+#: ``docs/routing.md``).
+CH_MIN_SIDE = 300
 
 
 def time_matrix(
@@ -288,10 +293,10 @@ def time_matrix(
         the destinations on the transposed graph or from the origins).
         ``"ch"``: contraction hierarchies and bucket many-to-many
         (:mod:`.ch`; the contraction is built once per network and cached).
-        ``"auto"``: ``"ch"`` when the smaller side has at least
-        :data:`CH_MIN_SIDE` distinct nodes, else ``"dijkstra"`` (a rule on
-        sizes only, so the same call always takes the same engine). Both
-        give the same times (within 1e-6 s).
+        ``"auto"``: ``"ch"`` when the network's hierarchy is already built
+        or the smaller side has at least :data:`CH_MIN_SIDE` distinct nodes,
+        else ``"dijkstra"``. Both give the same times within 1e-6 s (they
+        differ by float rounding, ~1e-11 s).
 
     Returns
     -------
@@ -324,6 +329,9 @@ def _choose_engine(net: Any, engine: str, n_small: int) -> str:
         raise NetworkError(f"moteur inconnu : {engine!r} (attendu {', '.join(ENGINES)})")
     if engine != "auto":
         return engine
+    built = getattr(net, "_routing_ch", None)
+    if built is not None and built[0] is net.graph:
+        return "ch"
     if n_small < CH_MIN_SIDE:
         return "dijkstra"
     try:
