@@ -129,6 +129,12 @@ def _write_excluded(ctx: argparse.Namespace, out: Path) -> None:
 def cmd_analyse(args: argparse.Namespace) -> int:
     """Run ``accessibilite analyse``."""
     from ..outputs import maps, report
+    from .national import cmd_national, is_national
+
+    if is_national(args):
+        return cmd_national(args)
+    if not args.departement:
+        raise acc.InputError("--departement CODE (ou --region CODE) est requis")
 
     progress = Progress(9, quiet=args.silencieux)
     ctx = _prepare(args, progress)
