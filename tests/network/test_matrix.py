@@ -7,6 +7,8 @@ plain scipy engine on the real Saint-Germain-en-Laye road network.
 
 from __future__ import annotations
 
+import warnings
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
@@ -161,3 +163,33 @@ def test_real_network_engines_agree(sgl_net):
     bounded = sgl_net.time_matrix(pts, pts[:150], limit_s=300.0)
     np.testing.assert_array_equal(bounded, np.where(dij <= 300.0, bounded, np.inf))
     np.testing.assert_allclose(bounded[dij <= 300.0], dij[dij <= 300.0], rtol=0, atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def net05():
+    """The real Hautes-Alpes road network (Geofabrik 2021 layer, about 48k nodes)."""
+    from conftest import SHARED_DATA, shared_file
+
+    path = shared_file(SHARED_DATA / "roads" / "osm-geofabrik-2021" / "osm-roads-05.gpkg")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return accessibilite.RoadNetwork.from_lines(path, mode="voiture")
+
+
+def test_real_05_network_engines_and_two_labels(net05):
+    rng = np.random.default_rng(5)
+    idx = rng.choice(net05.n_nodes, 400, replace=False)
+    pts = points(np.column_stack([net05.x[idx], net05.y[idx]]))
+    dij = routing.time_matrix(net05, pts, pts[:120], engine="dijkstra")
+    ch = routing.time_matrix(net05, pts, pts[:120], engine="ch")
+    np.testing.assert_array_equal(np.isinf(ch), np.isinf(dij))
+    fin = np.isfinite(dij)
+    assert fin.all()  # largest strongly connected component: every pair reachable
+    np.testing.assert_allclose(ch[fin], dij[fin], rtol=0, atol=1e-6)
+    assert dij.max() > 3600  # a mountain département: pairs over an hour apart
+    svc = points(np.column_stack([net05.x[idx[:25]], net05.y[idx[:25]]]),
+                 ids=[f"S{i:02d}" for i in range(25)])  # fmt: skip
+    two = net05.nearest_two(svc, pts)
+    srt = np.sort(routing.time_matrix(net05, pts, svc, engine="dijkstra"), axis=1)
+    np.testing.assert_allclose(two["time_s"], srt[:, 0], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(two["time2_s"], srt[:, 1], rtol=0, atol=1e-6)

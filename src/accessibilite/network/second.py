@@ -35,12 +35,11 @@ __all__ = ["nearest_two"]
 
 
 def _csr(rows: np.ndarray, cols: np.ndarray, w: np.ndarray, size: int) -> sp.csr_matrix:
-    """Square CSR from edge arrays, zero weights kept as edges (scipy's convention)."""
-    order = np.argsort(rows, kind="stable")
+    """Square CSR from edge arrays sorted by row, zero weights kept as edges (scipy's rule)."""
     indptr = np.zeros(size + 1, dtype=np.int64)
-    np.add.at(indptr, rows + 1, 1)
+    np.cumsum(np.bincount(rows, minlength=size), out=indptr[1:])
     out = sp.csr_matrix((size, size), dtype=np.float64)
-    out.data, out.indices, out.indptr = w[order], cols[order].astype(np.int32), np.cumsum(indptr)
+    out.data, out.indices, out.indptr = w, cols.astype(np.int32), indptr
     return out
 
 
@@ -61,7 +60,8 @@ def _two_labels(net: Any, nodes: np.ndarray, leg_s: np.ndarray):
     first = np.ones(len(a), dtype=bool)
     first[1:] = a[1:] != a[:-1]
     border, offset, border_label = a[first], cand[first], via[first]
-    # region graph (edges inside one region) + one virtual node per border node
+    # region graph (edges inside one region) + one virtual node per border node;
+    # rows stay sorted: CSR order, then the virtual rows n + k ... appended
     same = (lb == la) & (lb >= 0)
     m = len(border)
     region = _csr(
