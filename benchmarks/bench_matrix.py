@@ -21,8 +21,8 @@ Python 3.12 venv given by ``PEERS_PYTHON``; query time only, measured inside the
 OSRM process). OSRM uses its own car profile and snapping, so only times are
 compared, not values. Nothing is asserted: the machine is shared, numbers are noisy.
 
-The 05 network: ``--network`` (a ``RoadNetwork.save`` file) or ``--pbf``
-(``RoadNetwork.from_osm``, slow); the OSRM dataset: ``--osrm`` (prepared,
+The 05 network: ``--network`` (a ``RoadNetwork.save`` file), ``--lignes`` (the
+Geofabrik layer, ``RoadNetwork.from_lines``) or ``--pbf`` (``RoadNetwork.from_osm``); the OSRM dataset: ``--osrm`` (prepared,
 ``.osrm`` base path) or built from ``--pbf`` with ``peers.build_osrm``.
 """
 
@@ -132,6 +132,7 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--network", type=Path, help="RoadNetwork .npz of département 05")
     p.add_argument("--pbf", type=Path, help="05 OSM PBF (network and OSRM built from it)")
+    p.add_argument("--lignes", type=Path, help="05 Geofabrik roads layer (RoadNetwork.from_lines)")
     p.add_argument("--osrm", help="prepared OSRM dataset (.osrm base path)")
     p.add_argument("--synthetic-side", type=int, default=400, help="grid side (400: 160k nodes)")
     p.add_argument("--repeat", type=int, default=3)
@@ -142,10 +143,12 @@ def main(argv=None) -> None:
 
     if args.network:
         net = acc.RoadNetwork.load(args.network)
+    elif args.lignes:
+        net = acc.RoadNetwork.from_lines(args.lignes, mode="voiture")
     elif args.pbf:
         net = acc.RoadNetwork.from_osm(args.pbf, mode="voiture")
     else:
-        p.error("--network or --pbf is needed")
+        p.error("--network, --lignes or --pbf is needed")
     osrm = args.osrm
     if osrm is None and peers is not None and args.pbf:
         osrm = peers.build_osrm(args.pbf, Path(tempfile.mkdtemp()) / "osrm")
@@ -177,8 +180,10 @@ def main(argv=None) -> None:
                args.repeat, dijkstra_sample=200)  # fmt: skip
 
     # planning questions on the real 05 network (contraction not used: bounded Dijkstra)
-    net2 = acc.RoadNetwork.load(args.network) if args.network else net
-    fresh = net2 if net2 is not net else None
+    net2 = acc.RoadNetwork(net.x, net.y, net.graph.copy(), net.length.copy(), crs=net.crs,
+                           mode=net.mode, access_speed_kmh=net.access_speed_kmh,
+                           max_snap_m=net.max_snap_m)  # fmt: skip (no cache: a fresh network)
+    fresh = True
     t_rec, rec = best_of(lambda: acc.recommend_sites(communes, fs, net2, k=3, seuil_min=30), 1)
     warm, _ = best_of(lambda: acc.recommend_sites(communes, fs, net2, k=3, seuil_min=30), 2)
     print(f"recommend_sites (05, {len(communes)} mairies candidates, 30 min) : "
