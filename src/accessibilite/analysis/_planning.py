@@ -7,6 +7,7 @@ travel-time provider for minutes through these helpers.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 
 import geopandas as gpd
@@ -78,9 +79,29 @@ def _validate_sites(sites: gpd.GeoDataFrame, what: str = "services") -> None:
     _check_unique_ids(sites, what)
 
 
-def _minutes(network, origins, destinations) -> np.ndarray:
-    """``network.time_matrix`` in minutes, shape-checked; ``inf`` = unreachable."""
-    secs = np.asarray(network.time_matrix(origins, destinations), dtype="float64")
+def _accepts(method, name: str) -> bool:
+    """Whether a provider method takes the keyword ``name`` (optional protocol extras)."""
+    try:
+        return name in inspect.signature(method).parameters
+    except (TypeError, ValueError):  # builtins, mocks without a signature
+        return False
+
+
+def _minutes(network, origins, destinations, limit_min: float | None = None) -> np.ndarray:
+    """``network.time_matrix`` in minutes, shape-checked; ``inf`` = unreachable.
+
+    With ``limit_min``, the question is bounded: a provider whose
+    ``time_matrix`` takes ``limit_s`` (``RoadNetwork``) stops its searches
+    there, and every time above the bound is ``inf`` whichever the provider,
+    so callers see the same matrix either way.
+    """
+    if limit_min is not None and _accepts(network.time_matrix, "limit_s"):
+        # a hair above the bound: times at the bound itself stay exact after / 60
+        limit_s = float(limit_min) * 60.0 * (1 + 1e-12)
+        secs = network.time_matrix(origins, destinations, limit_s=limit_s)
+    else:
+        secs = network.time_matrix(origins, destinations)
+    secs = np.asarray(secs, dtype="float64")
     expected = (len(origins), len(destinations))
     if secs.shape != expected:
         raise NetworkError(
@@ -89,7 +110,10 @@ def _minutes(network, origins, destinations) -> np.ndarray:
         )
     if np.isnan(secs).any():
         raise NetworkError(f"matrice de temps avec des valeurs NaN ({type(network).__name__})")
-    return secs / 60.0
+    minutes = secs / 60.0
+    if limit_min is not None:
+        minutes[minutes > limit_min] = np.inf
+    return minutes
 
 
 def _description(network) -> str:

@@ -114,7 +114,7 @@ def potential_access(
         raise InputError("offre : aucun site (GeoDataFrame vide ou absent)")
     cap = _population(supply, capacity_col, "offre")
     origins = _points(demand, origine)
-    tmin = _minutes(network, origins, supply.geometry)
+    tmin = _minutes(network, origins, supply.geometry, limit_min=float(bands[-1]))
 
     weight_of_band = np.append(w, 0.0)
     wmat = weight_of_band[np.searchsorted(bands, tmin, side="left")]  # (n_demand, n_supply)

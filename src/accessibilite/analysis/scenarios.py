@@ -11,8 +11,10 @@ Two questions a SDAASP asks once the diagnosis is made:
   and exact maximal covering location problem (MCLP, Church & ReVelle 1974)
   solved with PuLP/CBC.
 
-Every function asks the travel-time provider for one time matrix (communes ×
-sites) and works on numpy arrays from there; see ``docs/scenarios.md`` for the
+``closure_impact`` asks a road network for the two nearest sites of every
+commune (two multi-source passes, :func:`accessibilite.network.second.nearest_two`);
+``recommend_sites`` asks for communes × sites matrices bounded by the threshold
+(searches stop there); both work on numpy arrays from there; see ``docs/scenarios.md`` for the
 method and the formulas. Potential accessibility (2SFCA / APL) is in
 :mod:`accessibilite.potential`.
 """
@@ -69,7 +71,10 @@ def closure_impact(
     services : GeoDataFrame
         Current sites (``service_id``, ``nom`` if any, Point geometry).
     network : TravelTimeProvider
-        Only ``network.time_matrix`` is used (one communes × sites matrix).
+        ``network.nearest_two`` when it has one (``RoadNetwork``: nearest and
+        second-nearest site of every commune from two multi-source passes,
+        whatever the number of sites), else one communes × sites
+        ``network.time_matrix``.
     seuil_min : float, default 30
         Access-time threshold in minutes.
     origine : {"mairie", "centroide"}
@@ -93,12 +98,8 @@ def closure_impact(
     pop = _population(communes, "population", "communes")
     _validate_sites(services)
     origins = _points(communes, origine)
-    tmin = _minutes(network, origins, services.geometry)
-
-    n_sites = tmin.shape[1]
-    best = np.argmin(tmin, axis=1)
-    t1 = tmin[np.arange(len(tmin)), best]
-    t2 = np.partition(tmin, 1, axis=1)[:, 1] if n_sites > 1 else np.full(len(tmin), np.inf)
+    n_sites = len(services)
+    best, t1, t2 = _two_nearest(network, services, origins)
     served = np.isfinite(t1)
 
     flips = served & (t1 <= seuil) & (t2 > seuil)
@@ -148,6 +149,33 @@ def closure_impact(
         methode=_description(network),
     )
     return out
+
+
+def _two_nearest(network, services, origins) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per origin: position of the nearest site, minutes to it and to the nearest other one.
+
+    A provider with ``nearest_two`` (``RoadNetwork``: two multi-source passes
+    for all sites at once) is asked that; any other provider gives one
+    communes × sites matrix. Unreachable origins get position 0 and ``inf``.
+    """
+    if hasattr(network, "nearest_two"):
+        res = network.nearest_two(services, origins)
+        if len(res) != len(origins):
+            raise AccessibiliteError(
+                f"nearest_two a renvoyé {len(res)} lignes pour {len(origins)} origines"
+            )
+        t1 = res["time_s"].to_numpy(dtype="float64") / 60.0
+        t2 = res["time2_s"].to_numpy(dtype="float64") / 60.0
+        position = pd.Series(
+            np.arange(len(services)), index=services["service_id"].astype(object).to_numpy()
+        )
+        best = res["service_id"].map(position).fillna(0).to_numpy(dtype="int64")
+        return best, t1, t2
+    tmin = _minutes(network, origins, services.geometry)
+    best = np.argmin(tmin, axis=1)
+    t1 = tmin[np.arange(len(tmin)), best]
+    t2 = np.partition(tmin, 1, axis=1)[:, 1] if tmin.shape[1] > 1 else np.full(len(tmin), np.inf)
+    return best, t1, t2
 
 
 # --------------------------------------------------------------------------- recommend
@@ -302,8 +330,8 @@ def recommend_sites(
     covered0 = np.zeros(len(communes), dtype=bool)
     if services is not None:
         _validate_sites(services)
-        covered0 = (_minutes(network, origins, services.geometry) <= seuil).any(axis=1)
-    cover = _minutes(network, origins, table.geometry) <= seuil
+        covered0 = (_minutes(network, origins, services.geometry, seuil) <= seuil).any(axis=1)
+    cover = _minutes(network, origins, table.geometry, seuil) <= seuil
     weight = np.where(covered0, 0.0, pop)
     total, base = float(pop.sum()), float(pop[covered0].sum())
 

@@ -161,6 +161,12 @@ def _write_excluded(ctx: argparse.Namespace, out: Path) -> None:
 # --------------------------------------------------------------------------- analyse
 def cmd_analyse(args: argparse.Namespace) -> int:
     """Run ``accessibilite analyse``."""
+    from .national import cmd_national, is_national
+
+    if is_national(args):
+        return cmd_national(args)
+    if not args.departement:
+        raise acc.InputError("--departement CODE (ou --region CODE) est requis")
     with _no_empty_folder(Path(args.sortie)):
         return _analyse(args)
 

@@ -59,10 +59,25 @@ def _add_quiet(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_territory(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--departement", "-d", required=True, help="code du département (ex. 40, 2A, 974)"
-    )
+def _add_territory(p: argparse.ArgumentParser, national: bool = False) -> None:
+    if national:  # analyse: one département, a list, "all", or --region
+        p.add_argument(
+            "--departement",
+            "-d",
+            help="code du département (ex. 40, 2A, 974), liste (04,05,06) ou « all » "
+            "(toute la France)",
+        )
+        p.add_argument("--region", metavar="CODE", help="tous les départements d'une région")
+        p.add_argument(
+            "--processus",
+            type=int,
+            metavar="N",
+            help="plusieurs départements : nombre de processus parallèles (défaut : cœurs)",
+        )
+    else:
+        p.add_argument(
+            "--departement", "-d", required=True, help="code du département (ex. 40, 2A, 974)"
+        )
     p.add_argument(
         "--communes",
         metavar="CODES",
@@ -76,8 +91,8 @@ def _add_territory(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_analysis_options(p: argparse.ArgumentParser) -> None:
-    _add_territory(p)
+def _add_analysis_options(p: argparse.ArgumentParser, national: bool = False) -> None:
+    _add_territory(p, national=national)
     p.add_argument(
         "--services",
         default="france-services",
@@ -191,10 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Temps d'accès de chaque commune au service le plus proche, communes "
         "au-delà du seuil, cantons et EPCI sans service ; écrit communes.csv, cantons.csv, "
         "epci.csv, resultats.xlsx, resultats.gpkg, carte.png, carte.html et rapport.html dans le "
-        "dossier "
-        "de sortie.",
+        "dossier de sortie. Plusieurs départements (liste, « all », --region) : communes_france.csv, "
+        "departements.csv et carte_france.png.",
     )
-    _add_analysis_options(p)
+    _add_analysis_options(p, national=True)
     _add_quiet(p)
     p.set_defaults(func=_cli_analyse.cmd_analyse)
 

@@ -245,7 +245,8 @@ def isochrones(
         raise InputError(f"cell_m invalide : {cell_m!r} (mètres > 0 attendus)")
     ids, nodes, leg_s, _ = routing._service_legs(net, services)
     if not per_service:
-        time, _, _ = routing._multi_source(net, nodes, leg_s)
+        # bounded: the search stops at the outer band (beyond it: inf)
+        time, _, _ = routing._multi_source(net, nodes, leg_s, limit_s=float(bands[-1]) * 60.0)
         geoms = _bands_from_times(net, time, bands, cell, buffer_m)
         return gpd.GeoDataFrame({"bande_min": bands}, geometry=geoms, crs=net.crs)
 

@@ -122,8 +122,10 @@ def _with_virtual_sources(gt: sp.csr_matrix, nodes: np.ndarray, leg_s: np.ndarra
     return aug
 
 
-def _multi_source(net: Any, nodes: np.ndarray, leg_s: np.ndarray):
+def _multi_source(net: Any, nodes: np.ndarray, leg_s: np.ndarray, limit_s: float = np.inf):
     """One Dijkstra pass from all services (transposed graph, access legs as offsets).
+
+    ``limit_s`` stops the search there (nodes beyond it: ``inf``, source -1).
 
     Returns
     -------
@@ -135,7 +137,9 @@ def _multi_source(net: Any, nodes: np.ndarray, leg_s: np.ndarray):
     n = gt.shape[0]
     aug = _with_virtual_sources(gt, nodes, leg_s)
     virtual = np.arange(n, n + len(nodes))
-    time, pred, src = dijkstra(aug, indices=virtual, min_only=True, return_predecessors=True)
+    time, pred, src = dijkstra(
+        aug, indices=virtual, min_only=True, return_predecessors=True, limit=limit_s
+    )
     source = np.where(src[:n] >= n, src[:n] - n, -1)
     return time[:n], source, pred[:n]
 
@@ -254,12 +258,24 @@ def _progress(iterable, total: int, desc: str):
     return iterable
 
 
-def time_matrix(net: Any, origins: Any, destinations: Any) -> np.ndarray:
-    """Seconds from every origin to every destination (home → service direction).
+#: Engines of :func:`time_matrix` (``"auto"`` picks one, see ``_choose_engine``).
+ENGINES = ("auto", "dijkstra", "ch")
+#: ``engine="auto"`` contracts the network (once, then cached) when the smaller
+#: side of a matrix has at least this many distinct nodes: below it, the
+#: Dijkstra searches cost less than the contraction (on the real 05 network
+#: the contraction costs about 250 searches; ``benchmarks/bench_matrix.py``,
+#: ``docs/routing.md``).
+CH_MIN_SIDE = 300
 
-    Dijkstra runs from the smaller side: from the destinations on the
-    transposed graph, or from the origins on the graph itself; both give the
-    same times (up to floating-point rounding of the sums).
+
+def time_matrix(
+    net: Any,
+    origins: Any,
+    destinations: Any,
+    limit_s: float | None = None,
+    engine: str = "auto",
+) -> np.ndarray:
+    """Seconds from every origin to every destination (home → service direction).
 
     Parameters
     ----------
@@ -267,29 +283,96 @@ def time_matrix(net: Any, origins: Any, destinations: Any) -> np.ndarray:
         The network.
     origins, destinations : GeoDataFrame, GeoSeries, shapely points or (x, y) arrays
         Points; access legs at both ends are included.
+    limit_s : float, optional
+        Bound of the question (seconds): every search stops there and any
+        time above it is returned as ``inf`` (exact below or at the bound).
+        Coverage, catchment and isochrone questions only need times up to
+        their threshold.
+    engine : {"auto", "dijkstra", "ch"}
+        ``"dijkstra"``: one scipy Dijkstra per node of the smaller side (from
+        the destinations on the transposed graph or from the origins).
+        ``"ch"``: contraction hierarchies and bucket many-to-many
+        (:mod:`.ch`; the contraction is built once per network and cached).
+        ``"auto"``: ``"ch"`` when the network's hierarchy is already built
+        or the smaller side has at least :data:`CH_MIN_SIDE` distinct nodes,
+        else ``"dijkstra"``. Both give the same times within 1e-6 s (they
+        differ by float rounding, ~1e-11 s).
 
     Returns
     -------
     ndarray
         Shape ``(len(origins), len(destinations))``, float64 seconds; ``inf``
-        where unreachable or for a point beyond ``max_snap_m``.
+        where unreachable, beyond ``limit_s`` or for a point beyond ``max_snap_m``.
     """
     o_node, o_dist, o_beyond, _ = _snap_arrays(net, origins, "origines")
     d_node, d_dist, d_beyond, _ = _snap_arrays(net, destinations, "destinations")
     return _time_matrix_nodes(
-        net, o_node, _access_s(net, o_dist, o_beyond), d_node, _access_s(net, d_dist, d_beyond)
+        net,
+        o_node,
+        _access_s(net, o_dist, o_beyond),
+        d_node,
+        _access_s(net, d_dist, d_beyond),
+        limit_s=limit_s,
+        engine=engine,
     )
 
 
+def _contraction(net: Any):
+    """The network's contraction hierarchy, built once and cached (numba kernels)."""
+    from .ch import build_ch
+
+    return _cached(net, "_routing_ch", net.graph, lambda: build_ch(_graph(net)))
+
+
+def _choose_engine(net: Any, engine: str, n_small: int) -> str:
+    if engine not in ENGINES:
+        raise NetworkError(f"moteur inconnu : {engine!r} (attendu {', '.join(ENGINES)})")
+    if engine != "auto":
+        return engine
+    built = getattr(net, "_routing_ch", None)
+    if built is not None and built[0] is net.graph:
+        return "ch"
+    if n_small < CH_MIN_SIDE:
+        return "dijkstra"
+    try:
+        import numba  # noqa: F401
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return "dijkstra"
+    return "ch"
+
+
 def _time_matrix_nodes(
-    net, o_node, o_leg, d_node, d_leg, from_side: str | None = None
+    net,
+    o_node,
+    o_leg,
+    d_node,
+    d_leg,
+    from_side: str | None = None,
+    limit_s: float | None = None,
+    engine: str = "dijkstra",
 ) -> np.ndarray:
     """Node-level time matrix plus access legs; ``from_side`` forces the search side (tests)."""
     out = np.full((len(o_node), len(d_node)), np.inf)
+    if limit_s is not None and not (float(limit_s) >= 0):
+        raise NetworkError(f"borne de temps invalide : {limit_s!r} (secondes >= 0 attendues)")
     if len(o_node) == 0 or len(d_node) == 0:
         return out
     uo, o_inv = np.unique(o_node, return_inverse=True)
     ud, d_inv = np.unique(d_node, return_inverse=True)
+    if _choose_engine(net, engine, min(len(uo), len(ud))) == "ch":
+        from .ch import ch_matrix
+
+        out = ch_matrix(_contraction(net), uo, ud)[o_inv][:, d_inv]
+    else:
+        out = _dijkstra_core(net, uo, o_inv, ud, d_inv, from_side, limit_s)
+    out = out + o_leg[:, None] + d_leg[None, :]
+    if limit_s is not None:
+        out[out > limit_s] = np.inf
+    return np.ascontiguousarray(out)
+
+
+def _dijkstra_core(net, uo, o_inv, ud, d_inv, from_side, limit_s) -> np.ndarray:
+    """Node-to-node times by blocks of scipy Dijkstra searches (bounded by ``limit_s``)."""
     if from_side is None:
         from_side = "destinations" if len(ud) <= len(uo) else "origins"
     if from_side == "destinations":
@@ -298,14 +381,13 @@ def _time_matrix_nodes(
         graph, sources, targets = _graph(net), uo, ud
     n = graph.shape[0]
     block = max(1, _MATRIX_BLOCK_CELLS // n)
+    limit = np.inf if limit_s is None else float(limit_s)
     core = np.empty((len(sources), len(targets)))  # core[s, t]: search source s to target t
     starts = range(0, len(sources), block)
     for start in _progress(starts, len(starts), "matrice de temps"):
         chunk = sources[start : start + block]
-        dist = dijkstra(graph, indices=chunk)
+        dist = dijkstra(graph, indices=chunk, limit=limit)
         core[start : start + len(chunk)] = dist[:, targets]
     if from_side == "destinations":
-        out = core[d_inv][:, o_inv].T
-    else:
-        out = core[o_inv][:, d_inv]
-    return np.ascontiguousarray(out + o_leg[:, None] + d_leg[None, :])
+        return core[d_inv][:, o_inv].T
+    return core[o_inv][:, d_inv]

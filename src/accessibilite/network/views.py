@@ -65,9 +65,17 @@ class NetworkViews:
         """
         return routing.nearest(self, services, origins, distances=distances)
 
-    def time_matrix(self, origins, destinations) -> np.ndarray:
-        """Origins × destinations times (s); see :func:`accessibilite.routing.time_matrix`."""
-        return routing.time_matrix(self, origins, destinations)
+    def time_matrix(
+        self, origins, destinations, *, limit_s: float | None = None, engine: str = "auto"
+    ) -> np.ndarray:
+        """Origins × destinations times (s); see :func:`accessibilite.network.routing.time_matrix`."""
+        return routing.time_matrix(self, origins, destinations, limit_s=limit_s, engine=engine)
+
+    def nearest_two(self, services, origins=None) -> pd.DataFrame:
+        """Nearest and second-nearest services; see :func:`accessibilite.network.second.nearest_two`."""
+        from .second import nearest_two
+
+        return nearest_two(self, services, origins)
 
     def snap(self, points) -> pd.DataFrame:
         """Snap points to nodes; see :func:`accessibilite.routing.snap`."""
