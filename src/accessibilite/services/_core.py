@@ -24,6 +24,7 @@ from .. import settings
 from ..errors import InputError
 from ..rejects import RejectedRows, RejectedRowsWarning
 from ._read import _commune_of_arrondissement, _parse_dates, _text
+from .dates import UnreadableFieldWarning
 
 # Rejection reasons (French, user-facing), in the order they are checked.
 MULTI_POINTS = "plusieurs points pour un site"
@@ -32,10 +33,8 @@ BAD_COORDS = "coordonnées illisibles"
 UNKNOWN_CRS = "système de coordonnées inconnu"
 SWAPPED = "latitude et longitude inversées"
 OUT_OF_FRANCE = "coordonnées hors de France"
-BAD_DATE = "date illisible"
 NO_ID = "identifiant manquant"
 DUPLICATE_ID = "identifiant en double"
-OUT_OF_TERRITORY = "hors du territoire"
 UNKNOWN_COMMUNE = "commune inconnue"
 BAD_COUNT = "effectif nul ou illisible"
 
@@ -220,13 +219,23 @@ def _assemble(
     drop=(),
     source=None,
     label="load_points",
+    date_col=None,
+    columns=None,
 ) -> gpd.GeoDataFrame:
     """Validate the rows, build the standard frame, keep the rejected rows, warn.
 
     ``x``, ``y`` are float arrays in ``crs`` (one CRS per row, None when
     unknown); ``coord_text`` marks rows whose coordinate cells hold text (NaN
     there means unreadable, not missing); ``reasons`` holds reasons found
-    earlier by the caller.
+    earlier by the caller. ``date_col`` names the source column of
+    ``date_ouverture`` (its unreadable cells are reported, never rejected);
+    ``columns`` maps each standard field to the source column it was read from.
+
+    With ``departement``, a row belongs to the territory when its commune code
+    is in the département(s), whatever its point says, or when its point lies
+    within ``buffer_km`` of the outline (give or take :data:`OUTLINE_TOLERANCE_M`);
+    the other rows are left out by territory (``attrs["out_of_territory"]``),
+    not rejected.
     """
     n = len(table)
     table = table.reset_index(drop=True)
@@ -239,25 +248,19 @@ def _assemble(
 
             target = communes(departement).crs.to_string()
     gx, gy = _place(np.asarray(x, float), np.asarray(y, float), crs, reason, coord_text, target)
-    _flag(reason, bad_dates, BAD_DATE)
-    ids = std["service_id"]
-    _flag(reason, ids.isna(), NO_ID)
-    _flag(reason, ids.where(reason.isna()).duplicated() & ids.notna(), DUPLICATE_ID)
+    outside = np.zeros(n, bool)
     if departement is not None:
-        from ..territories import departement_contour
+        outside = _outside(std["code_insee"], gx, gy, reason.isna().to_numpy(), departement, buffer_km)
+        reason[outside] = None  # a row of elsewhere is left out, whatever its defects
+    ids = std["service_id"]
+    _flag(reason, ids.isna() & ~outside, NO_ID)
+    valid = reason.isna().to_numpy() & ~outside
+    _flag(reason, ids.where(valid).duplicated() & ids.notna() & valid, DUPLICATE_ID)
 
-        contour = departement_contour(departement, buffer_km)
-        shapely.prepare(contour)
-        _flag(
-            reason,
-            ~shapely.contains_xy(contour, np.nan_to_num(gx), np.nan_to_num(gy)),
-            OUT_OF_TERRITORY,
-        )
-
-    keep = reason.isna().to_numpy()
+    keep = reason.isna().to_numpy() & ~outside
     extra = table.drop(columns=[c for c in table.columns if c == "geometry" or c in drop])
     extra = extra.rename(columns={c: f"{c}_source" for c in extra.columns if c in std.columns})
-    columns = [*_STANDARD, "geometry", *(["capacite"] if "capacite" in std else [])]
+    columns_out = [*_STANDARD, "geometry", *(["capacite"] if "capacite" in std else [])]
     accepted = std[keep].reset_index(drop=True)
     accepted["geometry"] = gpd.points_from_xy(gx[keep], gy[keep])
     if departement is not None:
@@ -265,14 +268,76 @@ def _assemble(
             accepted["code_insee"], gx[keep], gy[keep], departement
         )
     frame = gpd.GeoDataFrame(
-        pd.concat([accepted[columns], extra[keep].reset_index(drop=True)], axis=1),
+        pd.concat([accepted[columns_out], extra[keep].reset_index(drop=True)], axis=1),
         geometry="geometry",
         crs=target,
     )
-    rejected = table[~keep].assign(reason=reason[~keep].to_numpy())
-    frame.attrs.update(rejected=RejectedRows(rejected), source=str(source), rows_read=n)
+    rejected = table[~keep & ~outside].assign(reason=reason[~keep & ~outside].to_numpy())
+    unreadable = _unreadable_dates(table, date_col, np.asarray(bad_dates, bool) & keep)
+    frame.attrs.update(
+        rejected=RejectedRows(rejected),
+        source=str(source),
+        rows_read=n,
+        out_of_territory=int(outside.sum()),
+        filtered_by_date=0,
+        unreadable=unreadable,
+        columns=dict(columns or {}),
+    )
     _warn(rejected, n, label, source)
+    _warn_unreadable(unreadable, label, source)
     return frame
+
+
+#: Margin, in metres, around the simplified département outline within which a
+#: point counts as inside: the embedded outlines are generalised (a site of
+#: Propriano, 2A, lies 16 m outside the Corse-du-Sud outline).
+OUTLINE_TOLERANCE_M = 100.0
+
+
+def _outside(codes, gx, gy, placed, departement, buffer_km) -> np.ndarray:
+    """Rows that do not belong to the territory (see :func:`_assemble`).
+
+    A row with a commune code of the département(s) belongs to it. Another row
+    belongs to it when its point (``placed``: usable) lies within ``buffer_km``
+    of the outline, with :data:`OUTLINE_TOLERANCE_M` of tolerance. A row with
+    neither a usable point nor a commune code cannot be placed: it is not
+    "outside", it is rejected for its coordinates.
+    """
+    from ..territories import departement_contour
+    from ..territories.datafrance import _validate_departements, departement_of
+
+    deps = set(_validate_departements(departement))
+    codes = pd.Series(codes, dtype=object).reset_index(drop=True)
+    own = departement_of(codes).isin(deps).to_numpy()
+    near = np.zeros(len(codes), bool)
+    if placed.any():
+        contour = departement_contour(departement, buffer_km)
+        shapely.prepare(contour)
+        near[placed] = shapely.dwithin(
+            contour, shapely.points(gx[placed], gy[placed]), OUTLINE_TOLERANCE_M
+        )
+    return ~own & ~near & (placed | codes.notna().to_numpy())
+
+
+def _unreadable_dates(table, date_col, mask) -> dict:
+    """``{column: {"count": n, "examples": [...]}}`` of the kept rows' unreadable dates."""
+    if date_col is None or not mask.any():
+        return {}
+    values = table[date_col][mask].astype(str)
+    return {date_col: {"count": int(mask.sum()), "examples": list(pd.unique(values)[:3])}}
+
+
+def _warn_unreadable(unreadable: dict, label: str, source) -> None:
+    """One warning per column whose kept cells could not be read (the sites are kept)."""
+    for column, info in unreadable.items():
+        examples = ", ".join(f"« {e} »" for e in info["examples"])
+        warnings.warn(
+            f"{label} ({Path(str(source)).name}) : {info['count']} date(s) illisible(s) dans "
+            f"la colonne « {column} », laissée(s) vide(s) ; site(s) conservé(s) (ex. : "
+            f"{examples})",
+            UnreadableFieldWarning,
+            stacklevel=4,
+        )
 
 
 def _fill_insee(codes: pd.Series, x: np.ndarray, y: np.ndarray, departement) -> pd.Series:
