@@ -423,8 +423,7 @@ def _landes_minutes(fs_2024, buffer_km=20.0):
     from scipy.spatial.distance import cdist
 
     communes = acc.communes("40")
-    with pytest.warns(UserWarning, match="hors du territoire"):
-        sites = acc.load_france_services(fs_2024, departement="40", buffer_km=buffer_km)
+    sites = acc.load_france_services(fs_2024, departement="40", buffer_km=buffer_km)
     est = acc.StraightLineEstimate()
     xy = cdist(
         list(zip(communes["mairie"].x, communes["mairie"].y, strict=True)),

@@ -250,7 +250,9 @@ def _assemble(
     gx, gy = _place(np.asarray(x, float), np.asarray(y, float), crs, reason, coord_text, target)
     outside = np.zeros(n, bool)
     if departement is not None:
-        outside = _outside(std["code_insee"], gx, gy, reason.isna().to_numpy(), departement, buffer_km)
+        outside = _outside(
+            std["code_insee"], gx, gy, reason.isna().to_numpy(), departement, buffer_km
+        )
         reason[outside] = None  # a row of elsewhere is left out, whatever its defects
     ids = std["service_id"]
     _flag(reason, ids.isna() & ~outside, NO_ID)

@@ -41,6 +41,7 @@ __all__ = [
     "parse_dates",
 ]
 
+
 class UnreadableFieldWarning(UserWarning):
     """An optional field (opening date) could not be read in some kept rows; they are kept
     with a missing value (``.attrs["unreadable"]`` gives the count and examples)."""
@@ -162,6 +163,8 @@ def parse_date(value, *, precision: bool = False):
         ``(day, "jour" | "mois" | "annee" | None)``.
     """
     day, how = _parse_one(value)
+    if not pd.isna(day):
+        day = day.as_unit("ns")
     return (day, how) if precision else day
 
 
@@ -205,7 +208,7 @@ def parse_dates(values) -> tuple[pd.Series, np.ndarray]:
         if key is not None and key in cache:
             out.append(cache[key])
             continue
-        day = _parse_one(value)[0] if _is_written(value) else pd.NaT
+        day = parse_date(value) if _is_written(value) else pd.NaT
         if key is not None:
             cache[key] = day
         out.append(day)
