@@ -233,7 +233,8 @@ def _assemble(
 
     With ``departement``, a row belongs to the territory when its commune code
     is in the département(s), whatever its point says, or when its point lies
-    within ``buffer_km`` of the outline (give or take :data:`OUTLINE_TOLERANCE_M`);
+    within ``buffer_km`` of the outline (give or take :data:`OUTLINE_TOLERANCE_M`;
+    see :func:`_outside`);
     the other rows are left out by territory (``attrs["out_of_territory"]``),
     not rejected.
     """
@@ -301,7 +302,10 @@ def _outside(codes, gx, gy, placed, departement, buffer_km) -> np.ndarray:
 
     A row with a commune code of the département(s) belongs to it. Another row
     belongs to it when its point (``placed``: usable) lies within ``buffer_km``
-    of the outline, with :data:`OUTLINE_TOLERANCE_M` of tolerance. A row with
+    of the outline, with :data:`OUTLINE_TOLERANCE_M` of tolerance; without a
+    margin (``buffer_km=0``) only a row without commune code is placed by its
+    point (a site of Sarcelles, 95, 91 m from the simplified outline of the 93,
+    stays in the 95). A row with
     neither a usable point nor a commune code cannot be placed: it is not
     "outside", it is rejected for its coordinates.
     """
@@ -318,7 +322,10 @@ def _outside(codes, gx, gy, placed, departement, buffer_km) -> np.ndarray:
         near[placed] = shapely.dwithin(
             contour, shapely.points(gx[placed], gy[placed]), OUTLINE_TOLERANCE_M
         )
-    return ~own & ~near & (placed | codes.notna().to_numpy())
+    known = codes.notna().to_numpy()
+    if not buffer_km > 0:  # no margin: a commune code of elsewhere is elsewhere
+        near &= ~known
+    return ~own & ~near & (placed | known)
 
 
 def _unreadable_dates(table, date_col, mask) -> dict:
