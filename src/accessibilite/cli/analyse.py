@@ -19,6 +19,7 @@ from .common import (
     _fmt_pct,
 )
 from .prepare import _names, _prepare
+from .service_files import _write_rejects
 
 __all__ = ["cmd_analyse"]
 
@@ -112,10 +113,12 @@ def _compute(args: argparse.Namespace, progress: Progress, ctx: argparse.Namespa
 
 
 def _write_excluded(ctx: argparse.Namespace, out: Path) -> None:
-    """``communes_hors_reseau.csv``, ``communes_sans_origine.csv``: the communes set aside.
+    """``communes_hors_reseau.csv``, ``communes_sans_origine.csv``: the communes set aside;
+    ``rejets.csv``: the rows of the service file that could not be used (with ``motif``).
 
-    None is lost silently; a file is removed when a rerun has no such commune.
+    None is lost silently; a file is removed when a rerun has no such commune or row.
     """
+    _write_rejects(ctx.services, out / "rejets.csv")
     for name, table in (("hors_reseau", ctx.excluded), ("sans_origine", ctx.sans_origine)):
         path = out / f"communes_{name}.csv"
         if table is None:

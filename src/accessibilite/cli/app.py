@@ -27,6 +27,7 @@ from collections.abc import Sequence
 
 import accessibilite as acc
 
+from .common import _cli_text
 from .parser import build_parser
 
 __all__ = ["main", "build_parser"]
@@ -62,12 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.showwarning = _show_warning
             return int(args.func(args) or 0)
     except acc.AccessibiliteError as exc:
-        print(f"erreur : {exc}", file=sys.stderr)
+        print(f"erreur : {_cli_text(exc)}", file=sys.stderr)
         return 2
     except OSError as exc:  # a path that cannot be read or written: one line, no traceback
         where = f"{exc.filename} : " if exc.filename else ""
         reason = _OS_ERRORS.get(exc.errno, exc.strerror or str(exc))
-        print(f"erreur : {where}accès impossible ({reason})", file=sys.stderr)
+        print(f"erreur : {where}accès impossible ({_cli_text(reason)})", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrompu", file=sys.stderr)
@@ -93,12 +94,10 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     """Warnings of the package as one French line, without the source location.
 
     The loaders point Python users to ``.attrs['rejected']``; on the command
-    line the detail of the rejected rows is given by ``accessibilite services``.
+    line the rejected rows are in ``rejets.csv`` (``analyse``) or written by
+    ``accessibilite services --rejets``. Python arguments become options.
     """
-    text = str(message).replace(
-        "(détail dans .attrs['rejected'])", "(détail : commande « accessibilite services »)"
-    )
-    print(f"attention : {text}", file=sys.stderr)
+    print(f"attention : {_cli_text(message)}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -65,19 +65,6 @@ _ITINERANT_VALUES = {
     "bus_equivalent", "itinerance",
 }  # fmt: skip
 
-#: French labels of the standard fields, in the order they are printed.
-FIELD_LABELS = {
-    "service_id": "identifiant",
-    "nom": "nom",
-    "code_insee": "commune (code INSEE)",
-    "date_ouverture": "date d'ouverture",
-    "itinerant": "itinérant",
-    "capacite": "capacité",
-    "coordonnees": "coordonnées",
-    "crs": "système de coordonnées",
-}
-
-
 def find_column(table: pd.DataFrame, names, *, filled: bool = False) -> str | None:
     """First column of ``table`` named like one of ``names`` (with a value when ``filled``)."""
     for name in names:
