@@ -78,7 +78,7 @@ class DownloadError(AccessibiliteError):
 
 #: English system and GDAL texts that reach French messages, and their French wording.
 _ENGLISH_TEXTS = (
-    (r"\(?Not a directory\)?", "un élément du chemin n'est pas un dossier"),
+    (r"Not a directory", "un élément du chemin n'est pas un dossier"),
     (r"Read-only file system", "système de fichiers en lecture seule"),
     (r"Permission denied", "permission refusée"),
     (r"No such file or directory", "fichier ou dossier introuvable"),
@@ -99,6 +99,8 @@ _ENGLISH_TEXTS = (
         r"Normalized/laundered field name: '([^']*)' to '([^']*)'",
         r"nom de colonne raccourci : « \1 » devient « \2 »",
     ),
+    (r"Field (\S+) created as String field, though DateTime requested\.?",
+     r"champ « \1 » écrit en texte (pas de date-heure dans ce format)"),
     (r"Value '([^']*)' of field (\S+) has been truncated to (\d+) characters\.?",
      r"valeur « \1 » du champ \2 tronquée à \3 caractères"),
 )  # fmt: skip

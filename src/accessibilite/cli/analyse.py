@@ -93,6 +93,8 @@ def _method(args: argparse.Namespace, ctx: argparse.Namespace) -> dict[str, str]
         lines["Date des sites"] = f"sites labellisés au {args.date}"
     if args.communes:
         lines["Communes étudiées"] = args.communes
+    if ctx.communes.attrs.get("avertissement_population"):
+        lines["Populations"] = ctx.communes.attrs["avertissement_population"]
     if ctx.excluded is not None:
         lines["Communes hors de l'emprise du réseau (exclues)"] = _names(ctx.excluded)
     if ctx.sans_origine is not None:
@@ -181,6 +183,8 @@ def _print_summary(deficits, ctx: argparse.Namespace, out: Path) -> None:
         print(f"Communes hors de l'emprise du réseau (exclues) : {len(ctx.excluded)}")
     if ctx.sans_origine is not None:
         print(f"Communes sans mairie ni contour (exclues) : {len(ctx.sans_origine)}")
+    if ctx.communes.attrs.get("avertissement_population"):
+        print(f"Attention : {ctx.communes.attrs['avertissement_population']}")
     print(
         f"Communes au-delà de {_fmt_num(seuil)} min : {len(beyond)} "
         f"({_fmt_int(pop_beyond)} habitant{'s' if pop_beyond >= 2 else ''}, "

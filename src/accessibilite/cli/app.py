@@ -33,10 +33,6 @@ from .parser import build_parser
 __all__ = ["main", "build_parser"]
 
 
-
-
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code.
 
@@ -58,6 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress = acc.settings.progress
     if args.silencieux:
         acc.settings.progress = False
+    _SHOWN.clear()
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
@@ -97,7 +94,15 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     line the rejected rows are in ``rejets.csv`` (``analyse``) or written by
     ``accessibilite services --rejets``. Python arguments become options.
     """
-    print(f"attention : {_cli_text(message)}", file=sys.stderr)
+    text = _cli_text(message)
+    if text in _SHOWN:  # the same gap of the data, met again by a later step: told once
+        return
+    _SHOWN.add(text)
+    print(f"attention : {text}", file=sys.stderr)
+
+
+#: Warnings already printed during this run of ``main``.
+_SHOWN: set[str] = set()
 
 
 if __name__ == "__main__":  # pragma: no cover

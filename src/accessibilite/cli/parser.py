@@ -86,7 +86,7 @@ def _add_service_file_options(p: argparse.ArgumentParser) -> None:
         "--colonnes",
         metavar="CHAMP=COLONNE,...",
         help="colonnes à lire pour les champs id, nom, insee, date, capacite, itinerant, x, y "
-        "(ex. \"nom=Nom du site,date=Date d'ouverture\") ; par défaut les noms usuels sont "
+        '(ex. "nom=Nom du site,date=Date d\'ouverture") ; par défaut les noms usuels sont '
         "reconnus et la commande services affiche ceux retenus",
     )
     g.add_argument(
@@ -203,9 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--categorie",
         help="catégorie des points (défaut : france_services si la liste ANCT est reconnue)",
     )
-    p.add_argument(
-        "--date", type=_date, metavar="JJ/MM/AAAA", help="sites labellisés à cette date"
-    )
+    p.add_argument("--date", type=_date, metavar="JJ/MM/AAAA", help="sites labellisés à cette date")
     p.add_argument(
         "--buffer-km",
         type=_number,
@@ -256,4 +254,3 @@ def build_parser() -> argparse.ArgumentParser:
     _add_quiet(p)
     p.set_defaults(func=_cli_scenario.cmd_scenario)
     return parser
-

@@ -31,6 +31,7 @@ from .service_files import (
 def _without_itinerants_if_asked(args: argparse.Namespace, services):
     return _without_itinerants(services) if getattr(args, "sans_itinerants", False) else services
 
+
 _GRAPHML = (".graphml", ".gml")
 _OSM = (".osm", ".pbf", ".xml", ".osm.bz2")
 
@@ -240,5 +241,3 @@ def _within_network(args: argparse.Namespace, communes, provider):
         file=sys.stderr,
     )
     return communes.loc[~outside].reset_index(drop=True), excluded.reset_index(drop=True)
-
-

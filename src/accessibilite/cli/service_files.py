@@ -202,6 +202,11 @@ def _write_rejects(services, path: Path, *, always: bool = False) -> int:
         if rejected is None:
             rejected = services.iloc[:0].assign(reason=[])
     table = rejected.rename(columns={"reason": "motif"}).drop(columns="geometry", errors="ignore")
+    folder = next((p for p in path.parents if p.exists()), None)
+    if folder is not None and not folder.is_dir():
+        raise acc.DataFileError(
+            path, f"écriture impossible : un élément du chemin n'est pas un dossier ({folder})"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

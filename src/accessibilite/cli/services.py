@@ -42,6 +42,8 @@ def _cmd_services(args: argparse.Namespace) -> int:
     if len(services) and "itinerant" in services.columns:
         print(f"  dont itinérants : {int(services['itinerant'].sum())}")
     print(f"Lignes hors du territoire (autres départements, non comptées) : {n['hors_territoire']}")
+    if services.attrs.get("out_of_scope"):
+        print(f"Lignes d'autres catégories (non lues) : {services.attrs['out_of_scope']}")
     if args.date is not None:
         undated = int(services.attrs.get("undated", 0) or 0)
         later = n["date"] - undated

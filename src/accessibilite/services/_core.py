@@ -245,9 +245,9 @@ def _assemble(
     if target is None:
         target = settings.crs
         if departement is not None:
-            from ..territories import communes
+            from ..territories.datafrance import _crs_for, _validate_departements
 
-            target = communes(departement).crs.to_string()
+            target = _crs_for(_validate_departements(departement))
     gx, gy = _place(np.asarray(x, float), np.asarray(y, float), crs, reason, coord_text, target)
     outside = np.zeros(n, bool)
     if departement is not None:
@@ -285,10 +285,17 @@ def _assemble(
         filtered_by_date=0,
         unreadable=unreadable,
         columns=dict(columns or {}),
+        derniere_date=_latest(std["date_ouverture"]),
     )
     _warn(rejected, n, label, source)
     _warn_unreadable(unreadable, label, source)
     return frame
+
+
+def _latest(dates: pd.Series) -> str | None:
+    """The latest opening date of the whole file (ISO), a lower bound of its edition."""
+    latest = pd.Series(dates).max()
+    return None if pd.isna(latest) else str(latest.date())
 
 
 #: Margin, in metres, around the simplified département outline within which a
@@ -316,8 +323,12 @@ def _outside(codes, gx, gy, placed, departement, buffer_km) -> np.ndarray:
     codes = pd.Series(codes, dtype=object).reset_index(drop=True)
     own = departement_of(codes).isin(deps).to_numpy()
     near = np.zeros(len(codes), bool)
+    # a point of the other side of the world has no coordinates in an overseas UTM zone
+    placed = placed & np.isfinite(gx) & np.isfinite(gy)
     if placed.any():
-        contour = departement_contour(departement, buffer_km)
+        with warnings.catch_warnings():  # gaps of the commune tables: told by communes()
+            warnings.simplefilter("ignore", UserWarning)
+            contour = departement_contour(departement, buffer_km)
         shapely.prepare(contour)
         near[placed] = shapely.dwithin(
             contour, shapely.points(gx[placed], gy[placed]), OUTLINE_TOLERANCE_M
@@ -360,7 +371,9 @@ def _fill_insee(codes: pd.Series, x: np.ndarray, y: np.ndarray, departement) -> 
         return codes
     from ..territories import communes
 
-    com = communes(departement)
+    with warnings.catch_warnings():  # gaps of the commune tables: told by communes() itself
+        warnings.simplefilter("ignore", UserWarning)
+        com = communes(departement)
     point, polygon = shapely.STRtree(com.geometry.values).query(
         shapely.points(x[missing], y[missing]), predicate="within"
     )

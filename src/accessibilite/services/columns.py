@@ -65,6 +65,7 @@ _ITINERANT_VALUES = {
     "bus_equivalent", "itinerance",
 }  # fmt: skip
 
+
 def find_column(table: pd.DataFrame, names, *, filled: bool = False) -> str | None:
     """First column of ``table`` named like one of ``names`` (with a value when ``filled``)."""
     for name in names:

@@ -257,11 +257,9 @@ def filter_by_date(frame, date, label: str):
             stacklevel=3,
         )
     frame = frame[keep].reset_index(drop=True)
-    latest = opened.max()
     frame.attrs = attrs | {
         "filtered_by_date": int((~keep).sum()),
         "undated": undated,
         "date": str(when.date()),
-        "derniere_date": None if pd.isna(latest) else str(latest.date()),
     }
     return frame
