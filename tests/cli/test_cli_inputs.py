@@ -186,7 +186,7 @@ def test_services_rejets_csv_has_every_source_column(capsys, tmp_path):
         ["b", "coordonnées manquantes"], ["a", "identifiant en double"]]  # fmt: skip
     assert "Lignes rejetées écrites : " in out and "(2)" in out
     # the unreadable date keeps its site, and is said once, with its example
-    assert "Dates illisibles (colonne « date_ouverture ») : 1, laissées vides, sites " in out
+    assert "Dates illisibles (colonne « date_ouverture ») : 1, laissés vides, sites " in out
     assert "« bientôt »" in out
     parts, total = _balance(out)
     assert parts == [2, 2, 1, 0] and total == 5  # Dax, Tartas | b, a bis | Bordeaux

@@ -116,7 +116,7 @@ def test_no_site_lost_to_its_date(forms_csv):
     assert "1 date(s) illisible(s)" in str(record[0].message)
     assert "« 2020-13-45 »" in str(record[0].message)
     assert sites.attrs["unreadable"] == {
-        "Date d'ouverture": {"count": 1, "examples": ["2020-13-45"]}
+        "Date d'ouverture": {"champ": "date_ouverture", "count": 1, "examples": ["2020-13-45"]}
     }
     assert sites.attrs["columns"]["nom"] == "Nom du site"
     assert sites.attrs["columns"]["date_ouverture"] == "Date d'ouverture"

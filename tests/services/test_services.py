@@ -206,7 +206,9 @@ def test_points_lambert93_semicolon_decimal_comma_cp1252():
     assert pts["capacite"].tolist() == [2.5, 3.5, 4.5, 2.0]
     assert pts["date_ouverture"].dt.strftime("%Y-%m-%d").fillna("NaT").tolist() == [
         "2019-03-01", "2019-03-02", "2019-03-03", "NaT"]  # fmt: skip
-    assert pts.attrs["unreadable"] == {"DATE_OUVERTURE": {"count": 1, "examples": ["bientôt"]}}
+    assert pts.attrs["unreadable"] == {
+        "DATE_OUVERTURE": {"champ": "date_ouverture", "count": 1, "examples": ["bientôt"]}
+    }
     # Lambert-93 recognised from the values: coordinates kept exactly
     assert pts.geometry.iloc[0].coords[0] == (418853.7, 6316364.0)
     reasons = pts.attrs["rejected"].set_index("NOM")["reason"].to_dict()

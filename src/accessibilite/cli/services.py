@@ -81,7 +81,8 @@ def _print_unreadable(services) -> None:
     """Optional fields that could not be read: kept sites, missing values."""
     for column, info in (services.attrs.get("unreadable") or {}).items():
         examples = ", ".join(f"« {e} »" for e in info["examples"])
+        what = "Codes commune" if info.get("champ") == "code_insee" else "Dates"
         print(
-            f"Dates illisibles (colonne « {column} ») : {info['count']}, laissées vides, "
+            f"{what} illisibles (colonne « {column} ») : {info['count']}, laissés vides, "
             f"sites conservés (ex. : {examples})"
         )

@@ -249,6 +249,7 @@ def _assemble(
 
             target = _crs_for(_validate_departements(departement))
     gx, gy = _place(np.asarray(x, float), np.asarray(y, float), crs, reason, coord_text, target)
+    std, bad_codes = _valid_codes(std, table, (columns or {}).get("code_insee"))
     outside = np.zeros(n, bool)
     if departement is not None:
         outside = _outside(
@@ -276,7 +277,9 @@ def _assemble(
         crs=target,
     )
     rejected = table[~keep & ~outside].assign(reason=reason[~keep & ~outside].to_numpy())
-    unreadable = _unreadable_dates(table, date_col, np.asarray(bad_dates, bool) & keep)
+    unreadable = _unreadable(table, date_col, np.asarray(bad_dates, bool) & keep, "date_ouverture")
+    if bad_codes is not None:
+        unreadable |= _unreadable(table, columns["code_insee"], bad_codes & keep, "code_insee")
     frame.attrs.update(
         rejected=RejectedRows(rejected),
         source=str(source),
@@ -339,20 +342,47 @@ def _outside(codes, gx, gy, placed, departement, buffer_km) -> np.ndarray:
     return ~own & ~near & (placed | known)
 
 
-def _unreadable_dates(table, date_col, mask) -> dict:
-    """``{column: {"count": n, "examples": [...]}}`` of the kept rows' unreadable dates."""
-    if date_col is None or not mask.any():
+#: A commune code as INSEE writes it (Corsica 2A/2B, overseas 97x included).
+_INSEE_CODE = r"\d{5}|2[AB]\d{3}"
+
+
+def _valid_codes(std: pd.DataFrame, table: pd.DataFrame, column):
+    """Commune codes that are no INSEE code (``"0"``, ``"Dax"``) made missing.
+
+    Returns the frame and the mask of those cells (None when the codes do not come
+    from one source column): they are reported as unreadable, never trusted to place
+    a site; with a territory, the commune polygons give the code back.
+    """
+    codes = std["code_insee"].astype("string")
+    bad = (codes.notna() & ~codes.str.fullmatch(_INSEE_CODE).fillna(False)).to_numpy(bool)
+    if not bad.any():
+        return std, None
+    std = std.copy()
+    std.loc[bad, "code_insee"] = None
+    return std, (bad if column in table.columns else None)
+
+
+def _unreadable(table, column, mask, champ: str) -> dict:
+    """``{column: {"champ": field, "count": n, "examples": [...]}}`` of the kept rows'
+    cells of ``column`` that could not be read (the rows are kept, the value is missing)."""
+    if column is None or not mask.any():
         return {}
-    values = table[date_col][mask].astype(str)
-    return {date_col: {"count": int(mask.sum()), "examples": list(pd.unique(values)[:3])}}
+    values = table[column][mask].astype(str)
+    examples = list(pd.unique(values)[:3])
+    return {column: {"champ": champ, "count": int(mask.sum()), "examples": examples}}
 
 
 def _warn_unreadable(unreadable: dict, label: str, source) -> None:
     """One warning per column whose kept cells could not be read (the sites are kept)."""
     for column, info in unreadable.items():
         examples = ", ".join(f"« {e} »" for e in info["examples"])
+        what = (
+            "date(s) illisible(s)"
+            if info.get("champ") != "code_insee"
+            else ("code(s) commune illisible(s)")
+        )
         warnings.warn(
-            f"{label} ({Path(str(source)).name}) : {info['count']} date(s) illisible(s) dans "
+            f"{label} ({Path(str(source)).name}) : {info['count']} {what} dans "
             f"la colonne « {column} », laissée(s) vide(s) ; site(s) conservé(s) (ex. : "
             f"{examples})",
             UnreadableFieldWarning,
