@@ -12,7 +12,7 @@ import shapely
 
 import accessibilite as acc
 from accessibilite.services import UnreadableFieldWarning, load_france_services, load_points
-from accessibilite.services._core import OUTLINE_TOLERANCE_M
+from accessibilite.services._territory import OUTLINE_TOLERANCE_M
 from accessibilite.territories import departement_contour
 
 
@@ -85,7 +85,7 @@ def test_a_point_without_commune_code_just_outside_the_outline_is_kept(tmp_path)
     points = load_points(path, "test", departement="2A")
     distance = shapely.distance(contour, shapely.points([near, far]))
     assert distance[0] < OUTLINE_TOLERANCE_M < distance[1]
-    expected = ["dedans"] + (["30 m"] if distance[0] < OUTLINE_TOLERANCE_M else [])
+    expected = ["dedans", "30 m"]  # 30 m out: within the tolerance; 5 km: left out
     assert points["nom"].tolist() == expected
     assert points.attrs["out_of_territory"] == 1 and len(points.attrs["rejected"]) == 0
 

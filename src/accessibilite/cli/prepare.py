@@ -75,6 +75,11 @@ def _load_services(args: argparse.Namespace):
     kind = args.services.lower().replace("_", "-")
     path = _existing_file(args.services_fichier) if args.services_fichier else None
     where = {"departement": args.departement, "buffer_km": args.buffer_km}
+    if path is None and _column_options(args):
+        raise acc.InputError(
+            "--colonnes, --colonne-x/-y, --crs et --couche décrivent le fichier donné par "
+            "--services-fichier FICHIER : donnez-le"
+        )
     if kind == "france-services" and path is not None:
         ns = argparse.Namespace(**{**vars(args), "categorie": "france_services"})
         if _column_options(args) or _is_finess_file(path):

@@ -7,7 +7,6 @@ import sys
 import warnings
 from pathlib import Path
 
-from ..services import UnreadableFieldWarning
 from .common import _existing_file, _fmt_date, _fmt_num, _write_table
 from .service_files import (
     _columns_lines,
@@ -21,6 +20,8 @@ from .service_files import (
 
 
 def _cmd_services(args: argparse.Namespace) -> int:
+    from ..services import UnreadableFieldWarning  # the heavy stack, only when running
+
     path = _existing_file(args.fichier)
     if args.date is not None and (note := _note_partial_date(args.date)):
         print(note, file=sys.stderr)
