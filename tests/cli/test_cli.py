@@ -568,7 +568,7 @@ def test_analyse_generic_file_without_services_category(capsys, tmp_path):
     )  # fmt: skip
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert err.startswith(f"erreur : {path}: pas une liste France Services")
-    assert "'id_fs'" in err and "--services CATEGORIE" in err
+    assert "'id_fs'" in err and "colonne d'adresse « adresse »" in err and "géocodez" in err
 
 
 def test_analyse_no_site_names_the_file(capsys, tmp_path):

@@ -156,3 +156,39 @@ def test_excel_workbook_with_real_date_cells(tmp_path):
     assert sites["code_insee"].tolist() == ["40088", "40192", "40313", "40197"]
     assert sites.attrs["columns"]["date_ouverture"] == "Date de labellisation"
     assert sites.attrs["columns"]["nom"] == "Libellé"
+
+
+def test_landes_user_file_keeps_every_site_and_the_diagnosis(tmp_path, fs_2024, landes_communes):
+    """The issue's file: the 20 Landes sites with their dates written seven ways, French
+    column names, cp1252, decimal commas. It lost the sites whose date it could not read
+    and then put 62 % of the communes beyond 30 min: the diagnosis must be the official
+    list's."""
+    import accessibilite as acc
+
+    raw = pd.read_csv(fs_2024, dtype=str)
+    landes = raw[raw["insee_com"].str.startswith("40")].reset_index(drop=True)
+    forms = [form for _, _, _, form, _ in _ISSUE_FORMS[:7]]
+    user = pd.DataFrame(
+        {
+            "Nom du site": landes["lib_fs"],
+            "Adresse": landes["adresse"],
+            "Code INSEE": landes["insee_com"],
+            "Latitude": landes["latitude"].str.replace(".", ","),
+            "Longitude": landes["longitude"].str.replace(".", ","),
+            "Date d'ouverture": [forms[i % 7] for i in range(len(landes))],
+        }
+    )
+    path = tmp_path / "sites_landes.csv"
+    user.to_csv(path, sep=";", index=False, encoding="cp1252")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every date read, nothing rejected
+        sites = load_points(path, "france_services", departement="40")
+    official = acc.load_france_services(fs_2024, departement="40")
+    assert len(sites) == len(official) == 20
+    estimate = acc.StraightLineEstimate()
+    ours = acc.flag_deficits(acc.access_times(landes_communes, sites, estimate), sites)
+    ref = acc.flag_deficits(acc.access_times(landes_communes, official, estimate), official)
+    assert ours.departement["part_au_dela_seuil"].item() == pytest.approx(
+        ref.departement["part_au_dela_seuil"].item(), abs=1e-9
+    )
+    assert ref.departement["part_au_dela_seuil"].item() < 0.05  # not 62 %

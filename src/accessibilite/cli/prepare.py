@@ -13,6 +13,7 @@ import accessibilite as acc
 from .common import (
     Progress,
     _existing_file,
+    _fmt_date,
     _fmt_num,
     _is_france_services_file,
     _load_communes,
@@ -85,19 +86,21 @@ def _load_services(args: argparse.Namespace):
         if _column_options(args) or _is_finess_file(path):
             return _load_service_file(path, ns, buffer_km=args.buffer_km)
         if not _is_france_services_file(path):
-            try:  # the loader's message on a file that is no ANCT list
+            try:  # an ANCT list in another format (.xlsx), else the user's own point file
                 return _without_itinerants_if_asked(
                     args, acc.load_france_services(path, date=args.date, **where)
                 )
             except acc.MissingColumnError as exc:
-                if exc.column != "id_fs":
+                if exc.column not in ("id_fs", "lib_france_services"):
                     raise
+            try:
+                return _load_service_file(path, ns, buffer_km=args.buffer_km)
+            except acc.MissingColumnError as exc:
                 detail = str(exc).removeprefix(f"{exc.path}: ")
                 raise acc.DataFileError(
                     path,
-                    f"pas une liste France Services de l'ANCT ({detail}) ; pour un autre fichier "
-                    "de points, précisez sa catégorie avec --services CATEGORIE (ex. --services "
-                    "caf)",
+                    "pas une liste France Services de l'ANCT (pas de colonne 'id_fs') ni un "
+                    f"fichier de points lisible : {detail}",
                 ) from exc
         return _load_service_file(path, ns, buffer_km=args.buffer_km)
     if kind == "france-services":
@@ -170,6 +173,15 @@ def _prepare(args: argparse.Namespace, progress: Progress):
             f"{int((~inside).sum())} dans la marge de {_fmt_num(args.buffer_km)} km",
             file=sys.stderr,
         )
+        if args.date is not None:
+            undated = int(services.attrs.get("undated", 0) or 0)
+            later = int(services.attrs.get("filtered_by_date", 0) or 0) - undated
+            print(
+                f"  écartés par --date : {later} site(s) labellisé(s) après le "
+                f"{_fmt_date(args.date)}"
+                + (f", {undated} sans date d'ouverture lisible" if undated else ""),
+                file=sys.stderr,
+            )
         columns = "; ".join(line.strip() for line in _columns_lines(services))
         if columns:
             print(f"  colonnes lues : {columns}", file=sys.stderr)
