@@ -279,3 +279,18 @@ def test_date_after_the_edition_of_the_list(capsys):
         "attention : --date 01/01/2030 est postérieure à l'édition de la liste (01/08/2024) : "
         "les sites ouverts depuis n'y figurent pas\n"
     )
+
+
+def test_rejets_on_a_read_only_file_system_names_the_file(capsys, tmp_path, monkeypatch):
+    import errno
+    import tempfile
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(tmp_path / ".r.csv.x.tmp"))
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    target = tmp_path / "r.csv"
+    code, _, err = run(capsys, "services", DATA / "rejets.csv", "-d", "40", "--rejets", target)
+    assert code == 2
+    assert err == f"erreur : {target}: écriture impossible (système de fichiers en lecture seule)\n"
+    assert not list(tmp_path.iterdir())

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import accessibilite as acc
 
+from ..errors import in_french
+
 #: ``--colonnes`` keys → ``load_points`` arguments.
 _COLUMN_KEYS = {
     "id": "id_col", "identifiant": "id_col", "nom": "nom_col", "insee": "insee_col",
@@ -207,12 +209,18 @@ def _write_rejects(services, path: Path, *, always: bool = False) -> int:
         raise acc.DataFileError(
             path, f"écriture impossible : un élément du chemin n'est pas un dossier ({folder})"
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:  # the user's file is named, not a temporary one
+        raise acc.DataFileError(path, f"écriture impossible ({in_french(exc.strerror)})") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             table.to_csv(fh, index=False, lineterminator="\n")
         os.replace(tmp, path)
+    except OSError as exc:  # full disk...: nothing half-written is left
+        Path(tmp).unlink(missing_ok=True)
+        raise acc.DataFileError(path, f"écriture impossible ({in_french(exc.strerror)})") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

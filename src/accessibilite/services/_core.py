@@ -312,12 +312,12 @@ def _valid_codes(std: pd.DataFrame, table: pd.DataFrame, column):
     from one source column): they are reported as unreadable, never trusted to place
     a site; with a territory, the commune polygons give the code back.
     """
-    codes = std["code_insee"].astype("string")
+    codes = std["code_insee"].astype("string").str.upper()  # 2a004 is 2A004
     bad = (codes.notna() & ~codes.str.fullmatch(_INSEE_CODE).fillna(False)).to_numpy(bool)
+    std = std.copy()
+    std["code_insee"] = codes.astype(object).where(codes.notna() & ~bad, None).to_numpy()
     if not bad.any():
         return std, None
-    std = std.copy()
-    std.loc[bad, "code_insee"] = None
     return std, (bad if column in table.columns else None)
 
 
@@ -335,13 +335,9 @@ def _warn_unreadable(unreadable: dict, label: str, source) -> None:
     """One warning per column whose kept cells could not be read (the sites are kept)."""
     for column, info in unreadable.items():
         examples = ", ".join(f"« {e} »" for e in info["examples"])
-        what = (
-            "date(s) illisible(s)"
-            if info.get("champ") != "code_insee"
-            else ("code(s) commune illisible(s)")
-        )
+        what = "code(s) commune" if info.get("champ") == "code_insee" else "date(s)"
         warnings.warn(
-            f"{label} ({Path(str(source)).name}) : {info['count']} {what} dans "
+            f"{label} ({Path(str(source)).name}) : {info['count']} {what} illisible(s) dans "
             f"la colonne « {column} », laissée(s) vide(s) ; site(s) conservé(s) (ex. : "
             f"{examples})",
             UnreadableFieldWarning,
