@@ -49,6 +49,8 @@ _API: dict[str, str] = {
     # services
     "load_france_services": "services",
     "load_points": "services",
+    "parse_date": "services",
+    "UnreadableFieldWarning": "services",
     "load_finess": "services",
     "load_bpe": "services",
     "RejectedRowsWarning": "rejects",

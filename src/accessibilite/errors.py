@@ -83,3 +83,47 @@ class OfflineError(DownloadError):
     Raised at once by :func:`accessibilite.sources.check_connection`, before any
     download starts, so that an offline machine fails in a few seconds.
     """
+
+
+#: English system and GDAL texts that reach French messages, and their French wording.
+_ENGLISH_TEXTS = (
+    (r"Not a directory", "un élément du chemin n'est pas un dossier"),
+    (r"Read-only file system", "système de fichiers en lecture seule"),
+    (r"Permission denied", "permission refusée"),
+    (r"No such file or directory", "fichier ou dossier introuvable"),
+    (r"No space left on device", "disque plein"),
+    (r"database or disk is full", "disque plein"),
+    (r"disk I/O error", "erreur d'écriture sur le disque"),
+    (r"Is a directory", "c'est un dossier"),
+    (r"File exists", "un fichier porte déjà ce nom"),
+    (r"unable to open database file", "base de données impossible à ouvrir"),
+    (r"not recognized as (?:being in )?a supported file format\.?", "format de fichier non reconnu"),
+    (
+        r"Column names longer than 10 characters will be truncated when saved to ESRI "
+        r"Shapefile\.?",
+        "les noms de colonnes de plus de 10 caractères sont tronqués dans un Shapefile "
+        "(préférez .gpkg)",
+    ),
+    (
+        r"Normalized/laundered field name: '([^']*)' to '([^']*)'",
+        r"nom de colonne raccourci : « \1 » devient « \2 »",
+    ),
+    (r"Field (\S+) created as String field, though DateTime requested\.?",
+     r"champ « \1 » écrit en texte (pas de date-heure dans ce format)"),
+    (r"Value '([^']*)' of field (\S+) has been truncated to (\d+) characters\.?",
+     r"valeur « \1 » du champ \2 tronquée à \3 caractères"),
+)  # fmt: skip
+
+
+def in_french(text: str) -> str:
+    """``text`` with the usual English system and GDAL phrases put in French.
+
+    ``"[Errno 30] Read-only file system"`` → ``"[Errno 30] système de fichiers en
+    lecture seule"``; unknown phrases are left as they are.
+    """
+    import re
+
+    text = str(text)
+    for english, french in _ENGLISH_TEXTS:
+        text = re.sub(english, french, text, flags=re.IGNORECASE)
+    return re.sub(r"\[Errno \d+\]\s*", "", text)

@@ -20,9 +20,10 @@ independently of the package's loaders.
 
 from __future__ import annotations
 
+import warnings
+
 import geopandas as gpd
 import pandas as pd
-import pytest
 import shapely
 from accessibilite.estimate import StraightLineEstimate
 from shapely.geometry import Point
@@ -143,8 +144,8 @@ def _expected_without_site(raw: pd.DataFrame) -> set[str]:
 
 def load_landes(fs_2024, landes_communes):
     """Landes communes, 2024 sites, sites within 40 km of the border, raw CSV rows."""
-    with pytest.warns(Warning):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the other départements' sites are left out silently
         services = accessibilite.load_france_services(fs_2024, departement="40")
-    with pytest.warns(Warning):
         wider = accessibilite.load_france_services(fs_2024, departement="40", buffer_km=40)
     return landes_communes, services, wider, _raw_landes_sites(fs_2024)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -21,6 +23,7 @@ from indicator_cases import (
 from scipy.spatial.distance import cdist
 from shapely.geometry import Point
 
+from accessibilite import InputError
 from accessibilite.analysis.coverage import coverage_over_time, cumulated_deficits
 from accessibilite.network.estimate import StraightLineEstimate
 
@@ -60,6 +63,22 @@ def test_coverage_over_time_hand_computed():
             **_territories(),
         )  # fmt: skip
     assert cov.loc[cov["niveau"] == "departement", "population_au_dela_seuil"].item() == 1000
+
+
+def test_coverage_over_time_reads_dates_as_the_files_are():
+    """``2021`` is 1 January 2021 (was 1970-01-01 + 2021 ns), a lone string is one date
+    (was split into characters), an impossible date is an error, not another day."""
+    kwargs = {"seuil_min": 9, **_territories()}
+    with pytest.warns(UserWarning, match="1 site"):
+        ref = coverage_over_time(_communes(), _services(), EST, ["2021-01-01"], **kwargs)
+    for dates in ("2021-01-01", "01/01/2021", 2021, ["2021"], [datetime.date(2021, 1, 1)]):
+        with pytest.warns(UserWarning, match="1 site"):
+            cov = coverage_over_time(_communes(), _services(), EST, dates, **kwargs)
+        pd.testing.assert_frame_equal(cov, ref)
+    assert (ref["date"] == pd.Timestamp("2021-01-01")).all()
+    for bad in ("2021-13-45", ["31/02/2021"], ["bientôt"]):
+        with pytest.raises(InputError, match="date illisible"):
+            coverage_over_time(_communes(), _services(), EST, bad, **kwargs)
 
 
 def test_cumulated_deficits_hand_computed():

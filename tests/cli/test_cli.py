@@ -39,7 +39,7 @@ def test_version(capsys):
 def test_usage_error_is_french_exit_2(capsys):
     code, _, err = run(capsys, "analyse", "--departement", "40", "--sortie", "x", "--mode", "avion")
     assert code == 2
-    assert "erreur : argument --mode: choix invalide: 'avion'" in err
+    assert "erreur : option --mode: choix invalide: 'avion'" in err
 
 
 def test_unknown_departement_is_clean_error(capsys, tmp_path):
@@ -123,7 +123,7 @@ def test_services_january_2020_list_and_date(capsys, fs_2020, fs_2024):
     code, out, _ = run(capsys, "services", fs_2024, "-d", "40", "--date", "2020-01-01")
     assert code == 0
     assert "Sites retenus (département 40) : 4" in out
-    assert "Sites labellisés après le 2020-01-01 (non comptés) : 16" in out
+    assert "Sites labellisés après le 01/01/2020 (non comptés) : 16" in out
 
 
 def test_services_generic_point_file(capsys, tmp_path):
@@ -142,7 +142,9 @@ def test_services_generic_point_file(capsys, tmp_path):
     )
     assert code == 0
     assert "Lignes lues : 4" in out and "Sites retenus (département 40) : 2" in out
-    assert "  - coordonnées manquantes : 1\n  - hors du territoire : 1\n" in out
+    assert "Lignes rejetées (inutilisables) : 1\n  - coordonnées manquantes : 1\n" in out
+    assert "Lignes hors du territoire (autres départements, non comptées) : 1" in out
+    assert "= 4 lignes lues" in out
     back = gpd.read_file(sortie)
     assert sorted(back["service_id"]) == ["a", "c"] and (back["categorie"] == "msp").all()
     code, _, _ = run(
@@ -461,8 +463,7 @@ def _landes_minutes(fs_2024, buffer_km=20.0):
     from scipy.spatial.distance import cdist
 
     communes = acc.communes("40")
-    with pytest.warns(UserWarning, match="hors du territoire"):
-        sites = acc.load_france_services(fs_2024, departement="40", buffer_km=buffer_km)
+    sites = acc.load_france_services(fs_2024, departement="40", buffer_km=buffer_km)
     est = acc.StraightLineEstimate()
     xy = cdist(
         list(zip(communes["mairie"].x, communes["mairie"].y, strict=True)),
@@ -605,7 +606,7 @@ def test_analyse_generic_file_without_services_category(capsys, tmp_path):
     )  # fmt: skip
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert err.startswith(f"erreur : {path}: pas une liste France Services")
-    assert "'id_fs'" in err and "--services CATEGORIE" in err
+    assert "'id_fs'" in err and "colonne d'adresse « adresse »" in err and "géocodez" in err
 
 
 def test_analyse_no_site_names_the_file(capsys, tmp_path):
@@ -672,12 +673,10 @@ def test_date_on_a_file_without_opening_dates_is_said(capsys, tmp_path):
     code, out, err = run(
         capsys, "services", path, "-d", "40", "--categorie", "caf", "--date", "2020-01-01"
     )
-    assert code == 0
-    assert err == (
-        "attention : --date 2020-01-01 : 2 site(s) sans date d'ouverture dans caf.csv, "
-        "conservé(s)\n"
-    )
+    assert code == 0 and err == ""
+    assert "(aucune colonne de date : --date ne peut pas filtrer ce fichier)" in out
     assert "Sites retenus (département 40) : 2" in out
+    assert "  date d'ouverture : aucune colonne" in out
 
 
 def test_date_filters_a_generic_file_with_an_opening_date_column(capsys, tmp_path):
@@ -693,7 +692,7 @@ def test_date_filters_a_generic_file_with_an_opening_date_column(capsys, tmp_pat
     )
     assert code == 0 and err == ""
     assert "Sites retenus (département 40) : 1" in out
-    assert "Sites labellisés après le 2020-01-01 (non comptés) : 1" in out
+    assert "Sites labellisés après le 01/01/2020 (non comptés) : 1" in out
 
 
 def test_scenario_candidates_file_without_any_site_named(capsys, tmp_path, fs_2024):
@@ -709,16 +708,34 @@ def test_scenario_candidates_file_without_any_site_named(capsys, tmp_path, fs_20
     )
 
 
-def test_rejected_rows_warning_points_to_the_services_command(capsys, tmp_path, fs_2024):
+def test_rejected_rows_warning_points_to_rejets_csv(capsys, tmp_path, fs_2024):
+    # a user's copy of the list where two Lozère rows lost their coordinates
+    raw = pd.read_csv(fs_2024, dtype=str)
+    lozere = raw.index[raw["insee_com"].str.startswith("48")][:2]
+    raw.loc[lozere, ["latitude", "longitude"]] = None
+    path = tmp_path / "liste.csv"
+    raw.to_csv(path, index=False)
+    out = tmp_path / "out"
     code, _, err = run(
-        capsys, "analyse", "-d", "48", "--mode", "vol-oiseau", "--services-fichier", fs_2024,
-        "-o", tmp_path,
+        capsys, "analyse", "-d", "48", "--mode", "vol-oiseau", "--services-fichier", path,
+        "-o", out,
     )  # fmt: skip
     assert code == 0, err
     line = next(x for x in err.splitlines() if "rejetée(s)" in x)
-    assert line.startswith("attention : load_france_services (liste-fs-20240801.csv) : ")
-    assert line.endswith("(détail : commande « accessibilite services »)")
+    assert line.startswith("attention : load_france_services (liste.csv) : 2 ligne(s) ")
+    assert "coordonnées manquantes : 2" in line and "rejets.csv" in line
     assert ".attrs" not in err  # a Python detail, meaningless on the command line
+    rejets = pd.read_csv(out / "rejets.csv", dtype=str)
+    assert rejets.columns.tolist() == [*raw.columns, "motif"]  # every source column
+    assert rejets["id_fs"].tolist() == raw.loc[lozere, "id_fs"].tolist()
+    assert (rejets["motif"] == "coordonnées manquantes").all()
+    # a rerun on the clean list has nothing rejected: the old rejets.csv is removed
+    code, _, err = run(
+        capsys, "-q", "analyse", "-d", "48", "--mode", "vol-oiseau", "--services-fichier",
+        fs_2024, "-o", out,
+    )  # fmt: skip
+    assert code == 0 and not (out / "rejets.csv").exists()
+    assert "rejetée" not in err
 
 
 def test_analyse_cantal_sets_aside_communes_without_outline(capsys, tmp_path, fs_2024):

@@ -202,3 +202,24 @@ def test_per_service_keeps_integer_ids(grid):
     by_name = dict(zip(named["service_id"], named.geometry, strict=True))
     for name, number in zip(svc["service_id"], [30, 4, 100], strict=True):
         assert out.set_index("service_id").geometry[number].equals(by_name[name])
+
+
+def test_band_shorter_than_access_leg_is_empty(grid):
+    """A site 326 m from the road at walking pace (about 5 min of access leg): the 2-min
+    band is empty instead of raising (issue 10, item 5), the 5-min band is not."""
+    net, _, _ = grid
+    walk = types.SimpleNamespace(**{**vars(net), "access_speed_kmh": 4.0, "mode": "marche"})
+    node = 400  # west edge of the grid: the site is 326 m west of the road
+    far = gpd.GeoDataFrame(
+        {"service_id": ["loin"]},
+        geometry=gpd.points_from_xy([net.x[:401].min() - 326.0], [net.y[node]]),
+        crs=CRS,
+    )
+    leg_s = routing._service_legs(walk, far)[2][0]
+    assert 120 < leg_s < 360  # the access leg is longer than 2 min, shorter than 6
+    for per_service in (False, True):
+        out = isochrones.isochrones(walk, far, bands_min=(2, 6, 10), per_service=per_service)
+        assert out["bande_min"].tolist() == [2, 6, 10]
+        assert out.geometry.iloc[0].is_empty
+        assert not out.geometry.iloc[1].is_empty
+        assert out.geometry.iloc[2].area > out.geometry.iloc[1].area

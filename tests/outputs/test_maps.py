@@ -283,8 +283,8 @@ def build_landes_case(communes, fs_2024):
     """Landes communes, 2024 France Services (with 30 km of neighbours), vol d'oiseau times."""
     import accessibilite as acc
 
-    with pytest.warns(UserWarning):  # rows outside the Landes + buffer are reported
-        services = acc.load_france_services(fs_2024, departement="40", buffer_km=30)
+    # rows outside the Landes + buffer are left out (attrs["out_of_territory"]), not rejected
+    services = acc.load_france_services(fs_2024, departement="40", buffer_km=30)
     estimate = acc.StraightLineEstimate()
     times = acc.access_times(communes, services, estimate)
     deficits = acc.flag_deficits(times, services, seuil_min=20)

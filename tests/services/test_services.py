@@ -13,6 +13,7 @@ import pytest
 import shapely
 
 from accessibilite import DataFileError, InputError, MissingColumnError
+from accessibilite.services import UnreadableFieldWarning
 from accessibilite.services.loaders import RejectedRowsWarning, load_france_services, load_points
 
 DATA = Path(__file__).parents[1] / "data" / "services"
@@ -45,7 +46,8 @@ def _check_frame(frame, rows_read):
     rejected = frame.attrs["rejected"]
     assert "reason" in rejected.columns and rejected["reason"].notna().all()
     assert frame.attrs["rows_read"] == rows_read
-    assert len(frame) + len(rejected) + frame.attrs.get("filtered_by_date", 0) == rows_read
+    left_out = frame.attrs["out_of_territory"] + frame.attrs["filtered_by_date"]
+    assert len(frame) + len(rejected) + left_out == rows_read
 
 
 # ------------------------------------------------------------ France Services
@@ -98,8 +100,10 @@ def test_france_services_date_is_read_day_first_and_never_a_number(fs_2024):
     assert feb.attrs["date"] == "2020-02-01"
     assert len(feb) == (labelled <= "2020-02-01").sum() == 591
     assert len(load_france_services(fs_2024, date=datetime.date(2020, 1, 2))) == 516
-    # a year as a number is not a date (pd.Timestamp(2022) is 1970-01-01 + 2022 ns)
-    for bad in (2022, 2022.0, "31/02/2022", ""):
+    # a year is its 1 January, never 1970-01-01 + 2022 ns (pd.Timestamp(2022))
+    for year in (2022, 2022.0, "2022"):
+        assert load_france_services(fs_2024, date=year).attrs["date"] == "2022-01-01"
+    for bad in ("31/02/2022", "", "2022-13-45"):
         with pytest.raises(InputError, match="date illisible"):
             load_france_services(fs_2024, date=bad)
     # before the first label: nothing left, everything counted as filtered
@@ -108,13 +112,14 @@ def test_france_services_date_is_read_day_first_and_never_a_number(fs_2024):
 
 
 def test_france_services_landes(fs_2024):
-    with pytest.warns(RejectedRowsWarning, match=r"2825 ligne\(s\) rejetée\(s\) sur 2845"):
+    # the other départements' rows are left out by territory: no rejection, no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         fs = load_france_services(fs_2024, departement="40")
     _check_frame(fs, 2845)
     assert sorted(fs["lib_com"]) == LANDES_2024
     assert fs["code_insee"].str.startswith("40").all()
-    assert set(fs.attrs["rejected"]["reason"]) == {"hors du territoire"}
-    assert not fs.attrs["rejected"]["insee_dep"].eq("40").any()
+    assert len(fs.attrs["rejected"]) == 0 and fs.attrs["out_of_territory"] == 2825
     assert fs["itinerant"].sum() == 3  # Mont-de-Marsan, Dax and Morcenx buses
 
 
@@ -122,7 +127,8 @@ def test_france_services_landes_by_2020(fs_2024):
     fs = _quiet(load_france_services, fs_2024, date="2020-01-01", departement="40")
     assert sorted(fs["lib_com"]) == ["Aire-sur-l'Adour", "Geaune", "Peyrehorade", "Rion-des-Landes"]
     assert sorted(fs["code_insee"]) == ["40001", "40110", "40224", "40243"]
-    assert fs.attrs["filtered_by_date"] == 16 and len(fs.attrs["rejected"]) == 2825
+    assert fs.attrs["filtered_by_date"] == 16 and fs.attrs["out_of_territory"] == 2825
+    assert len(fs.attrs["rejected"]) == 0
     _check_frame(fs, 2845)
 
 
@@ -188,25 +194,27 @@ def test_france_services_bad_files(tmp_path):
 
 
 def test_points_lambert93_semicolon_decimal_comma_cp1252():
-    with pytest.warns(RejectedRowsWarning):
+    with pytest.warns(RejectedRowsWarning), pytest.warns(UnreadableFieldWarning, match="bientôt"):
         pts = load_points(
             DATA / "agences_l93.csv", "agence", id_col="IDENTIFIANT", nom_col="NOM",
             date_col="DATE_OUVERTURE", capacite_col="NB_AGENTS",
         )  # fmt: skip
     _check_frame(pts, 6)
-    assert pts["service_id"].tolist() == ["L1", "L2", "L3"]
+    assert pts["service_id"].tolist() == ["L1", "L2", "L3", "L5"]  # L5: date unreadable, kept
     assert pts["nom"].tolist()[0] == "Agence de Mont-de-Marsan"
-    assert pts["code_insee"].tolist() == ["40192", "40088", "40119"]  # CODE_COMMUNE found
-    assert pts["capacite"].tolist() == [2.5, 3.5, 4.5]
-    assert pts["date_ouverture"].dt.strftime("%Y-%m-%d").tolist() == [
-        "2019-03-01", "2019-03-02", "2019-03-03"]  # fmt: skip
+    assert pts["code_insee"].tolist() == ["40192", "40088", "40119", "40184"]  # CODE_COMMUNE
+    assert pts["capacite"].tolist() == [2.5, 3.5, 4.5, 2.0]
+    assert pts["date_ouverture"].dt.strftime("%Y-%m-%d").fillna("NaT").tolist() == [
+        "2019-03-01", "2019-03-02", "2019-03-03", "NaT"]  # fmt: skip
+    assert pts.attrs["unreadable"] == {
+        "DATE_OUVERTURE": {"champ": "date_ouverture", "count": 1, "examples": ["bientôt"]}
+    }
     # Lambert-93 recognised from the values: coordinates kept exactly
     assert pts.geometry.iloc[0].coords[0] == (418853.7, 6316364.0)
     reasons = pts.attrs["rejected"].set_index("NOM")["reason"].to_dict()
     assert reasons == {
         "Agence sans coordonnées": "coordonnées manquantes",
         "Doublon de Dax": "identifiant en double",
-        "Agence à date illisible": "date illisible",
     }
 
 
@@ -254,27 +262,30 @@ def test_points_caf_annuaire_tab_separated_and_territory():
     _check_frame(caf, 3)
     assert caf["service_id"].tolist() == ["caf-40192-01", "caf-40088-01", "caf-33063-01"]
     assert caf["code_insee"].tolist() == ["40192", "40088", "33063"]
-    with pytest.warns(RejectedRowsWarning, match="hors du territoire : 1"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Bordeaux is left out by territory, not rejected
         landes = load_points(DATA / "caf_annuaire.tsv", "caf", departement="40")
     assert landes["service_id"].tolist() == ["caf-40192-01", "caf-40088-01"]
-    assert landes.attrs["rejected"]["codeinsee"].tolist() == ["33063"]
+    assert len(landes.attrs["rejected"]) == 0 and landes.attrs["out_of_territory"] == 1
+    _check_frame(landes, 3)
 
 
 def test_points_every_rejection_reason():
     with pytest.warns(RejectedRowsWarning) as record:
         pts = load_points(DATA / "rejets.csv", "test", date_col="date", departement="40")
-    assert len(record) == 1 and "8 ligne(s) rejetée(s) sur 9" in str(record[0].message)
+    messages = [str(r.message) for r in record]
+    assert len(messages) == 2 and "5 ligne(s) rejetée(s) sur 9" in messages[0]
+    assert "1 date(s) illisible(s)" in messages[1] and "« 31/02/2021 »" in messages[1]
     _check_frame(pts, 9)
-    assert pts["service_id"].tolist() == ["R1"]
+    assert pts["service_id"].tolist() == ["R1", "R5"]  # R5: impossible date, kept as NaT
+    assert pd.isna(pts["date_ouverture"].iloc[1])
+    assert pts.attrs["out_of_territory"] == 2  # Bordeaux, Saint-Denis: elsewhere, not rejected
     reasons = pts.attrs["rejected"].set_index("nom")["reason"].to_dict()
     assert reasons == {
         "Sans coordonnées": "coordonnées manquantes",
         "Madrid": "coordonnées hors de France",
         "Inversée Dax": "latitude et longitude inversées",
-        "Date illisible": "date illisible",
         "Doublon": "identifiant en double",
-        "Bordeaux (Gironde)": "hors du territoire",
-        "Saint-Denis (La Réunion)": "hors du territoire",
         "Texte illisible": "coordonnées illisibles",
     }
     # without a territory, the overseas point is valid
@@ -550,7 +561,7 @@ def test_services_frames_combine_with_pandas(fs_2024):
     assert rejected == rejected.copy() and not (rejected != rejected.copy())
 
 
-def test_points_opening_date_column_found_and_unreadable_dates_rejected(tmp_path):
+def test_points_opening_date_column_found_and_unreadable_dates_kept(tmp_path):
     path = tmp_path / "msp.csv"
     path.write_text(
         "id;nom;latitude;longitude;date_ouverture\n"
@@ -559,8 +570,10 @@ def test_points_opening_date_column_found_and_unreadable_dates_rejected(tmp_path
         "m3;MSP de Tartas;43,8326;-0,8086;bientôt\n",
         encoding="utf-8",
     )
-    with pytest.warns(RejectedRowsWarning, match="date illisible : 1"):
+    with pytest.warns(UnreadableFieldWarning, match="1 date"):
         frame = load_points(path, "msp")
     _check_frame(frame, 3)
-    assert frame["date_ouverture"].dt.strftime("%Y-%m-%d").tolist() == ["2019-03-01", "2022-09-15"]
-    assert frame.attrs["rejected"]["id"].tolist() == ["m3"]
+    assert frame["date_ouverture"].dt.strftime("%Y-%m-%d").fillna("?").tolist() == [
+        "2019-03-01", "2022-09-15", "?"]  # fmt: skip
+    assert len(frame.attrs["rejected"]) == 0
+    assert frame.attrs["columns"]["date_ouverture"] == "date_ouverture"

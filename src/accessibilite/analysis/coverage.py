@@ -8,6 +8,7 @@ counts, per commune, the service categories beyond their threshold
 
 from __future__ import annotations
 
+import datetime
 import warnings
 from collections.abc import Iterable, Mapping
 
@@ -18,6 +19,7 @@ from tqdm.auto import tqdm
 
 from .. import settings
 from ..errors import InputError, MissingColumnError
+from ..services.dates import as_day
 from ..territories.datafrance import departement_of
 from .access import _COMMUNE_COLUMNS, _validate_communes, access_times
 from .indicators import _resolve_territories, flag_deficits
@@ -63,8 +65,10 @@ def coverage_over_time(
         As in :func:`access_times` and :func:`flag_deficits`. ``services`` needs
         a ``date_ouverture`` column; a site is open at ``date`` when
         ``date_ouverture <= date`` (no site is assumed to have closed).
-    dates : iterable of str or datetime
-        E.g. ``["2020-01-01", "2022-01-01", "2024-08-01"]``.
+    dates : str, datetime or iterable of them
+        E.g. ``["2020-01-01", "01/01/2022", 2024]``: read as the dates of the
+        service files (:func:`accessibilite.services.parse_date`; a year is its
+        1 January, an impossible date raises :class:`InputError`).
     cantons, commune_cantons, epcis, inclure_itinerants
         As in :func:`flag_deficits`.
     date_inconnue : {"inclure", "exclure"}, default "inclure"
@@ -83,10 +87,9 @@ def coverage_over_time(
         raise InputError(f"date_inconnue : 'inclure' ou 'exclure' attendu, pas {date_inconnue!r}")
     if "date_ouverture" not in services.columns:
         raise MissingColumnError(None, "date_ouverture", services.columns)
-    try:
-        dates = sorted(set(pd.to_datetime(list(dates))))  # each date once
-    except (ValueError, TypeError) as exc:
-        raise InputError(f"dates illisibles : {exc}") from exc
+    if isinstance(dates, str | int | float | datetime.date | np.datetime64):
+        dates = [dates]  # one date, not the characters of a string
+    dates = sorted({as_day(d, "dates") for d in dates})  # each date once, read as files are
     if not dates:
         raise InputError("aucune date donnée")
     opened = pd.to_datetime(services["date_ouverture"])

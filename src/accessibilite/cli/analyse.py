@@ -21,6 +21,7 @@ from .common import (
     _no_empty_folder,
 )
 from .prepare import _names, _prepare
+from .service_files import _write_rejects
 
 __all__ = ["cmd_analyse"]
 
@@ -102,6 +103,8 @@ def _method(args: argparse.Namespace, ctx: argparse.Namespace) -> dict[str, str]
         lines["Date des sites"] = f"sites labellisés au {args.date}"
     if args.communes:
         lines["Communes étudiées"] = args.communes
+    if ctx.communes.attrs.get("avertissement_population"):
+        lines["Populations"] = ctx.communes.attrs["avertissement_population"]
     if ctx.excluded is not None:
         lines["Communes hors de l'emprise du réseau (exclues)"] = _names(ctx.excluded)
     if ctx.sans_origine is not None:
@@ -144,12 +147,14 @@ def _compute(args: argparse.Namespace, progress: Progress, ctx: argparse.Namespa
 
 
 def _write_excluded(ctx: argparse.Namespace, out: Path) -> None:
-    """``communes_hors_reseau.csv``, ``communes_sans_origine.csv``: the communes set aside.
+    """``communes_hors_reseau.csv``, ``communes_sans_origine.csv``: the communes set aside;
+    ``rejets.csv``: the rows of the service file that could not be used (with ``motif``).
 
-    None is lost silently; a file is removed when a rerun has no such commune.
+    None is lost silently; a file is removed when a rerun has no such commune or row.
     """
     from ..outputs.tables import write_table_csv
 
+    _write_rejects(ctx.services, out / "rejets.csv")
     for name, table in (("hors_reseau", ctx.excluded), ("sans_origine", ctx.sans_origine)):
         path = out / f"communes_{name}.csv"
         if table is None:
@@ -254,6 +259,8 @@ def _print_summary(deficits, ctx: argparse.Namespace, out: Path) -> None:
         print(f"Communes hors de l'emprise du réseau (exclues) : {len(ctx.excluded)}")
     if ctx.sans_origine is not None:
         print(f"Communes sans mairie ni contour (exclues) : {len(ctx.sans_origine)}")
+    if ctx.communes.attrs.get("avertissement_population"):
+        print(f"Attention : {ctx.communes.attrs['avertissement_population']}")
     print(
         f"Communes au-delà de {_fmt_num(seuil)} min : {len(beyond)} "
         f"({_fmt_int(pop_beyond)} habitant{'s' if pop_beyond >= 2 else ''}, "

@@ -27,13 +27,10 @@ from collections.abc import Sequence
 
 import accessibilite as acc
 
+from .common import _cli_text
 from .parser import build_parser
 
 __all__ = ["main", "build_parser"]
-
-
-
-
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -57,17 +54,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress = acc.settings.progress
     if args.silencieux:
         acc.settings.progress = False
+    _SHOWN.clear()
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             return int(args.func(args) or 0)
     except acc.AccessibiliteError as exc:
-        print(f"erreur : {exc}", file=sys.stderr)
+        print(f"erreur : {_cli_text(exc)}", file=sys.stderr)
         return 2
     except OSError as exc:  # a path that cannot be read or written: one line, no traceback
         where = f"{exc.filename} : " if exc.filename else ""
         reason = _OS_ERRORS.get(exc.errno, exc.strerror or str(exc))
-        print(f"erreur : {where}accès impossible ({reason})", file=sys.stderr)
+        print(f"erreur : {where}accès impossible ({_cli_text(reason)})", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrompu", file=sys.stderr)
@@ -93,12 +91,18 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     """Warnings of the package as one French line, without the source location.
 
     The loaders point Python users to ``.attrs['rejected']``; on the command
-    line the detail of the rejected rows is given by ``accessibilite services``.
+    line the rejected rows are in ``rejets.csv`` (``analyse``) or written by
+    ``accessibilite services --rejets``. Python arguments become options.
     """
-    text = str(message).replace(
-        "(détail dans .attrs['rejected'])", "(détail : commande « accessibilite services »)"
-    )
+    text = _cli_text(message)
+    if text in _SHOWN:  # the same gap of the data, met again by a later step: told once
+        return
+    _SHOWN.add(text)
     print(f"attention : {text}", file=sys.stderr)
+
+
+#: Warnings already printed during this run of ``main``.
+_SHOWN: set[str] = set()
 
 
 if __name__ == "__main__":  # pragma: no cover

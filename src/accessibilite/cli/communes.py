@@ -15,6 +15,8 @@ def _cmd_communes(args: argparse.Namespace) -> int:
     _write_table(communes, sortie, layer="communes")
     print(f"Département {args.departement} : {len(communes)} communes")
     print(f"Population municipale : {_fmt_int(communes['population'].sum())} habitants")
+    if communes.attrs.get("avertissement_population"):
+        print(f"Attention : {communes.attrs['avertissement_population']}")
     if "code_epci" in communes.columns:
         print(f"EPCI représentés : {communes['code_epci'].dropna().nunique()}")
     print(f"Écrit : {sortie}")

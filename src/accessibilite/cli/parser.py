@@ -7,7 +7,7 @@ import sys
 
 import accessibilite as acc
 
-from .common import _MODES, _ORIGINES
+from .common import _MODES, _ORIGINES, _date, _number
 from .communes import _cmd_communes
 from .services import _cmd_services
 
@@ -20,6 +20,7 @@ _ARGPARSE_FR = (
     ("invalid float value", "nombre invalide"),
     ("invalid int value", "entier invalide"),
     ("expected one argument", "une valeur attendue"),
+    ("argument --", "option --"),
 )
 
 
@@ -91,6 +92,32 @@ def _add_territory(p: argparse.ArgumentParser, national: bool = False) -> None:
     )
 
 
+def _add_service_file_options(p: argparse.ArgumentParser) -> None:
+    """Options telling how to read a service file (columns, CRS, layer, itinerant sites)."""
+    g = p.add_argument_group("lecture du fichier des sites")
+    g.add_argument("--colonne-x", metavar="COLONNE", help="colonne des longitudes ou des X")
+    g.add_argument("--colonne-y", metavar="COLONNE", help="colonne des latitudes ou des Y")
+    g.add_argument(
+        "--colonnes",
+        metavar="CHAMP=COLONNE,...",
+        help="colonnes à lire pour les champs id, nom, insee, date, capacite, itinerant, x, y "
+        '(ex. "nom=Nom du site,date=Date d\'ouverture") ; par défaut les noms usuels sont '
+        "reconnus et la commande services affiche ceux retenus",
+    )
+    g.add_argument(
+        "--crs",
+        metavar="SYSTEME",
+        help="système des coordonnées (ex. 2154, EPSG:3857) ; par défaut celui du fichier, "
+        "ou deviné (WGS84, Lambert-93, Lambert II étendu)",
+    )
+    g.add_argument("--couche", metavar="NOM", help="couche d'un GeoPackage, feuille d'un classeur")
+    g.add_argument(
+        "--sans-itinerants",
+        action="store_true",
+        help="écarter les sites itinérants (bus France Services...)",
+    )
+
+
 def _add_analysis_options(p: argparse.ArgumentParser, national: bool = False) -> None:
     _add_territory(p, national=national)
     p.add_argument(
@@ -106,11 +133,15 @@ def _add_analysis_options(p: argparse.ArgumentParser, national: bool = False) ->
         help="fichier des sites (CSV, GeoJSON, GPKG, SHP) ; sans lui, la liste officielle "
         "France Services est téléchargée, ou sans internet la liste embarquée du 1er août 2024",
     )
-    p.add_argument("--seuil", type=float, default=30.0, help="seuil en minutes (défaut : 30)")
+    p.add_argument(
+        "--seuil", type=_number, default=30.0, help="seuil en minutes (ex. 30 ou 7,5 ; défaut : 30)"
+    )
     p.add_argument(
         "--date",
-        metavar="AAAA-MM-JJ",
-        help="ne garder que les sites labellisés à cette date",
+        type=_date,
+        metavar="JJ/MM/AAAA",
+        help="ne garder que les sites labellisés à cette date (JJ/MM/AAAA, AAAA-MM-JJ, "
+        "MM/AAAA ou AAAA : un mois ou une année comptent pour leur premier jour)",
     )
     p.add_argument(
         "--mode",
@@ -134,7 +165,7 @@ def _add_analysis_options(p: argparse.ArgumentParser, national: bool = False) ->
     )
     p.add_argument(
         "--buffer-km",
-        type=float,
+        type=_number,
         default=20.0,
         help="marge autour du département : les sites voisins situés dans cette marge "
         "comptent, et le réseau téléchargé la couvre (défaut : 20 km)",
@@ -148,6 +179,7 @@ def _add_analysis_options(p: argparse.ArgumentParser, national: bool = False) ->
     )
     p.add_argument("--carreaux", metavar="FICHIER", help="carreaux INSEE Filosofi 200 m")
     p.add_argument("--sortie", "-o", required=True, metavar="DOSSIER", help="dossier de sortie")
+    _add_service_file_options(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -182,9 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "services",
-        help="charger un fichier de services et résumer les lignes rejetées",
-        description="Charge une liste France Services (détectée automatiquement) ou tout "
-        "fichier de points, et affiche les lignes retenues et rejetées par motif.",
+        help="charger un fichier de services et rendre compte de chaque ligne",
+        description="Charge une liste France Services ou un extrait FINESS (détectés "
+        "automatiquement) ou tout fichier de points ; affiche les colonnes lues et les lignes "
+        "retenues, rejetées (par motif), hors du territoire et écartées par la date.",
     )
     p.add_argument("fichier", help="fichier des sites (CSV, GeoJSON, GPKG, SHP)")
     p.add_argument("--departement", "-d", required=True, help="code du département")
@@ -192,8 +225,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--categorie",
         help="catégorie des points (défaut : france_services si la liste ANCT est reconnue)",
     )
-    p.add_argument("--date", metavar="AAAA-MM-JJ", help="sites labellisés à cette date")
+    p.add_argument("--date", type=_date, metavar="JJ/MM/AAAA", help="sites labellisés à cette date")
+    p.add_argument(
+        "--buffer-km",
+        type=_number,
+        default=0.0,
+        help="garder aussi les sites à moins de tant de km du département (défaut : 0)",
+    )
     p.add_argument("--sortie", "-o", metavar="FICHIER", help="écrire les sites retenus")
+    p.add_argument(
+        "--rejets",
+        metavar="FICHIER",
+        help="écrire les lignes rejetées (toutes leurs colonnes et le motif) dans ce CSV",
+    )
+    _add_service_file_options(p)
     _add_quiet(p)
     p.set_defaults(func=_cmd_services)
 

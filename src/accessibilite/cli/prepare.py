@@ -4,7 +4,6 @@ provider, origins, communes off the network."""
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import math
 import sys
 from pathlib import Path
@@ -14,11 +13,25 @@ import accessibilite as acc
 from .common import (
     Progress,
     _existing_file,
+    _fmt_date,
     _fmt_num,
     _is_france_services_file,
     _load_communes,
     _load_service_file,
 )
+from .service_files import (
+    _column_options,
+    _columns_lines,
+    _is_finess_file,
+    _note_partial_date,
+    _warn_late_date,
+    _without_itinerants,
+)
+
+
+def _without_itinerants_if_asked(args: argparse.Namespace, services):
+    return _without_itinerants(services) if getattr(args, "sans_itinerants", False) else services
+
 
 _GRAPHML = (".graphml", ".gml")
 _OSM = (".osm", ".pbf", ".xml", ".osm.bz2")
@@ -32,12 +45,9 @@ def _names(communes) -> str:
 # --------------------------------------------------------------------------- inputs
 def _check_args(args: argparse.Namespace) -> None:
     if args.date is not None:
-        try:
-            dt.date.fromisoformat(args.date)
-        except ValueError:
-            raise acc.InputError(
-                f"--date : date invalide {args.date!r} (attendu AAAA-MM-JJ)"
-            ) from None
+        from ..services.dates import as_day
+
+        as_day(args.date, "--date")  # the parser checked it; a Namespace built by hand too
     if not (math.isfinite(args.seuil) and args.seuil > 0):
         raise acc.InputError(f"--seuil : {_fmt_num(args.seuil)} minute(s), attendu un nombre > 0")
     if getattr(args, "k", None) is not None and args.k < 1:
@@ -66,18 +76,38 @@ def _load_services(args: argparse.Namespace):
     kind = args.services.lower().replace("_", "-")
     path = _existing_file(args.services_fichier) if args.services_fichier else None
     where = {"departement": args.departement, "buffer_km": args.buffer_km}
+    if path is None and _column_options(args):
+        raise acc.InputError(
+            "--colonnes, --colonne-x/-y, --crs et --couche décrivent le fichier donné par "
+            "--services-fichier FICHIER : donnez-le"
+        )
+    if kind == "france-services" and path is not None:
+        ns = argparse.Namespace(**{**vars(args), "categorie": "france_services"})
+        if _column_options(args) or _is_finess_file(path):
+            return _load_service_file(path, ns, buffer_km=args.buffer_km)
+        if not _is_france_services_file(path):
+            try:  # an ANCT list in another format (.xlsx), else the user's own point file
+                return _without_itinerants_if_asked(
+                    args, acc.load_france_services(path, date=args.date, **where)
+                )
+            except acc.MissingColumnError as exc:
+                if exc.column not in ("id_fs", "lib_france_services"):
+                    raise
+            try:
+                return _load_service_file(path, ns, buffer_km=args.buffer_km)
+            except acc.MissingColumnError as exc:
+                detail = str(exc).removeprefix(f"{exc.path}: ")
+                raise acc.DataFileError(
+                    path,
+                    "pas une liste France Services de l'ANCT (pas de colonne 'id_fs') ni un "
+                    f"fichier de points lisible : {detail}",
+                ) from exc
+        return _load_service_file(path, ns, buffer_km=args.buffer_km)
     if kind == "france-services":
         try:
-            return acc.load_france_services(path, date=args.date, **where)
-        except acc.MissingColumnError as exc:
-            if path is None or exc.column != "id_fs" or _is_france_services_file(path):
-                raise  # a France Services list with a real defect: the loader's message
-            detail = str(exc).removeprefix(f"{exc.path}: ")
-            raise acc.DataFileError(
-                path,
-                f"pas une liste France Services de l'ANCT ({detail}) ; pour un autre fichier "
-                "de points, précisez sa catégorie avec --services CATEGORIE (ex. --services caf)",
-            ) from exc
+            return _without_itinerants_if_asked(
+                args, acc.load_france_services(path, date=args.date, **where)
+            )
         except acc.DownloadError as exc:
             raise acc.DownloadError(
                 f"liste officielle France Services indisponible ({exc}). Donnez la liste "
@@ -85,9 +115,8 @@ def _load_services(args: argparse.Namespace):
             ) from exc
     if path is None:
         raise acc.InputError(f"--services {args.services} : --services-fichier FICHIER requis")
-    if kind == "finess":
-        return acc.load_finess(path, **where)
-    ns = argparse.Namespace(**{**vars(args), "categorie": kind.replace("-", "_")})
+    categorie = None if kind == "finess" else kind.replace("-", "_")
+    ns = argparse.Namespace(**{**vars(args), "categorie": categorie})
     return _load_service_file(path, ns, buffer_km=args.buffer_km)
 
 
@@ -166,12 +195,28 @@ def _prepare(args: argparse.Namespace, progress: Progress):
             + source
         )
     inside = services["code_insee"].astype(str).str.startswith(str(args.departement).zfill(2))
+    if args.date is not None:
+        _warn_late_date(services, args.date)
     if not args.silencieux:
         print(
             f"  {len(services)} site(s) retenu(s) : {int(inside.sum())} dans le département, "
             f"{int((~inside).sum())} dans la marge de {_fmt_num(args.buffer_km)} km",
             file=sys.stderr,
         )
+        if args.date is not None:
+            undated = int(services.attrs.get("undated", 0) or 0)
+            later = int(services.attrs.get("filtered_by_date", 0) or 0) - undated
+            print(
+                f"  écartés par --date : {later} site(s) labellisé(s) après le "
+                f"{_fmt_date(args.date)}"
+                + (f", {undated} sans date d'ouverture lisible" if undated else ""),
+                file=sys.stderr,
+            )
+        columns = "; ".join(line.strip() for line in _columns_lines(services))
+        if columns:
+            print(f"  colonnes lues : {columns}", file=sys.stderr)
+        if args.date is not None and (note := _note_partial_date(args.date)):
+            print(f"  {note}", file=sys.stderr)
     carreaux = None
     if args.origine == "carreaux":
         carreaux = acc.load_carreaux(_existing_file(args.carreaux), communes=communes)

@@ -74,7 +74,11 @@ def _scenario(args: argparse.Namespace) -> int:
     else:
         candidats = None
         if args.candidats:
-            ns = argparse.Namespace(**{**vars(args), "categorie": "candidat", "date": None})
+            ns = argparse.Namespace(  # the reading options are those of --services-fichier
+                **{**vars(args), "categorie": "candidat", "date": None, "colonnes": None,
+                   "colonne_x": None, "colonne_y": None, "crs": None, "couche": None,
+                   "sans_itinerants": False}
+            )  # fmt: skip
             candidats = _load_service_file(_existing_file(args.candidats), ns)
             if len(candidats) == 0:
                 raise acc.InputError(

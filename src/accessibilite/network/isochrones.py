@@ -155,6 +155,9 @@ def _contours(gx, gy, z, levels_s) -> list:
     low = float(np.min(z)) - 1.0
     out = []
     for level in levels_s:
+        if float(level) <= low:  # every sample beyond the band (a long access leg): empty band
+            out.append(shapely.MultiPolygon())
+            continue
         points, offsets, outer = gen.filled(low, float(level))
         parts = []
         for pts, off, oo in zip(points, offsets, outer, strict=True):

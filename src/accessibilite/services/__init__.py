@@ -8,14 +8,17 @@ foundation modules (settings, errors, sources, rejects).
 """
 
 from ..rejects import RejectedRows, RejectedRowsWarning
+from .dates import UnreadableFieldWarning, parse_date
 from .health import load_bpe, load_finess
 from .loaders import load_france_services, load_points
 
 __all__ = [
     "RejectedRows",
     "RejectedRowsWarning",
+    "UnreadableFieldWarning",
     "load_bpe",
     "load_finess",
     "load_france_services",
     "load_points",
+    "parse_date",
 ]

@@ -18,12 +18,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
-import shapely
 
 from .. import settings
 from ..errors import InputError
 from ..rejects import RejectedRows, RejectedRowsWarning
 from ._read import _commune_of_arrondissement, _parse_dates, _text
+from ._territory import _fill_insee, _outside
+from .dates import UnreadableFieldWarning
 
 # Rejection reasons (French, user-facing), in the order they are checked.
 MULTI_POINTS = "plusieurs points pour un site"
@@ -32,10 +33,8 @@ BAD_COORDS = "coordonnées illisibles"
 UNKNOWN_CRS = "système de coordonnées inconnu"
 SWAPPED = "latitude et longitude inversées"
 OUT_OF_FRANCE = "coordonnées hors de France"
-BAD_DATE = "date illisible"
 NO_ID = "identifiant manquant"
 DUPLICATE_ID = "identifiant en double"
-OUT_OF_TERRITORY = "hors du territoire"
 UNKNOWN_COMMUNE = "commune inconnue"
 BAD_COUNT = "effectif nul ou illisible"
 
@@ -220,13 +219,24 @@ def _assemble(
     drop=(),
     source=None,
     label="load_points",
+    date_col=None,
+    columns=None,
 ) -> gpd.GeoDataFrame:
     """Validate the rows, build the standard frame, keep the rejected rows, warn.
 
     ``x``, ``y`` are float arrays in ``crs`` (one CRS per row, None when
     unknown); ``coord_text`` marks rows whose coordinate cells hold text (NaN
     there means unreadable, not missing); ``reasons`` holds reasons found
-    earlier by the caller.
+    earlier by the caller. ``date_col`` names the source column of
+    ``date_ouverture`` (its unreadable cells are reported, never rejected);
+    ``columns`` maps each standard field to the source column it was read from.
+
+    With ``departement``, a row belongs to the territory when its commune code
+    is in the département(s), whatever its point says, or when its point lies
+    within ``buffer_km`` of the outline (give or take :data:`OUTLINE_TOLERANCE_M`;
+    see :func:`_outside`);
+    the other rows are left out by territory (``attrs["out_of_territory"]``),
+    not rejected.
     """
     n = len(table)
     table = table.reset_index(drop=True)
@@ -235,29 +245,26 @@ def _assemble(
     if target is None:
         target = settings.crs
         if departement is not None:
-            from ..territories import communes
+            from ..territories.datafrance import _crs_for, _validate_departements
 
-            target = communes(departement).crs.to_string()
+            target = _crs_for(_validate_departements(departement))
     gx, gy = _place(np.asarray(x, float), np.asarray(y, float), crs, reason, coord_text, target)
-    _flag(reason, bad_dates, BAD_DATE)
-    ids = std["service_id"]
-    _flag(reason, ids.isna(), NO_ID)
-    _flag(reason, ids.where(reason.isna()).duplicated() & ids.notna(), DUPLICATE_ID)
+    std, bad_codes = _valid_codes(std, table, (columns or {}).get("code_insee"))
+    outside = np.zeros(n, bool)
     if departement is not None:
-        from ..territories import departement_contour
-
-        contour = departement_contour(departement, buffer_km)
-        shapely.prepare(contour)
-        _flag(
-            reason,
-            ~shapely.contains_xy(contour, np.nan_to_num(gx), np.nan_to_num(gy)),
-            OUT_OF_TERRITORY,
+        outside = _outside(
+            std["code_insee"], gx, gy, reason.isna().to_numpy(), departement, buffer_km
         )
+        reason[outside] = None  # a row of elsewhere is left out, whatever its defects
+    ids = std["service_id"]
+    _flag(reason, ids.isna() & ~outside, NO_ID)
+    valid = reason.isna().to_numpy() & ~outside
+    _flag(reason, ids.where(valid).duplicated() & ids.notna() & valid, DUPLICATE_ID)
 
-    keep = reason.isna().to_numpy()
+    keep = reason.isna().to_numpy() & ~outside
     extra = table.drop(columns=[c for c in table.columns if c == "geometry" or c in drop])
     extra = extra.rename(columns={c: f"{c}_source" for c in extra.columns if c in std.columns})
-    columns = [*_STANDARD, "geometry", *(["capacite"] if "capacite" in std else [])]
+    columns_out = [*_STANDARD, "geometry", *(["capacite"] if "capacite" in std else [])]
     accepted = std[keep].reset_index(drop=True)
     accepted["geometry"] = gpd.points_from_xy(gx[keep], gy[keep])
     if departement is not None:
@@ -265,34 +272,77 @@ def _assemble(
             accepted["code_insee"], gx[keep], gy[keep], departement
         )
     frame = gpd.GeoDataFrame(
-        pd.concat([accepted[columns], extra[keep].reset_index(drop=True)], axis=1),
+        pd.concat([accepted[columns_out], extra[keep].reset_index(drop=True)], axis=1),
         geometry="geometry",
         crs=target,
     )
-    rejected = table[~keep].assign(reason=reason[~keep].to_numpy())
-    frame.attrs.update(rejected=RejectedRows(rejected), source=str(source), rows_read=n)
+    rejected = table[~keep & ~outside].assign(reason=reason[~keep & ~outside].to_numpy())
+    unreadable = _unreadable(table, date_col, np.asarray(bad_dates, bool) & keep, "date_ouverture")
+    if bad_codes is not None:
+        unreadable |= _unreadable(table, columns["code_insee"], bad_codes & keep, "code_insee")
+    frame.attrs.update(
+        rejected=RejectedRows(rejected),
+        source=str(source),
+        rows_read=n,
+        out_of_territory=int(outside.sum()),
+        filtered_by_date=0,
+        unreadable=unreadable,
+        columns=dict(columns or {}),
+        derniere_date=_latest(std["date_ouverture"]),
+    )
     _warn(rejected, n, label, source)
+    _warn_unreadable(unreadable, label, source)
     return frame
 
 
-def _fill_insee(codes: pd.Series, x: np.ndarray, y: np.ndarray, departement) -> pd.Series:
-    """Missing commune codes found from the département's commune polygons.
+def _latest(dates: pd.Series) -> str | None:
+    """The latest opening date of the whole file (ISO), a lower bound of its edition."""
+    latest = pd.Series(dates).max()
+    return None if pd.isna(latest) else str(latest.date())
 
-    Points in the margin around the département (``buffer_km``) keep no code.
+
+#: A commune code as INSEE writes it (Corsica 2A/2B, overseas 97x included).
+_INSEE_CODE = r"\d{5}|2[AB]\d{3}"
+
+
+def _valid_codes(std: pd.DataFrame, table: pd.DataFrame, column):
+    """Commune codes that are no INSEE code (``"0"``, ``"Dax"``) made missing.
+
+    Returns the frame and the mask of those cells (None when the codes do not come
+    from one source column): they are reported as unreadable, never trusted to place
+    a site; with a territory, the commune polygons give the code back.
     """
-    codes = codes.astype(object).where(codes.notna() & (codes.astype(str) != ""), None)
-    missing = np.flatnonzero(codes.isna().to_numpy())
-    if not len(missing):
-        return codes
-    from ..territories import communes
+    codes = std["code_insee"].astype("string").str.upper()  # 2a004 is 2A004
+    bad = (codes.notna() & ~codes.str.fullmatch(_INSEE_CODE).fillna(False)).to_numpy(bool)
+    std = std.copy()
+    std["code_insee"] = codes.astype(object).where(codes.notna() & ~bad, None).to_numpy()
+    if not bad.any():
+        return std, None
+    return std, (bad if column in table.columns else None)
 
-    com = communes(departement)
-    point, polygon = shapely.STRtree(com.geometry.values).query(
-        shapely.points(x[missing], y[missing]), predicate="within"
-    )
-    first = ~pd.Series(point).duplicated().to_numpy()  # a point on a shared border: first commune
-    codes.iloc[missing[point[first]]] = com["code_insee"].to_numpy()[polygon[first]]
-    return codes
+
+def _unreadable(table, column, mask, champ: str) -> dict:
+    """``{column: {"champ": field, "count": n, "examples": [...]}}`` of the kept rows'
+    cells of ``column`` that could not be read (the rows are kept, the value is missing)."""
+    if column is None or not mask.any():
+        return {}
+    values = table[column][mask].astype(str)
+    examples = list(pd.unique(values)[:3])
+    return {column: {"champ": champ, "count": int(mask.sum()), "examples": examples}}
+
+
+def _warn_unreadable(unreadable: dict, label: str, source) -> None:
+    """One warning per column whose kept cells could not be read (the sites are kept)."""
+    for column, info in unreadable.items():
+        examples = ", ".join(f"« {e} »" for e in info["examples"])
+        what = "code(s) commune" if info.get("champ") == "code_insee" else "date(s)"
+        warnings.warn(
+            f"{label} ({Path(str(source)).name}) : {info['count']} {what} illisible(s) dans "
+            f"la colonne « {column} », laissée(s) vide(s) ; site(s) conservé(s) (ex. : "
+            f"{examples})",
+            UnreadableFieldWarning,
+            stacklevel=4,
+        )
 
 
 def _warn(rejected: pd.DataFrame, n: int, label: str, source) -> None:

@@ -18,8 +18,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFileError
+from .dates import parse_dates
 
 _VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".zip", ".fgb", ".gml", ".kml"}
+
+
 def _decode(path: Path, encoding: str | None) -> str:
     """File text: UTF-8 (with or without BOM) first, then cp1252 and latin-1."""
     try:
@@ -138,19 +141,29 @@ def _point_layer(path: Path, layer):
     )
 
 
+#: Small words left out of column names: "Date d'ouverture" is "date_ouverture".
+_STOP_WORDS = {"de", "du", "des", "d", "la", "le", "les", "l", "en", "au", "aux", "a"}
+
+
 def _normal_name(name) -> str:
-    """Column name without case, accents, spaces or hyphens: ``"Coordonnées GPS"`` → ``"coordonnees_gps"``."""
+    """Column name without case, accents, punctuation or small words.
+
+    ``"Coordonnées GPS"`` → ``"coordonnees_gps"``, ``"Date d'ouverture"`` →
+    ``"date_ouverture"``, ``"Nom du site"`` → ``"nom_site"``.
+    """
     text = unicodedata.normalize("NFKD", str(name).strip().lower())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return re.sub(r"[\s\-]+", "_", text)
+    words = [w for w in re.split(r"[^0-9a-z]+", text) if w]
+    kept = [w for w in words if w not in _STOP_WORDS]
+    return "_".join(kept or words)
 
 
 def _find(columns, names) -> str | None:
-    """First column matching one of ``names`` (case, accents, spaces and hyphens ignored)."""
+    """First column matching one of ``names`` (case, accents, punctuation, small words ignored)."""
     normal = {}
     for c in columns:
         normal.setdefault(_normal_name(c), c)
-    return next((normal[n] for n in names if n in normal), None)
+    return next((normal[n] for n in map(_normal_name, names) if n in normal), None)
 
 
 def _text(values) -> pd.Series:
@@ -200,16 +213,7 @@ def _commune_of_arrondissement(codes) -> pd.Series:
 
 
 def _parse_dates(values, n: int) -> tuple[pd.Series, np.ndarray]:
-    """``JJ/MM/AAAA`` (also inside a text) or ISO dates → (dates, unreadable mask)."""
+    """A date column (see :mod:`.dates`) → (dates, unreadable mask); ``None``: ``n`` NaT."""
     if values is None:
         return pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]"), np.zeros(n, bool)
-    text = pd.Series(values).reset_index(drop=True).astype("string").str.strip()
-    french = text.str.extract(r"(\d{1,2}/\d{1,2}/\d{4})")[0]
-    iso = text.str.extract(r"(\d{4}-\d{2}-\d{2})")[0]
-    dates = pd.to_datetime(french, format="%d/%m/%Y", errors="coerce").fillna(
-        pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
-    )
-    written = (text.notna() & (text != "")).to_numpy(dtype=bool, na_value=False)
-    return dates.astype("datetime64[ns]"), written & dates.isna().to_numpy()
-
-
+    return parse_dates(values)

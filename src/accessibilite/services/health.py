@@ -165,7 +165,11 @@ def load_finess(
         buffer_km=buffer_km,
         source=path,
         label="load_finess",
-    )
+        date_col="dateouv",
+        columns={"service_id": "nofinesset", "nom": "rslongue (ou rs)",
+                 "code_insee": "departement + commune", "date_ouverture": "dateouv",
+                 "coordonnees": "coordxet / coordyet", "crs": "sourcecoordet (par ligne)"},
+    )  # fmt: skip
     frame.attrs["out_of_scope"] = int((~in_scope).sum())
     return frame
 

@@ -12,8 +12,7 @@ counts) are in :mod:`accessibilite.health`.
 
 from __future__ import annotations
 
-import datetime
-import re
+import warnings
 from os import PathLike
 
 import geopandas as gpd
@@ -37,39 +36,26 @@ from ._core import (
 )
 from ._editions import _date_in_name, _official_or_embedded
 from ._read import _codes, _find, _read_any, _source_path, _to_float, _xy_columns
+from .columns import (
+    ADDRESS_NAMES,
+    DATE_NAMES,
+    ID_NAMES,
+    INSEE_NAMES,
+    ITINERANT_NAMES,
+    LATLON_NAMES,
+    NOM_NAMES,
+    XY_NAMES,
+    find_column,
+    itinerant_flags,
+)
+from .dates import UnreadableFieldWarning, filter_by_date
 
-__all__ = ["RejectedRowsWarning", "load_france_services", "load_points"]
-
-#: Coordinate column pairs "x:y", searched case-insensitively in this order.
-_XY_NAMES = [
-    pair.split(":")
-    for pair in (
-        "longitude:latitude lon:lat lng:lat long:lat xlong:ylat x_wgs84:y_wgs84 "
-        "lon_wgs84:lat_wgs84 longitude_wgs84:latitude_wgs84 wgs84_x:wgs84_y "
-        "lambert_x:lambert_y x_l93:y_l93 xl93:yl93 x_lambert93:y_lambert93 coordx:coordy "
-        "coord_x:coord_y coordxet:coordyet x:y"
-    ).split()
+__all__ = [
+    "RejectedRowsWarning",
+    "UnreadableFieldWarning",
+    "load_france_services",
+    "load_points",
 ]
-#: Single columns holding "lat, lon" (opendatasoft) or {"lon": .., "lat": ..}.
-_LATLON_NAMES = [
-    "geo_point_2d", "geo_point", "geopoint", "point_geo", "coordonnees", "coordonnees_gps",
-    "coordonnees_geographiques", "geolocalisation", "latlon", "lat_lon", "latitude_longitude",
-]  # fmt: skip
-_ID_NAMES = ["id", "identifiant", "uid", "id_fs", "nofinesset"]
-_NOM_NAMES = ["nom", "name", "libelle", "lib_fs", "raison_sociale", "rs", "denomination"]
-#: Opening / label date columns found automatically (``JJ/MM/AAAA`` or ISO values).
-_DATE_NAMES = [
-    "date_ouverture",
-    "date_labellisation",
-    "labellisation_fs",
-    "date_label",
-    "labellisation",
-]
-_INSEE_NAMES = (
-    "code_insee codeinsee insee insee_com codgeo depcom com_code code_commune_insee "
-    "code_commune citycode result_citycode"
-).split()
-
 
 # ---------------------------------------------------------- France Services
 
@@ -133,6 +119,7 @@ def load_france_services(
             dates=_parse_dates(table.get("labellisation_fs"), n),
             itinerant=fmt.isin(["Bus_équivalent", "Itinérante"]),
         )
+        date_col, names = "labellisation_fs", ("id_fs", "lib_fs", "insee_com", "labellisation_fs")
     elif {"lib_france_services", "lat", "long"} <= cols:
         schema, xcol, ycol = "2020", "long", "lat"
         if date is not None:
@@ -149,6 +136,7 @@ def load_france_services(
             insee=_codes(insee.fillna(table.get("insee_com", insee))),
             itinerant=_text(table.get("itinerance", [None] * n)).str.lower() == "oui",
         )
+        date_col, names = None, (None, "lib_france_services", "result_citycode", None)
     else:
         need = ["id_fs", "lib_fs", "latitude", "longitude"]
         if "lib_france_services" in cols:
@@ -166,41 +154,18 @@ def load_france_services(
         buffer_km=buffer_km,
         source=path,
         label="load_france_services",
-    )
-    frame.attrs.update(
-        schema=schema, filtered_by_date=0, date_liste=date_liste or _date_in_name(path)
-    )
-    return frame if date is None else _filter_by_date(frame, date)
+        date_col=date_col,
+        columns=_mapping(*names, itinerant="format_fs" if schema == "2024" else "itinerance",
+                         coordonnees=f"{xcol} / {ycol}", crs="EPSG:4326"),
+    )  # fmt: skip
+    frame.attrs.update(schema=schema, date_liste=date_liste or _date_in_name(path))
+    return frame if date is None else filter_by_date(frame, date, "load_france_services")
 
 
-def _filter_by_date(frame: gpd.GeoDataFrame, date) -> gpd.GeoDataFrame:
-    """Keep the sites opened on or before ``date``; count the others in attrs."""
-    when = _as_day(date)
-    attrs = dict(frame.attrs)
-    keep = (frame["date_ouverture"] <= when).to_numpy()
-    frame = frame[keep].reset_index(drop=True)
-    frame.attrs = attrs | {"filtered_by_date": int((~keep).sum()), "date": str(when.date())}
-    return frame
-
-
-def _as_day(date) -> pd.Timestamp:
-    """``date=`` as a day: ``AAAA-MM-JJ``, French ``JJ/MM/AAAA`` or a date object.
-
-    A bare number is refused (``pd.Timestamp(2022)`` is 2022 ns after 1970), and a
-    slashed date is read day first, never month first as pandas would.
-    """
-    if isinstance(date, str) and re.fullmatch(r"\s*\d{1,2}/\d{1,2}/\d{4}\s*", date):
-        when = pd.to_datetime(date.strip(), format="%d/%m/%Y", errors="coerce")
-    elif isinstance(date, (str, datetime.date, np.datetime64)):
-        try:
-            when = pd.Timestamp(date)
-        except (ValueError, TypeError):
-            when = pd.NaT
-    else:
-        when = pd.NaT
-    if pd.isna(when):
-        raise InputError(f"date illisible : {date!r} (attendu AAAA-MM-JJ ou JJ/MM/AAAA)")
-    return when
+def _mapping(ids, noms, insee, dates, **more) -> dict:
+    """Standard field → source column (only the fields read from a column)."""
+    fields = {"service_id": ids, "nom": noms, "code_insee": insee, "date_ouverture": dates}
+    return {k: v for k, v in {**fields, **more}.items() if v is not None}
 
 
 # ------------------------------------------------------------ any point file
@@ -218,8 +183,10 @@ def load_points(
     insee_col: str | None = None,
     date_col: str | None = None,
     capacite_col: str | None = None,
+    itinerant_col: str | None = None,
     departement: str | int | list | None = None,
     buffer_km: float = 0.0,
+    date=None,
     layer: str | None = None,
     sep: str | None = None,
     encoding: str | None = None,
@@ -247,14 +214,25 @@ def load_points(
         (``"EPSG:2154"`` or ``2154``). By default the file's own CRS, else an
         ``EPSG`` column, else guessed from the values (WGS84, Lambert-93 or
         Lambert II étendu); other systems need ``crs=``.
-    id_col, nom_col, insee_col, date_col, capacite_col : str, optional
+    id_col, nom_col, insee_col, date_col, capacite_col, itinerant_col : str, optional
         Source columns of ``service_id``, ``nom``, ``code_insee``,
-        ``date_ouverture`` and ``capacite``. ``id``, ``nom``, ``code_insee``,
-        ``date_ouverture`` / ``date_labellisation`` and a few usual variants
-        are found automatically; without an id column, ids are
-        ``<categorie>-<row number>``.
+        ``date_ouverture``, ``capacite`` and ``itinerant`` (matched loosely:
+        ``"nom du site"`` finds ``Nom du site``). By default usual names are
+        found regardless of case, accents and small words: ``id``,
+        ``Identifiant``; ``nom``, ``Nom du site``, ``Libellé``; ``code_insee``,
+        ``Code commune INSEE``; ``Date d'ouverture``, ``Date de
+        labellisation``; ``Itinérant``, ``format_fs``. Without an id column,
+        ids are ``<categorie>-<row number>``. ``attrs["columns"]`` tells which
+        column fed each field. An unreadable date leaves the date missing
+        (NaT) and is reported in a warning and ``attrs["unreadable"]``; the
+        site is kept. Dates are read by :func:`accessibilite.services.dates.parse_date`.
     departement, buffer_km
         As in :func:`load_france_services`.
+    date : str or date, optional
+        Keep the sites opened on or before this day (as in
+        :func:`load_france_services`); sites without a readable date are set
+        aside (``attrs["undated"]``). Without a date column, a warning says the
+        filter cannot apply and every site is kept.
     layer : str, optional
         Layer of a multi-layer file (GeoPackage), or sheet of a workbook.
     sep, encoding : str, optional
@@ -273,9 +251,10 @@ def load_points(
         A named column is absent, or no coordinate column was found.
     """
     table, path = _read_any(path, layer, sep, encoding)
-    for col in (x, y, id_col, nom_col, insee_col, date_col, capacite_col):
-        if col is not None and col not in table.columns:
-            raise MissingColumnError(path, col, table.columns)
+    x, y, id_col, nom_col, insee_col, date_col, capacite_col, itinerant_col = (
+        _given_column(table, col, path)
+        for col in (x, y, id_col, nom_col, insee_col, date_col, capacite_col, itinerant_col)
+    )
     if (x is None) != (y is None):
         raise InputError("donnez les deux colonnes de coordonnées x= et y=, ou aucune")
     geoms = file_crs = coord_text = reasons = None
@@ -283,30 +262,29 @@ def load_points(
         file_crs = table.crs.to_string() if table.crs is not None else None
         geoms = table.geometry.values
         table = pd.DataFrame(table).rename(columns={table.geometry.name: "geometry"})
+    crs_from = "donné" if crs is not None else None
     if x is None and geoms is not None and not shapely.is_missing(geoms).all():
         points = shapely.point_on_surface(geoms)
         xs, ys = shapely.get_x(points), shapely.get_y(points)
+        crs_from = crs_from or ("celui du fichier" if file_crs else None)
         crs = crs or file_crs
         # a MultiPoint of several places is several sites under one id: not one of them
         multi = (shapely.get_type_id(geoms) == 4) & (
             shapely.get_num_geometries(shapely.extract_unique_points(geoms)) > 1
         )
         reasons = np.where(multi, MULTI_POINTS, None)
+        coords = "géométrie du fichier"
     else:
-        xs, ys, coord_text = _coordinate_columns(table, x, y, path)
-        crs = crs or _find(table.columns, ["epsg"])
+        xs, ys, coord_text, coords = _coordinate_columns(table, x, y, path)
+        if crs is None and _find(table.columns, ["epsg"]) is not None:
+            crs = _find(table.columns, ["epsg"])
+            crs_from = f"colonne « {crs} »"
     n = len(table)
-    insee_col = insee_col or next(
-        (
-            c
-            for c in (_find(table.columns, [name]) for name in _INSEE_NAMES)
-            if c is not None and table[c].notna().any()
-        ),
-        None,
-    )
-    id_col = id_col or _find(table.columns, _ID_NAMES)
-    nom_col = nom_col or _find(table.columns, _NOM_NAMES)
-    date_col = date_col or _find(table.columns, _DATE_NAMES)
+    insee_col = insee_col or find_column(table, INSEE_NAMES, filled=True)
+    id_col = id_col or find_column(table, ID_NAMES)
+    nom_col = nom_col or find_column(table, NOM_NAMES)
+    date_col = date_col or find_column(table, DATE_NAMES)
+    itinerant_col = itinerant_col or find_column(table, ITINERANT_NAMES)
     std = _standard(
         n,
         ids=table[id_col] if id_col else _generated_ids(categorie, n),
@@ -314,39 +292,76 @@ def load_points(
         categorie=categorie,
         insee=_codes(table[insee_col]) if insee_col else None,
         dates=_parse_dates(table[date_col], n) if date_col else None,
+        itinerant=itinerant_flags(table[itinerant_col]) if itinerant_col else None,
         capacite=_to_float(table[capacite_col]) if capacite_col else None,
     )
-    return _assemble(
+    if crs is None:
+        crs = _guess_crs(xs, ys, path, _overseas_crs(departement, std[0]["code_insee"]))
+        crs_from = "deviné des valeurs"
+    frame = _assemble(
         table,
         *std,
         xs,
         ys,
-        _per_row_crs(
-            table,
-            crs or _guess_crs(xs, ys, path, _overseas_crs(departement, std[0]["code_insee"])),
-            path,
-        ),
+        _per_row_crs(table, crs, path),
         coord_text=coord_text,
         reasons=reasons,
         departement=departement,
         buffer_km=buffer_km,
         drop={id_col, nom_col, insee_col, date_col, capacite_col} & set(_STANDARD),
         source=path,
-    )
+        date_col=date_col,
+        columns=_mapping(id_col, nom_col, insee_col, date_col, itinerant=itinerant_col,
+                         capacite=capacite_col, coordonnees=coords,
+                         crs=f"{crs} ({crs_from})" if crs_from else str(crs)),
+    )  # fmt: skip
+    if date is None:
+        return frame
+    if date_col is None:
+        warnings.warn(
+            f"load_points ({path.name}) : date= ignorée : aucune colonne de date d'ouverture "
+            "(indiquez-la avec date_col=) ; tous les sites sont conservés",
+            UnreadableFieldWarning,
+            stacklevel=2,
+        )
+        frame.attrs["no_date_column"] = True
+        return frame
+    return filter_by_date(frame, date, "load_points")
+
+
+def _given_column(table: pd.DataFrame, column, path) -> str | None:
+    """A column named by the caller: exact, else matched loosely (case, accents); or error."""
+    if column is None or column in table.columns:
+        return column
+    found = _find(table.columns, [column])
+    if found is None:
+        raise MissingColumnError(path, column, table.columns)
+    return found
 
 
 def _coordinate_columns(table: pd.DataFrame, x, y, path):
-    """x, y float arrays from the given, usual-name or ``geo_point_2d`` columns."""
+    """x, y float arrays from the given, usual-name or ``geo_point_2d`` columns.
+
+    Also returns the rows whose cells are written and the columns used (text).
+    """
     if x is None:
-        found = ((_find(table.columns, [a]), _find(table.columns, [b])) for a, b in _XY_NAMES)
+        found = ((_find(table.columns, [a]), _find(table.columns, [b])) for a, b in XY_NAMES)
         x, y = next(((a, b) for a, b in found if a and b), (None, None))
     if x is not None:
-        return _xy_columns(table, x, y)
-    column = _find(table.columns, _LATLON_NAMES)
+        return (*_xy_columns(table, x, y), f"{x} / {y}")
+    column = _find(table.columns, LATLON_NAMES)
     if column is None:
+        address = find_column(table, ADDRESS_NAMES)
+        hint = (
+            f" ; le fichier a une colonne d'adresse « {address} » mais pas de coordonnées : "
+            "géocodez-le d'abord (https://adresse.data.gouv.fr/outils/csv) puis indiquez les "
+            "colonnes x= et y="
+            if address is not None
+            else " ; indiquez les colonnes de coordonnées avec x= et y="
+        )
         raise MissingColumnError(
             path,
-            "longitude/latitude (ou lon/lat, x/y, LAMBERT_X/LAMBERT_Y, geo_point_2d)",
+            "longitude/latitude (ou lon/lat, x/y, LAMBERT_X/LAMBERT_Y, geo_point_2d)" + hint,
             table.columns,
         )
     text = table[column].astype("string")
@@ -355,4 +370,4 @@ def _coordinate_columns(table: pd.DataFrame, x, y, path):
     pair = text.str.extract(rf"^\s*\[?\s*{num}\s*(?:[,;]\s*|\s+){num}\s*\]?\s*$")
     lat = pair[0].fillna(text.str.extract(rf'"lat"\s*:\s*{num}')[0])
     lon = pair[1].fillna(text.str.extract(rf'"lon"\s*:\s*{num}')[0])
-    return _to_float(lon), _to_float(lat), text.notna().to_numpy()
+    return _to_float(lon), _to_float(lat), text.notna().to_numpy(), column
