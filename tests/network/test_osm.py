@@ -69,8 +69,8 @@ def test_from_osm_xml_voiture():
         (5, 2): _gc(5, 2) / (50 * 0.60 / 3.6),  # one-way residential, no maxspeed
         (5, 6): _gc(5, 6) / (80 * 0.75 / 3.6),  # tertiary, no maxspeed
         (6, 5): _gc(5, 6) / (80 * 0.75 / 3.6),
-        (6, 1): _gc(6, 1) / (30 * 1.609344 * 0.65 / 3.6),  # unclassified "30 mph"
-        (1, 6): _gc(6, 1) / (30 * 1.609344 * 0.65 / 3.6),
+        (6, 1): _gc(6, 1) / (30 * 1.609344 * 0.45 / 3.6),  # unclassified "30 mph"
+        (1, 6): _gc(6, 1) / (30 * 1.609344 * 0.45 / 3.6),
     }
     # excluded: service access=private (3-7), footway, track, motor_vehicle=no, building
     assert got.keys() == expected.keys()
