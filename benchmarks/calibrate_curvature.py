@@ -140,7 +140,9 @@ def match_bdtopo(edges: gpd.GeoDataFrame, sections: gpd.GeoDataFrame) -> pd.Data
     share = np.bincount(edge[matched], seg[matched], len(edges)) / edges["length_m"].to_numpy()
     bd_time = np.bincount(edge[matched], seg[matched] / (v[matched] / 3.6), len(edges))
     imp = hit["importance"].where(matched).to_numpy()
-    importance = pd.Series(imp).groupby(edge).agg(lambda s: s.mode().iloc[0] if s.notna().any() else None)
+    importance = (
+        pd.Series(imp).groupby(edge).agg(lambda s: s.mode().iloc[0] if s.notna().any() else None)
+    )
     return pd.DataFrame(
         {
             "share": share,
@@ -215,7 +217,9 @@ def class_table(df: pd.DataFrame) -> pd.DataFrame:
             }
         )
     order = {c: i for i, c in enumerate((*CLASSES, "autres", "toutes"))}
-    return pd.DataFrame(rows).sort_values("classe", key=lambda s: s.map(order)).reset_index(drop=True)
+    return (
+        pd.DataFrame(rows).sort_values("classe", key=lambda s: s.map(order)).reset_index(drop=True)
+    )
 
 
 def sinuosity_table(df: pd.DataFrame, classes=("tertiary", "unclassified")) -> pd.DataFrame:
@@ -229,8 +233,9 @@ def sinuosity_table(df: pd.DataFrame, classes=("tertiary", "unclassified")) -> p
             "tronçons": g.size(),
             "km": g["length_m"].sum() / 1000,
             "bdtopo/modèle": g["model_time_s"].sum() / g["bd_time_s"].sum(),
-            "facteur_moyen": g.apply(lambda x: np.average(x["factor"], weights=x["length_m"]),
-                                     include_groups=False),
+            "facteur_moyen": g.apply(
+                lambda x: np.average(x["factor"], weights=x["length_m"]), include_groups=False
+            ),
         }
     )
 
@@ -242,8 +247,10 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     df = study()
     pd.set_option("display.width", 160)
-    print(f"{len(df)} OSM edges matched to BD TOPO ({df['length_m'].sum() / 1000:.1f} km), "
-          f"{time.perf_counter() - t0:.1f} s")
+    print(
+        f"{len(df)} OSM edges matched to BD TOPO ({df['length_m'].sum() / 1000:.1f} km), "
+        f"{time.perf_counter() - t0:.1f} s"
+    )
     print(class_table(df).to_string(index=False, float_format=lambda x: f"{x:.2f}"))
     if args.bins:
         print(sinuosity_table(df).to_string(float_format=lambda x: f"{x:.2f}"))

@@ -40,14 +40,14 @@ def curvature_curve(profile: dict | None = None) -> tuple[np.ndarray, np.ndarray
     conf = prof["voiture"].get("curvature")
     if conf is None:
         return np.ones(1), np.ones(1), frozenset()
-    return _validate_curve(
-        conf.get("sinuosity"), conf.get("factor"), conf.get("classes", []), prof
-    )
+    return _validate_curve(conf.get("sinuosity"), conf.get("factor"), conf.get("classes", []), prof)
 
 
 def _validate_curve(points, factors, classes, prof) -> tuple[np.ndarray, np.ndarray, frozenset]:
     def bad(reason: str):
-        return DataFileError(prof.get("name", "profil"), f"profil de vitesses : voiture.curvature {reason}")
+        return DataFileError(
+            prof.get("name", "profil"), f"profil de vitesses : voiture.curvature {reason}"
+        )
 
     try:
         s = np.asarray(points, dtype=np.float64)
