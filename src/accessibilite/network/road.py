@@ -10,13 +10,11 @@ isochrone queries are delegated to :mod:`accessibilite.routing` and
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.sparse import csgraph
 
 from .. import settings
 from ..errors import DataFileError, NetworkError
@@ -24,25 +22,12 @@ from . import csr as _csr
 from . import isochrones, routing
 from . import npz as _netfile
 from . import osm as _osm
+from . import readers as _readers
 from .csr import MIN_TIME_S
 from .isochrones import BUFFER_M
 from .speeds import _MODE_LABEL, _validate_mode, load_profile
 
 __all__ = ["RoadNetwork"]
-
-
-# --------------------------------------------------------------------------- descriptions
-def _description(mode: str, source: str, date: str | None, profile: dict | None = None) -> str:
-    prof = load_profile(profile)
-    src = f"OpenStreetMap ({source}{', ' + date if date else ''})"
-    if mode == "voiture":
-        speed = (
-            f"vitesses légales françaises (profil {prof.get('name', 'personnalisé')}) "
-            "pondérées par un facteur de réalisme par type de voie"
-        )
-    else:
-        speed = f"vitesse constante de {prof[mode]['speed_kmh']:g} km/h".replace(".", ",")
-    return f"Temps de trajet {_MODE_LABEL[mode]} sur le réseau {src}, {speed}, plus court chemin."
 
 
 # --------------------------------------------------------------------------- the network
@@ -100,7 +85,7 @@ class RoadNetwork:
         self.crs = crs
         self.source = source
         self.date = date
-        self.description = description or _description(mode, source, date)
+        self.description = description or _readers.description(mode, source, date)
         self.access_speed_kmh = float(access_speed_kmh or conf["access_speed_kmh"])
         self.max_snap_m = float(max_snap_m or conf["max_snap_m"])
         self.osmid = None if osmid is None else np.asarray(osmid, dtype=np.int64)
@@ -240,50 +225,7 @@ class RoadNetwork:
             No edge usable in ``mode``, missing node coordinates, bad lengths.
         """
         _validate_mode(mode)
-        prof = load_profile(profile)
-        conf = prof[mode]
-        ids, x, y, ui, vi, time, length, back, crs = _osm.graph_edges(G, mode, prof)
-        _csr.check_weights(length, "length")
-        ui, vi = np.concatenate([ui, vi[back]]), np.concatenate([vi, ui[back]])
-        time, length = np.concatenate([time, time[back]]), np.concatenate([length, length[back]])
-        # largest strongly connected component
-        n = ids.size
-        adjacency = sparse.csr_matrix((np.ones(ui.size), (ui, vi)), shape=(n, n))
-        _, labels = csgraph.connected_components(adjacency, directed=True, connection="strong")
-        keep = labels == np.argmax(np.bincount(labels))
-        dropped = int(n - keep.sum())
-        if dropped:
-            warnings.warn(
-                f"réseau {mode} : {dropped} nœud(s) hors de la plus grande composante "
-                f"fortement connexe retiré(s) ({int(keep.sum())} nœuds conservés)",
-                UserWarning,
-                stacklevel=2,
-            )
-        renumber = np.cumsum(keep) - 1
-        on = keep[ui] & keep[vi]
-        graph, lengths_csr = _csr.build_csr(
-            renumber[ui[on]], renumber[vi[on]], time[on], length[on], int(keep.sum())
-        )
-        osmid = None
-        if np.issubdtype(ids.dtype, np.integer):
-            osmid = ids[keep].astype(np.int64)
-        source = source or str(G.graph.get("name", "graphe osmnx"))
-        date = date or str(G.graph.get("created_date", ""))[:10] or None
-        return cls(
-            x[keep],
-            y[keep],
-            graph,
-            lengths_csr,
-            mode=mode,
-            crs=crs,
-            description=_description(mode, source, date, prof),
-            osmid=osmid,
-            dropped_nodes=dropped,
-            source=source,
-            date=date,
-            access_speed_kmh=conf["access_speed_kmh"],
-            max_snap_m=conf["max_snap_m"],
-        )
+        return cls(**_readers.networkx_kwargs(G, mode, load_profile(profile), source, date))
 
     @classmethod
     def from_graphml(
@@ -311,13 +253,15 @@ class RoadNetwork:
         buffer_km: float = 10,
         profile: str | Path | dict | None = None,
     ) -> RoadNetwork:
-        """Build a network from an OpenStreetMap extract: OSM XML or ``.osm.pbf``.
+        """Build a network from an OpenStreetMap extract: ``.osm.pbf``, OSM XML or ``.osm.bz2``.
 
-        The ways tagged ``highway`` (within the territory's bounding box, if given)
-        and their nodes are copied by ``osmium`` to a temporary OSM XML file, read
-        by ``osmnx.graph_from_xml``; the graph is then cut to the territory (nodes
-        inside it). PBF needs the optional ``osmium`` package (``pip install
-        accessibilite[pbf]``); without it, XML files are read directly by osmnx.
+        The file is streamed once by pyosmium (ways tagged ``highway`` with their
+        node locations; with a territory, only the ways touching its buffered
+        bounding box), split at junctions, timed by the speed model and
+        contracted along degree-2 chains by :mod:`accessibilite.network.build`
+        (no osmnx graph); the network is then cut to the buffered territory
+        (nodes inside it). Without the optional ``osmium`` package (``pip
+        install accessibilite[pbf]``), OSM XML files are read by osmnx instead.
 
         Parameters
         ----------
@@ -340,8 +284,11 @@ class RoadNetwork:
         """
         _validate_mode(mode)
         path = Path(path)
-        G = _osm.read_osm(path, territory, buffer_km)
-        return cls.from_networkx(G, mode, profile=profile, source=path.name)
+        prof = load_profile(profile)
+        if not _readers.osmium_available() and not path.name.lower().endswith(".pbf"):
+            G = _osm.read_osm(path, territory, buffer_km)  # OSM XML read by osmnx alone
+            return cls.from_networkx(G, mode, profile=prof, source=path.name)
+        return cls(**_readers.osm_file_kwargs(path, mode, prof, territory, buffer_km))
 
     @classmethod
     def download(
