@@ -99,8 +99,11 @@ def test_malformed_curves_are_refused(curve, message):
 
 
 # --------------------------------------------------------------------- calibration on BD TOPO
-#: documented band (docs/speed-model.md): per class, model ÷ BD TOPO time ratio
+#: documented bands (docs/speed-model.md): per class, length-weighted median of the
+#: per-edge time ratio model ÷ BD TOPO, and ratio of the driven speeds (BD TOPO and
+#: OSRM disagree by a third on tertiary roads: the model sits between them)
 BAND = (0.85, 1.15)
+SPEED_BAND = (0.80, 1.30)
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +145,7 @@ def test_tertiary_and_unclassified_match_bdtopo_within_the_band(bdtopo_study):
         row = table.loc[cls]
         assert row["km"] > 10
         ratio_of_sums = row["bdtopo_kmh"] / row["modèle_après_kmh"]
-        assert BAND[0] <= ratio_of_sums <= BAND[1], (cls, ratio_of_sums)
+        assert SPEED_BAND[0] <= ratio_of_sums <= SPEED_BAND[1], (cls, ratio_of_sums)
         assert BAND[0] <= row["ratio_après_méd"] <= BAND[1], (cls, row["ratio_après_méd"])
     # the factor only ever slows down, and does on this winding sample
     assert (df["curved_time_s"] >= df["model_time_s"] - 1e-9).all()

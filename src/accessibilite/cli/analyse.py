@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 import accessibilite as acc
@@ -130,6 +131,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     """Run ``accessibilite analyse``."""
     from ..outputs import maps, report
 
+    start = time.perf_counter()
     progress = Progress(9, quiet=args.silencieux)
     ctx = _prepare(args, progress)
     services, provider = ctx.services, ctx.provider
@@ -156,6 +158,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     )
     _close(fig)
     _print_summary(deficits, ctx, out)
+    print(f"Durée totale : {_fmt_num(round(time.perf_counter() - start, 1))} s")
     return 0
 
 

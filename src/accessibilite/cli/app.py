@@ -32,10 +32,6 @@ from .parser import build_parser
 __all__ = ["main", "build_parser"]
 
 
-
-
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code.
 

@@ -123,6 +123,7 @@ def _write_table(frame, path: Path, layer: str) -> None:
         kwargs["driver"] = driver
     out.to_file(path, **kwargs)
 
+
 # --------------------------------------------------------------------------- services
 def _is_france_services_file(path: Path) -> bool:
     """True when the header of a CSV looks like an ANCT France Services list."""
@@ -166,4 +167,3 @@ def _print_rejected(services) -> None:
         counts = rejected["reason"].value_counts().sort_index()
         for reason, n in counts.items():
             print(f"  - {reason} : {n}")
-

@@ -9,6 +9,7 @@ import accessibilite as acc
 
 from .common import _MODES, _ORIGINES
 from .communes import _cmd_communes
+from .reseau import add_network_file_options, add_reseau_parser
 from .services import _cmd_services
 
 # --------------------------------------------------------------------------- parser
@@ -107,9 +108,12 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--reseau",
         metavar="FICHIER",
-        help="réseau routier local : GraphML (OSMnx), OSM XML ou .osm.pbf ; "
-        "sans lui, le réseau est téléchargé depuis OpenStreetMap (internet requis)",
+        help="réseau routier local : OSM (.osm.pbf, .osm, .osm.bz2), GraphML (OSMnx), "
+        "couche de lignes Geofabrik (.shp.zip, .shp, .gpkg) ou BD TOPO (.gpkg, .geojson), "
+        "réseau enregistré par « accessibilite reseau » (.npz) ; sans lui, le réseau est "
+        "téléchargé depuis OpenStreetMap (internet requis)",
     )
+    add_network_file_options(p)
     p.add_argument(
         "--buffer-km",
         type=float,
@@ -175,6 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_quiet(p)
     p.set_defaults(func=_cmd_services)
 
+    add_reseau_parser(sub)
+
     from . import analyse as _cli_analyse
     from . import scenario as _cli_scenario
 
@@ -209,4 +215,3 @@ def build_parser() -> argparse.ArgumentParser:
     _add_quiet(p)
     p.set_defaults(func=_cli_scenario.cmd_scenario)
     return parser
-

@@ -7,6 +7,7 @@ import argparse
 import datetime as dt
 import math
 import sys
+import time
 from pathlib import Path
 
 import accessibilite as acc
@@ -19,9 +20,7 @@ from .common import (
     _load_communes,
     _load_service_file,
 )
-
-_GRAPHML = (".graphml", ".gml")
-_OSM = (".osm", ".pbf", ".xml", ".osm.bz2")
+from .reseau import load_network, summary_lines
 
 
 def _names(communes) -> str:
@@ -100,23 +99,20 @@ def _load_provider(args: argparse.Namespace, communes):
     if args.mode == "vol-oiseau":
         return acc.StraightLineEstimate()
     if args.reseau:
-        path = _existing_file(args.reseau)
-        name = path.name.lower()
-        if name.endswith(_GRAPHML):
-            return acc.RoadNetwork.from_graphml(path, mode=args.mode)
-        if name.endswith(_OSM):  # a regional extract is cut to the communes + margin
-            return acc.RoadNetwork.from_osm(
-                path, mode=args.mode, territory=communes, buffer_km=args.buffer_km
-            )
-        raise acc.DataFileError(
-            path, "format de réseau non reconnu (attendu .graphml, .osm ou .osm.pbf)"
+        return load_network(
+            args.reseau,
+            args.mode,
+            territory=communes,
+            buffer_km=args.buffer_km,
+            couche=getattr(args, "couche", None),
+            schema=getattr(args, "schema", "auto"),
         )
     try:
         return acc.RoadNetwork.download(communes, buffer_km=args.buffer_km, mode=args.mode)
     except acc.DownloadError as exc:
         raise acc.DownloadError(
             f"réseau routier indisponible ({exc}). Sans connexion internet, donnez un réseau "
-            "local avec --reseau FICHIER (GraphML, OSM ou PBF), ou demandez explicitement "
+            "local avec --reseau FICHIER (.osm.pbf, GraphML, couche Geofabrik .shp.zip / .gpkg, BD TOPO, .npz), ou demandez explicitement "
             "l'estimation à vol d'oiseau avec --mode vol-oiseau."
         ) from exc
 
@@ -147,7 +143,11 @@ def _prepare(args: argparse.Namespace, progress: Progress):
         carreaux = acc.load_carreaux(_existing_file(args.carreaux), communes=communes)
     label = "Estimation à vol d'oiseau" if args.mode == "vol-oiseau" else "Réseau routier"
     progress.step(f"{label} ({args.mode})")
+    t0 = time.perf_counter()
     provider = _load_provider(args, communes)
+    if not args.silencieux and hasattr(provider, "n_nodes"):
+        for line in summary_lines(provider, time.perf_counter() - t0)[:2]:
+            print(f"  {line}", file=sys.stderr)
     communes, excluded = _within_network(args, communes, provider)
     return argparse.Namespace(
         communes=communes, excluded=excluded, services=services, carreaux=carreaux,
@@ -213,5 +213,3 @@ def _within_network(args: argparse.Namespace, communes, provider):
         file=sys.stderr,
     )
     return communes.loc[~outside].reset_index(drop=True), excluded.reset_index(drop=True)
-
-

@@ -31,4 +31,3 @@ def _cmd_services(args: argparse.Namespace) -> int:
         _write_table(services, Path(args.sortie), layer="services")
         print(f"Écrit : {args.sortie}")
     return 0
-
