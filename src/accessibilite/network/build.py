@@ -243,7 +243,9 @@ def build(
     keep, dropped = largest_component(u, v, x.size, mode)
     renumber = np.cumsum(keep) - 1
     on = keep[u] & keep[v]
-    graph, lengths = _csr.build_csr(renumber[u[on]], renumber[v[on]], time[on], length[on], int(keep.sum()))
+    graph, lengths = _csr.build_csr(
+        renumber[u[on]], renumber[v[on]], time[on], length[on], int(keep.sum())
+    )
     stats = {
         "ways": lines.n_ways,
         "segments": int(a.size),

@@ -18,6 +18,12 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (sort-based: faster than numpy's hash unique on int64)."""
+    values = np.sort(values)
+    return values[np.r_[True, values[1:] != values[:-1]]] if values.size else values
+
+
 def junctions(a: np.ndarray, b: np.ndarray, direction: np.ndarray, n: int) -> np.ndarray:
     """Boolean mask of the nodes that are chain ends (osmnx ``_is_endpoint`` rules).
 
@@ -35,7 +41,7 @@ def junctions(a: np.ndarray, b: np.ndarray, direction: np.ndarray, n: int) -> np
     out_deg = np.bincount(tail, minlength=n)
     in_deg = np.bincount(head, minlength=n)
     degree = in_deg + out_deg
-    pairs = np.unique(np.concatenate([a, b]) * np.int64(n) + np.concatenate([b, a]))
+    pairs = _sorted_unique(np.concatenate([a, b]) * np.int64(n) + np.concatenate([b, a]))
     neighbours = np.bincount(pairs // n, minlength=n)
     incident = np.bincount(a, minlength=n) + np.bincount(b, minlength=n)
     through = (neighbours == 2) & ((degree == 2) | (degree == 4)) & (incident == 2)
@@ -67,14 +73,17 @@ def break_cycles(a: np.ndarray, b: np.ndarray, kept: np.ndarray) -> np.ndarray:
     # segments touching a junction reach it; the rest form paths or rings of inner nodes
     idx = np.flatnonzero(loose)
     graph = sparse.coo_matrix(
-        (np.ones(idx.size * 2), (np.concatenate([a[idx], b[idx]]), np.concatenate([b[idx], a[idx]]))),
+        (
+            np.ones(idx.size * 2),
+            (np.concatenate([a[idx], b[idx]]), np.concatenate([b[idx], a[idx]])),
+        ),
         shape=(n, n),
     ).tocsr()
     _, label = csgraph.connected_components(graph, directed=False)
     ends = np.concatenate([a[~loose], b[~loose]])
     touched = np.zeros(label.max() + 1, dtype=bool)
     touched[label[ends[~kept[ends]]]] = True  # this component leads to a junction
-    nodes = np.unique(np.concatenate([a[idx], b[idx]]))
+    nodes = _sorted_unique(np.concatenate([a[idx], b[idx]]))
     rings = nodes[~touched[label[nodes]]]
     if rings.size:
         lab = label[rings]
@@ -125,7 +134,12 @@ def walk(a: np.ndarray, b: np.ndarray, kept: np.ndarray):
     if records:
         rec = [np.concatenate(col) for col in zip(*records, strict=True)]
     else:
-        rec = [np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0, np.int32)]
+        rec = [
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+            np.zeros(0, bool),
+            np.zeros(0, np.int32),
+        ]
     return start, end, *rec
 
 
@@ -179,7 +193,9 @@ def contract(walks: tuple, ab_ok, ba_ok, t_ab, t_ba, seg_len):
     n = start.size
     ok = np.where(rec_fwd, ab_ok[rec_seg], ba_ok[rec_seg])
     bad = np.bincount(rec_walk, weights=~ok, minlength=n) > 0
-    time = np.bincount(rec_walk, weights=np.where(rec_fwd, t_ab[rec_seg], t_ba[rec_seg]), minlength=n)
+    time = np.bincount(
+        rec_walk, weights=np.where(rec_fwd, t_ab[rec_seg], t_ba[rec_seg]), minlength=n
+    )
     length = np.bincount(rec_walk, weights=seg_len[rec_seg], minlength=n)
     keep = ~bad & (start != end) & (end >= 0)
     return start[keep], end[keep], time[keep], length[keep]

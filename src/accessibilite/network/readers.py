@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import NetworkError
 from . import build as _build
 from . import csr as _csr
 from . import osm as _osm
@@ -114,4 +115,88 @@ def finish(built: dict, mode: str, prof: dict, source: str, date: str | None) ->
         "date": date,
         "access_speed_kmh": conf["access_speed_kmh"],
         "max_snap_m": conf["max_snap_m"],
+    }
+
+
+def download(cls, territory, buffer_km, mode, cache, departement, profile):
+    """Body of ``RoadNetwork.download`` (see there)."""
+    from tqdm.auto import tqdm
+
+    from .. import settings
+    from . import npz as _netfile
+
+    prof = load_profile(profile)
+    if departement is not None:
+        from .download import _code, fetch_extract
+
+        code = _code(departement)
+        if territory is None:
+            from ..territories import communes
+
+            territory = communes(code)
+        polygon, _ = _osm.territory_polygon(territory, buffer_km)
+        path = _netfile.cache_path(polygon, mode, prof)
+        path = path.with_name(f"{path.stem}_extrait_{code}.npz")
+        if cache and path.is_file():
+            return cls.load(path)
+        pbf = fetch_extract(code)
+        net = cls(**osm_file_kwargs(pbf, mode, prof, territory, buffer_km))
+        if cache:
+            net.save(path)
+        return net
+    polygon, crs = _osm.territory_polygon(territory, buffer_km)
+    path = _netfile.cache_path(polygon, mode, prof)
+    if cache and path.is_file():
+        return cls.load(path)
+    with tqdm(total=2, disable=not settings.progress, unit="étape") as bar:
+        bar.set_description(f"Téléchargement du réseau OSM ({mode}, {polygon.area / 1e6:,.0f} km²)")
+        G = _osm.overpass_graph(polygon, mode, prof, crs)
+        bar.update()
+        bar.set_description("Construction du réseau")
+        net = cls(**networkx_kwargs(G, mode, prof, "Overpass API via osmnx", None))
+        bar.update()
+    if cache:
+        net.save(path)
+    return net
+
+
+def edges_kwargs(u, v, travel_time_s, x, y, length_m, crs: str, mode: str) -> dict:
+    """Edge arrays → RoadNetwork keyword arguments (see ``RoadNetwork.from_edges``)."""
+    x = np.asarray(x, dtype=np.float64).ravel()
+    y = np.asarray(y, dtype=np.float64).ravel()
+    t = np.asarray(travel_time_s, dtype=np.float64).ravel()
+    if x.shape != y.shape or x.size == 0:
+        raise NetworkError(f"coordonnées x/y vides ou de tailles différentes ({x.size}, {y.size})")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise NetworkError("coordonnées de nœuds non finies (NaN ou inf) dans x/y")
+    u = _csr.as_index(u, "u", x.size)
+    v = _csr.as_index(v, "v", x.size)
+    if not (u.size == v.size == t.size):
+        raise NetworkError(
+            f"u, v et travel_time_s doivent avoir la même longueur ({u.size}, {v.size}, {t.size})"
+        )
+    if u.size == 0:
+        raise NetworkError("réseau sans aucun arc : impossible de calculer des temps de trajet")
+    _csr.check_weights(t, "travel_time_s")
+    if length_m is None:
+        lengths = np.hypot(x[v] - x[u], y[v] - y[u])
+    else:
+        lengths = np.asarray(length_m, dtype=np.float64).ravel()
+        if lengths.size != u.size:
+            raise NetworkError(f"length_m a {lengths.size} valeurs pour {u.size} arcs")
+        _csr.check_weights(lengths, "length_m")
+    graph, length = _csr.build_csr(u, v, t, lengths, x.size)
+    description = (
+        f"Temps de trajet {_MODE_LABEL[mode]} sur un réseau fourni sous forme d'arcs "
+        "(temps de parcours donnés), plus court chemin."
+    )
+    return {
+        "x": x,
+        "y": y,
+        "graph": graph,
+        "length": length,
+        "mode": mode,
+        "crs": crs,
+        "description": description,
+        "source": "arcs",
     }

@@ -13,25 +13,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
 
-from .. import settings
 from ..errors import DataFileError, NetworkError
 from . import csr as _csr
-from . import isochrones, routing
 from . import npz as _netfile
 from . import osm as _osm
 from . import readers as _readers
 from .csr import MIN_TIME_S
-from .isochrones import BUFFER_M
-from .speeds import _MODE_LABEL, _validate_mode, load_profile
+from .speeds import _validate_mode, load_profile
+from .views import NetworkViews
 
 __all__ = ["RoadNetwork"]
 
 
 # --------------------------------------------------------------------------- the network
-class RoadNetwork:
+class RoadNetwork(NetworkViews):
     """A directed road network in compact form, satisfying ``TravelTimeProvider``.
 
     Build it with :meth:`from_graphml`, :meth:`from_osm`, :meth:`download`,
@@ -149,37 +146,7 @@ class RoadNetwork:
             Empty edge set, indices out of range, NaN / infinite / negative weights.
         """
         _validate_mode(mode)
-        x = np.asarray(x, dtype=np.float64).ravel()
-        y = np.asarray(y, dtype=np.float64).ravel()
-        t = np.asarray(travel_time_s, dtype=np.float64).ravel()
-        if x.shape != y.shape or x.size == 0:
-            raise NetworkError(
-                f"coordonnées x/y vides ou de tailles différentes ({x.size}, {y.size})"
-            )
-        if not (np.isfinite(x).all() and np.isfinite(y).all()):
-            raise NetworkError("coordonnées de nœuds non finies (NaN ou inf) dans x/y")
-        u = _csr.as_index(u, "u", x.size)
-        v = _csr.as_index(v, "v", x.size)
-        if not (u.size == v.size == t.size):
-            raise NetworkError(
-                f"u, v et travel_time_s doivent avoir la même longueur ({u.size}, {v.size}, {t.size})"
-            )
-        if u.size == 0:
-            raise NetworkError("réseau sans aucun arc : impossible de calculer des temps de trajet")
-        _csr.check_weights(t, "travel_time_s")
-        if length_m is None:
-            lengths = np.hypot(x[v] - x[u], y[v] - y[u])
-        else:
-            lengths = np.asarray(length_m, dtype=np.float64).ravel()
-            if lengths.size != u.size:
-                raise NetworkError(f"length_m a {lengths.size} valeurs pour {u.size} arcs")
-            _csr.check_weights(lengths, "length_m")
-        graph, length = _csr.build_csr(u, v, t, lengths, x.size)
-        description = (
-            f"Temps de trajet {_MODE_LABEL[mode]} sur un réseau fourni sous forme d'arcs "
-            "(temps de parcours donnés), plus court chemin."
-        )
-        return cls(x, y, graph, length, mode=mode, crs=crs, description=description, source="arcs")
+        return cls(**_readers.edges_kwargs(u, v, travel_time_s, x, y, length_m, crs, mode))
 
     @classmethod
     def from_networkx(
@@ -291,57 +258,99 @@ class RoadNetwork:
         return cls(**_readers.osm_file_kwargs(path, mode, prof, territory, buffer_km))
 
     @classmethod
-    def download(
+    def from_lines(
         cls,
-        territory,
-        buffer_km: float = 10,
+        source,
         mode: str = "voiture",
-        cache: bool = True,
-        *,
+        schema: str = "auto",
+        territory=None,
+        buffer_km: float = 10,
+        layer: str | None = None,
+        columns: dict | None = None,
         profile: str | Path | dict | None = None,
     ) -> RoadNetwork:
-        """Download the OSM network around a territory (osmnx / Overpass), cached on disk.
+        """Build a network from a GIS road layer: Geofabrik, IGN BD TOPO 3 / 2, ROUTE 500.
 
         Parameters
         ----------
-        territory : GeoDataFrame, GeoSeries or shapely geometry
-            Area to cover, e.g. ``communes("40")`` (a bare shapely geometry is
-            taken in EPSG:2154). The buffer is drawn in EPSG:2154, or in the
-            overseas département's CRS (``communes("974")``).
-        buffer_km : float
-            The area is enlarged by this distance so that services just across the
-            border, and roads leaving and re-entering it, count.
+        source : str, Path or GeoDataFrame
+            GeoPackage, shapefile, zipped shapefile (Geofabrik's
+            ``*-free.shp.zip``), GeoJSON, or a GeoDataFrame of lines.
         mode : {"voiture", "marche", "velo"}
-        cache : bool
-            Reuse / write the built network in ``settings.cache_folder / "reseaux"``,
-            keyed by a hash of (buffered polygon, mode, profile).
+        schema : {"auto", "geofabrik", "bdtopo3", "bdtopo2", "route500"}
+            ``auto`` recognises the schema from the columns (see
+            ``docs/networks.md``).
+        territory : GeoDataFrame, GeoSeries or shapely geometry, optional
+            Keep only the roads within this area enlarged by ``buffer_km``.
+        buffer_km : float
+        layer : str, optional
+            Layer of a multi-layer file (default: ``gis_osm_roads_free_1``,
+            ``troncon_de_route``... when present, else the only layer).
+        columns : dict, optional
+            ``{schema column: column of the file}`` when names differ.
         profile : path, dict or None
 
         Raises
         ------
+        DataFileError
+            Missing, unreadable or empty file, unknown schema, not lines, outside France.
+        NetworkError
+            No road usable in ``mode`` (in the territory).
+        """
+        from .lines import lines_kwargs
+
+        kwargs = lines_kwargs(
+            source, mode, schema, territory, buffer_km, layer, columns, profile
+        )
+        kwargs.pop("stats")
+        return cls(**kwargs)
+
+    @classmethod
+    def download(
+        cls,
+        territory=None,
+        buffer_km: float = 10,
+        mode: str = "voiture",
+        cache: bool = True,
+        *,
+        departement: str | None = None,
+        profile: str | Path | dict | None = None,
+    ) -> RoadNetwork:
+        """Download the OSM network of a département (extract) or around a territory (Overpass).
+
+        With ``departement="40"``, the département's ``.osm.pbf`` extract is
+        fetched from download.openstreetmap.fr (cached on disk with a progress
+        bar, written atomically; :mod:`accessibilite.network.download`) and read
+        as :meth:`from_osm`, cut to the département's communes enlarged by
+        ``buffer_km``. Without it, the ways around ``territory`` are downloaded
+        from the Overpass API through osmnx (for small areas).
+
+        Parameters
+        ----------
+        territory : GeoDataFrame, GeoSeries or shapely geometry, optional
+            Area to cover (default with ``departement``: its communes). A bare
+            shapely geometry is taken in EPSG:2154; the buffer is drawn in
+            EPSG:2154 or in the overseas département's CRS.
+        buffer_km : float
+            The area is enlarged by this distance so that services just across
+            the border, and roads leaving and re-entering it, count.
+        mode : {"voiture", "marche", "velo"}
+        cache : bool
+            Reuse / write the built network in ``settings.cache_folder / "reseaux"``,
+            keyed by a hash of (buffered polygon, mode, profile).
+        departement : str, optional
+            INSEE code of the département whose extract to use.
+        profile : path, dict or None
+
+        Raises
+        ------
+        InputError
+            Unknown département, bad territory.
         DownloadError
-            Overpass could not be reached or returned no data.
+            Offline, server error or no data (one French sentence saying what to pass instead).
         """
         _validate_mode(mode)
-        prof = load_profile(profile)
-        polygon, crs = _osm.territory_polygon(territory, buffer_km)
-        path = _netfile.cache_path(polygon, mode, prof)
-        if cache and path.is_file():
-            return cls.load(path)
-        from tqdm.auto import tqdm
-
-        with tqdm(total=2, disable=not settings.progress, unit="étape") as bar:
-            bar.set_description(
-                f"Téléchargement du réseau OSM ({mode}, {polygon.area / 1e6:,.0f} km²)"
-            )
-            G = _osm.overpass_graph(polygon, mode, prof, crs)
-            bar.update()
-            bar.set_description("Construction du réseau")
-            net = cls.from_networkx(G, mode, profile=prof, source="Overpass API via osmnx")
-            bar.update()
-        if cache:
-            net.save(path)
-        return net
+        return _readers.download(cls, territory, buffer_km, mode, cache, departement, profile)
 
     # ----------------------------------------------------------------- save / load
     def save(self, path: str | Path) -> Path:
@@ -375,73 +384,3 @@ class RoadNetwork:
             return cls(arrays["x"], arrays["y"], graph, length, osmid=arrays.get("osmid"), **fields)
         except (ValueError, KeyError, NetworkError) as exc:
             raise DataFileError(path, f"fichier de réseau illisible ou incomplet ({exc})") from exc
-
-    # ----------------------------------------------------------------- views
-    @property
-    def n_nodes(self) -> int:
-        """Number of nodes."""
-        return int(self.x.size)
-
-    @property
-    def n_edges(self) -> int:
-        """Number of directed edges (after merging parallel edges)."""
-        return int(self.graph.nnz)
-
-    def nodes(self) -> pd.DataFrame:
-        """Nodes as a DataFrame ``x``, ``y`` (+ ``osmid``), index 0..n-1."""
-        frame = pd.DataFrame({"x": self.x, "y": self.y})
-        if self.osmid is not None:
-            frame["osmid"] = self.osmid
-        return frame
-
-    def edges(self) -> pd.DataFrame:
-        """Directed edges ``u``, ``v``, ``length_m``, ``travel_time_s``, sorted by u then v."""
-        g = self.graph
-        u = np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(g.indptr))
-        v = g.indices.astype(np.int64)
-        order = np.lexsort((v, u))
-        return pd.DataFrame(
-            {
-                "u": u[order],
-                "v": v[order],
-                "length_m": self.length.data[order],
-                "travel_time_s": g.data[order],
-            }
-        )
-
-    def __repr__(self) -> str:
-        km = float(self.length.data.sum()) / 1000.0
-        return (
-            f"<RoadNetwork {self.mode} : {self.n_nodes} nœuds, {self.n_edges} arcs orientés, "
-            f"{km:.1f} km de voies, {self.crs}>"
-        )
-
-    # ----------------------------------------------------------------- queries (delegated)
-    def nearest(self, services, origins=None, *, distances: bool | None = None) -> pd.DataFrame:
-        """Time to the nearest service; see :func:`accessibilite.routing.nearest`.
-
-        ``distances=True`` also gives ``distance_m`` for ``origins=None`` (whole network).
-        """
-        return routing.nearest(self, services, origins, distances=distances)
-
-    def time_matrix(self, origins, destinations) -> np.ndarray:
-        """Origins × destinations times (s); see :func:`accessibilite.routing.time_matrix`."""
-        return routing.time_matrix(self, origins, destinations)
-
-    def snap(self, points) -> pd.DataFrame:
-        """Snap points to nodes; see :func:`accessibilite.routing.snap`."""
-        return routing.snap(self, points)
-
-    def isochrones(
-        self,
-        services,
-        bands_min=(10, 20, 30),
-        per_service: bool = False,
-        *,
-        buffer_m: float = BUFFER_M,
-        cell_m: float | None = None,
-    ):
-        """Nested band polygons; see :func:`accessibilite.isochrones.isochrones`."""
-        return isochrones.isochrones(
-            self, services, bands_min, per_service, buffer_m=buffer_m, cell_m=cell_m
-        )

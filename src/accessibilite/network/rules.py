@@ -63,7 +63,9 @@ def osm_rules(tags: pd.DataFrame, mode: str, prof: dict) -> WayRules:
         data = {k: v for k, v in zip(cols, combo, strict=True) if v != "\x00"}
         table.append(_one_combination(data, mode, prof))
     speed, fwd, bwd, direction = (np.asarray(col) for col in zip(*table, strict=True))
-    highway = frame["highway"].to_numpy(dtype=object) if "highway" in cols else np.full(len(tags), None)
+    highway = (
+        frame["highway"].to_numpy(dtype=object) if "highway" in cols else np.full(len(tags), None)
+    )
     return WayRules(
         highway=highway,
         speed_kmh=speed.astype(np.float64)[codes],
