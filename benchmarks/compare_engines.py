@@ -44,10 +44,9 @@ from scipy import stats
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import peers  # noqa: E402
-from geofabrik_pbf import geofabrik_to_pbf  # noqa: E402
-
 from accessibilite import RoadNetwork, communes, load_france_services, load_profile  # noqa: E402
 from accessibilite.network import readers  # noqa: E402
+from geofabrik_pbf import geofabrik_to_pbf  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("ACCESSIBILITE_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -170,7 +169,9 @@ def class_summary(df: pd.DataFrame) -> pd.DataFrame:
         )
     order = {c: i for i, c in enumerate((*CLASSES, "autres"))}
     res = pd.DataFrame(out)
-    return res.sort_values(["modèle", "classe"], key=lambda s: s.map(order) if s.name == "classe" else s)
+    return res.sort_values(
+        ["modèle", "classe"], key=lambda s: s.map(order) if s.name == "classe" else s
+    )
 
 
 def main(argv=None) -> int:
@@ -237,7 +238,9 @@ def main(argv=None) -> int:
         flat = RoadNetwork(**readers.osm_file_kwargs(pbf, "voiture", prof, contract=False))
         times[name] = edge_times(flat)
     table = class_summary(per_class(routes, classes, times))
-    print(f"\nper road class along {len(routes)} OSRM nearest-site routes ({time.perf_counter() - t0:.1f} s)")
+    print(
+        f"\nper road class along {len(routes)} OSRM nearest-site routes ({time.perf_counter() - t0:.1f} s)"
+    )
     pd.set_option("display.width", 160)
     print(table.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
     return 0
