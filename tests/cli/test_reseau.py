@@ -1,4 +1,4 @@
-"""``accessibilite reseau`` and ``analyse --reseau`` on real network files (04, BD TOPO),
+"""``accessibilite reseau`` and ``analyse --reseau`` on real network files (04, 05, BD TOPO),
 and bad network files: one French line naming the file, no traceback, nothing written."""
 
 from __future__ import annotations
@@ -21,7 +21,11 @@ from accessibilite.cli.reseau import road_km
 from conftest import SHARED_DATA, shared_file
 
 ROADS = SHARED_DATA / "roads"
-GEOFABRIK_04 = ROADS / "osm-geofabrik-2021" / "osm-roads-04-shp.zip"
+GEOFABRIK = {
+    "04": ROADS / "osm-geofabrik-2021" / "osm-roads-04-shp.zip",  # zipped shapefile
+    "05": ROADS / "osm-geofabrik-2021" / "osm-roads-05.gpkg",  # GeoPackage
+}
+N_COMMUNES = {"04": 198, "05": 162}
 BDTOPO_05025 = ROADS / "bdtopo-2021" / "troncon_de_route_05025.geojson"
 
 
@@ -47,29 +51,25 @@ def test_road_km_counts_two_way_streets_once():
     assert road_km(net) == pytest.approx(6.0)
 
 
-# --------------------------------------------------------------- 04 built once, analysed
-@pytest.fixture(scope="module")
-def built_04(tmp_path_factory):
-    """``accessibilite reseau osm-roads-04-shp.zip -d 04 --sortie reseau-04.npz``, once."""
-    src = shared_file(GEOFABRIK_04)
-    out = tmp_path_factory.mktemp("reseau04") / "reseau-04.npz"
+# --------------------------------------------------------------- 04 and 05 built once, analysed
+@pytest.fixture(scope="module", params=["04", "05"])
+def built(request, tmp_path_factory):
+    """``accessibilite reseau osm-roads-DEP... -d DEP --sortie reseau-DEP.npz``, once each."""
+    dep = request.param
+    src = shared_file(GEOFABRIK[dep])
+    out = tmp_path_factory.mktemp(f"reseau{dep}") / f"reseau-{dep}.npz"
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        code = main(["reseau", str(src), "--departement", "04", "--sortie", str(out)])
+        code = main(["reseau", str(src), "--departement", dep, "--sortie", str(out)])
     assert code == 0, stderr.getvalue()
-    return out, stdout.getvalue(), stderr.getvalue()
+    return dep, out, stdout.getvalue(), stderr.getvalue()
 
 
-@pytest.fixture(scope="module")
-def reseau_04(built_04):
-    return built_04[0]
-
-
-def test_reseau_04_summary_matches_the_saved_network(built_04):
-    again, out, err = built_04
+def test_reseau_summary_matches_the_saved_network(built):
+    _, again, out, err = built
     net = acc.RoadNetwork.load(again)
     assert "composante fortement connexe" in err and "Traceback" not in err
-    assert _number(out, "nœuds") == net.n_nodes > 70_000
+    assert _number(out, "nœuds") == net.n_nodes > 60_000
     assert _number(out, "arcs") == net.n_edges
     # km of road, independently: unique undirected node pairs of net.edges()
     e = net.edges()
@@ -83,32 +83,38 @@ def test_reseau_04_summary_matches_the_saved_network(built_04):
 
 
 @pytest.fixture(scope="module")
-def analyse_04(reseau_04, tmp_path_factory):
+def analysed(built, tmp_path_factory):
+    """``accessibilite analyse -d DEP --reseau reseau-DEP.npz`` (France Services 2024, 30 min)."""
+    dep, npz = built[:2]
     fs = shared_file(SHARED_DATA / "services" / "france_services" / "liste-fs-20240801.csv")
-    out = tmp_path_factory.mktemp("analyse04")
-    code = main(["analyse", "-d", "04", "--reseau", str(reseau_04), "--services-fichier",
-                 str(fs), "--seuil", "30", "--sortie", str(out), "-q"])  # fmt: skip
+    out = tmp_path_factory.mktemp(f"analyse{dep}")
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["analyse", "-d", dep, "--reseau", str(npz), "--services-fichier",
+                     str(fs), "--seuil", "30", "--sortie", str(out), "-q"])  # fmt: skip
     assert code == 0
-    return out, acc.RoadNetwork.load(reseau_04), fs
+    return dep, out, acc.RoadNetwork.load(npz), fs, stdout.getvalue()
 
 
-def test_analyse_04_writes_every_output(analyse_04):
-    out, _, _ = analyse_04
+def test_analyse_writes_every_output(analysed):
+    dep, out, _, _, text = analysed
     for name in ("communes.csv", "cantons.csv", "epci.csv", "resultats.gpkg", "carte.png",
                  "carte.html", "rapport.html"):  # fmt: skip
         assert (out / name).stat().st_size > 0, name
     com = pd.read_csv(out / "communes.csv", dtype={"code_insee": str})
-    assert len(com) == 198 and com["code_insee"].str.startswith("04").all()
+    assert len(com) == N_COMMUNES[dep] and com["code_insee"].str.startswith(dep).all()
     assert np.isfinite(com["temps_min"]).all()
     assert set(pyogrio.list_layers(out / "resultats.gpkg")[:, 0]) >= {"communes", "services"}
+    beyond = int((com["temps_min"] > 30).sum())
+    assert f"Communes au-delà de 30 min : {beyond} " in text and "Durée totale" in text
 
 
-def test_analyse_04_times_match_a_networkx_oracle(analyse_04):
-    out, net, fs_path = analyse_04
+def test_analyse_times_match_a_networkx_oracle(analysed):
+    dep, out, net, fs_path, _ = analysed
     com = pd.read_csv(out / "communes.csv", dtype={"code_insee": str, "service_id": str})
-    communes = acc.communes("04")
+    communes = acc.communes(dep)
     with pytest.warns(acc.RejectedRowsWarning, match="hors du territoire"):
-        sites = acc.load_france_services(fs_path, departement="04", buffer_km=20)
+        sites = acc.load_france_services(fs_path, departement=dep, buffer_km=20)
     # independent: networkx Dijkstra on net.edges(), reversed, from a super-source joined to
     # each usable site's snapped node by its access leg
     e = net.edges()
@@ -120,7 +126,7 @@ def test_analyse_04_times_match_a_networkx_oracle(analyse_04):
         if not far:
             G.add_edge("S", int(node), weight=metres * leg)
     dist = nx.single_source_dijkstra_path_length(G, "S")
-    sample = communes.iloc[::20]
+    sample = communes.iloc[:: len(communes) // 10][:10]
     osnap = net.snap(sample["mairie"])
     expected = np.array(
         [dist[int(n)] + m * leg for n, m in zip(osnap["node"], osnap["snap_m"], strict=True)]
@@ -132,12 +138,13 @@ def test_analyse_04_times_match_a_networkx_oracle(analyse_04):
     assert beyond.sum() == (com["au_dela_seuil"] == 1).sum() > 0
 
 
-def test_analyse_with_a_network_of_another_mode_is_refused(reseau_04, capsys, tmp_path, fs_2024):
+def test_analyse_with_a_network_of_another_mode_is_refused(built, capsys, tmp_path, fs_2024):
+    dep, npz = built[:2]
     code, _, err = run(
-        capsys, "analyse", "-d", "04", "--mode", "marche", "--reseau", reseau_04,
+        capsys, "analyse", "-d", dep, "--mode", "marche", "--reseau", npz,
         "--services-fichier", fs_2024, "--sortie", tmp_path,
     )  # fmt: skip
-    assert code == 2 and "mode voiture" in err and reseau_04.name in err
+    assert code == 2 and "mode voiture" in err and npz.name in err
     assert "Traceback" not in err
 
 
