@@ -32,6 +32,8 @@ MINI_NODES = {  # osmid: (lon, lat), as written in tests/data/network/mini.osm
     4: (2.0940, 48.9015),
     5: (2.0920, 48.9015),
     6: (2.0900, 48.9015),
+    9: (2.0920, 48.8990),
+    10: (2.0900, 48.8990),
     11: (2.0900, 48.9030),
 }
 
@@ -55,10 +57,13 @@ def _edge_dict(net) -> dict[tuple[int, int], float]:
 
 
 def test_from_osm_xml_voiture():
-    with pytest.warns(UserWarning, match="1 nœud"):
+    with pytest.warns(UserWarning, match="3 nœud"):
         net = RoadNetwork.from_osm(MINI_OSM, "voiture")
     assert net.osmid.tolist() == [1, 2, 3, 5, 6]  # 11: dead end of a one-way street, dropped
-    assert net.dropped_nodes == 1
+    # 7-8 (residential) is reached only through the private service road 3-7: its own
+    # component, dropped by the component cut (osmnx merged 3-7-8 into one edge
+    # [service, residential] and dropped it whole before)
+    assert net.dropped_nodes == 3
     got = _edge_dict(net)
     expected = {
         (1, 2): _gc(1, 2) / (50 * 0.80 / 3.6),  # primary, maxspeed 50, two-way
@@ -86,7 +91,8 @@ def test_from_osm_xml_voiture():
 
 def test_from_osm_xml_marche_and_velo():
     marche = RoadNetwork.from_osm(MINI_OSM, "marche")
-    assert marche.osmid.tolist() == [1, 2, 3, 5, 6, 11] and marche.dropped_nodes == 0
+    # 7-8 only through the private 3-7: cut with the other components
+    assert marche.osmid.tolist() == [1, 2, 3, 5, 6, 11] and marche.dropped_nodes == 2
     got = _edge_dict(marche)
     assert len(got) == 14 and all((b, a) in got for a, b in got)
     assert got[(5, 3)] == pytest.approx((_gc(3, 4) + _gc(4, 5)) / 1.25, rel=1e-6)
@@ -97,7 +103,11 @@ def test_from_osm_xml_marche_and_velo():
     assert (5, 3) in got  # one-way zone 30: double-sens cyclable
     assert (2, 5) not in got  # one-way at 50 km/h: no contraflow
     assert (6, 11) in got and (11, 6) in got  # living_street (20 km/h) one-way: contraflow
-    assert len(got) == 13 and velo.dropped_nodes == 0
+    # the track 9-10 and the residential 10-1 (motor_vehicle=no) are rideable: a dead
+    # end 1 ⇄ 9 (osmnx merged them with the footway 2-9, not rideable, and dropped all)
+    assert got[(1, 9)] == pytest.approx((_gc(1, 10) + _gc(10, 9)) / (15 / 3.6), rel=1e-6)
+    assert (2, 9) not in got and (9, 2) not in got
+    assert len(got) == 15 and velo.dropped_nodes == 2  # 7-8, as on foot
     assert got[(1, 2)] == pytest.approx(_gc(1, 2) / (15 / 3.6), rel=1e-6)
 
 

@@ -14,9 +14,12 @@ The builder then, vectorised with numpy (no Python loop over edges):
 
 1. splits ways into segments and measures them (great circle, the osmnx
    formula, so lengths equal those of the osmnx path);
-2. finds the junctions with the rules osmnx uses to simplify graphs and walks
-   the degree-2 chains between them (:mod:`.chains`); a chain is usable in a
-   direction when all its segments are (the osmnx rule for merged edges);
+2. finds the junctions with the rules osmnx uses to simplify graphs, on the
+   whole layer and on the mode's own graph (so that a chain never mixes usable
+   and unusable segments, nor changes direction: a residential street that
+   goes on as a track keeps its drivable part, where osmnx's merged edge
+   ``[residential, track]`` drops it whole), and walks the degree-2 chains
+   between them (:mod:`.chains`);
 3. times every segment with its own speed × the curvature factor of its chain
    (``sinuosity = chain length / chord``, :func:`.curvature.curvature_factor`);
 4. contracts the chains exactly (times and lengths summed per direction), but
@@ -172,13 +175,20 @@ def build(
             f"{what} : aucune voie utilisable {_MODE_LABEL[mode]} "
             f"({lines.n_ways} voies lues) : vérifier la zone, la couche ou le mode"
         )
-    nodes, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
-    a, b = inverse[: a.size], inverse[a.size :]
+    nodes, (a, b) = _compact(lines.lon.size, a, b)
     lon, lat = lines.lon[nodes], lines.lat[nodes]
     n = nodes.size
     seg_len = great_circle(lon[a], lat[a], lon[b], lat[b])
     direction = rules.direction[way].astype(np.int8)
+    kmh = rules.speed_kmh[way]
+    go = np.isfinite(kmh) & (kmh > 0)
+    ab_ok, ba_ok = go & rules.fwd[way], go & rules.bwd[way]
+    # junctions of the whole layer, and of the mode's own graph: a chain never
+    # mixes usable and unusable segments, nor changes direction in the mode
     kept = chains.junctions(a, b, direction, n)
+    usable = ab_ok | ba_ok
+    mode_dir = np.where(ab_ok & ba_ok, 0, np.where(ab_ok, 1, -1)).astype(np.int8)
+    kept |= chains.junctions(a[usable], b[usable], mode_dir[usable], n)
     kept = chains.break_cycles(a, b, kept)
     walks = chains.walk(a, b, kept)
     # curvature factor of each chain between junctions
@@ -199,14 +209,14 @@ def build(
     ok = np.isfinite(speed) & (speed > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(ok, seg_len / speed, np.inf)
-    ab_ok, ba_ok = ok & rules.fwd[way], ok & rules.bwd[way]
+    ab_ok, ba_ok = ab_ok & ok, ba_ok & ok
     if not contract:
         kept = np.ones(n, dtype=bool)
         walks = chains.walk(a, b, kept)
-    elif np.isfinite(max_edge_m):
-        spaced = chains.spacing_nodes(a, b, kept, seg_len, walks, max_edge_m)
-        if spaced.sum() != kept.sum():
-            walks = chains.walk(a, b, spaced)
+    else:
+        spaced = chains.loop_nodes(walks, kept)
+        spaced = chains.spacing_nodes(a, b, spaced, seg_len, walks, max_edge_m)
+        walks = chains.split(a, b, walks, spaced)
     u, v, time, length = chains.contract(walks, ab_ok, ba_ok, t, t, seg_len)
     if u.size == 0:
         raise NetworkError(
@@ -214,8 +224,7 @@ def build(
             f"({lines.n_ways} voies lues) : vérifier la zone, la couche ou le mode"
         )
     # nodes of the contracted network, projected
-    keep_nodes, inv = np.unique(np.concatenate([u, v]), return_inverse=True)
-    u, v = inv[: u.size], inv[u.size :]
+    keep_nodes, (u, v) = _compact(n, u, v)
     lon, lat = lon[keep_nodes], lat[keep_nodes]
     crs = local_crs(lon, lat)
     from pyproj import Transformer
@@ -235,8 +244,7 @@ def build(
         if not on.any():
             raise NetworkError(f"{what} : aucune voie dans le territoire demandé")
         u, v, time, length = u[on], v[on], time[on], length[on]
-        keep2, inv = np.unique(np.concatenate([u, v]), return_inverse=True)
-        u, v = inv[: u.size], inv[u.size :]
+        keep2, (u, v) = _compact(x.size, u, v)
         x, y = x[keep2], y[keep2]
         ids = None if ids is None else ids[keep2]
     total_km = float(length.sum()) / 1000.0
@@ -264,6 +272,16 @@ def build(
         "dropped_nodes": dropped,
         "stats": stats,
     }
+
+
+def _compact(n: int, *index: np.ndarray):
+    """Used ids among ``0..n-1`` (sorted) and the index arrays renumbered to them."""
+    used = np.zeros(n, dtype=bool)
+    for arr in index:
+        used[arr] = True
+    ids = np.flatnonzero(used)
+    renumber = np.cumsum(used) - 1
+    return ids, tuple(renumber[arr] for arr in index)
 
 
 def largest_component(u: np.ndarray, v: np.ndarray, n: int, mode: str, stacklevel: int = 4):

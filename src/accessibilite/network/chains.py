@@ -103,44 +103,91 @@ def walk(a: np.ndarray, b: np.ndarray, kept: np.ndarray):
     -------
     start, end : ndarray of int64
         Junction where each walk starts and ends.
-    rec_walk, rec_seg, rec_fwd, rec_step : ndarray
-        One row per (walk, segment) visited: the walk, the segment, whether it
-        is travelled a → b, and its rank in the walk (0 for the first).
+    rec_walk, rec_seg, rec_fwd, rec_from : ndarray
+        One row per (walk, segment) visited, ordered by walk then rank along
+        it: the walk, the segment, whether it is travelled a → b, and the node
+        it is entered from.
     """
     first, second = _pairs(a, b, kept)
     node = np.concatenate([a, b])
     seg = np.concatenate([np.arange(a.size), np.arange(a.size)])
     at = kept[node]
     cur_seg, cur_from = seg[at], node[at]
-    order = np.lexsort((cur_seg, cur_from))
-    cur_seg, cur_from = cur_seg[order], cur_from[order]
     n_walks = cur_seg.size
     start = cur_from.copy()
     end = np.full(n_walks, -1, dtype=np.int64)
     walk_id = np.arange(n_walks, dtype=np.int64)
     records = []
-    step = 0
     while cur_seg.size:
         fwd = a[cur_seg] == cur_from
         to = np.where(fwd, b[cur_seg], a[cur_seg])
-        records.append((walk_id, cur_seg, fwd, np.full(cur_seg.size, step, dtype=np.int32)))
+        records.append((walk_id, cur_seg, fwd, cur_from))
         stop = kept[to]
         end[walk_id[stop]] = to[stop]
         go = ~stop
         walk_id, cur_seg, to = walk_id[go], cur_seg[go], to[go]
         cur_seg = np.where(first[to] == cur_seg, second[to], first[to])
         cur_from = to
-        step += 1
-    if records:
-        rec = [np.concatenate(col) for col in zip(*records, strict=True)]
-    else:
-        rec = [
-            np.zeros(0, np.int64),
-            np.zeros(0, np.int64),
-            np.zeros(0, bool),
-            np.zeros(0, np.int32),
-        ]
-    return start, end, *rec
+    if not records:
+        empty = np.zeros(0, np.int64)
+        return start, end, empty, empty, np.zeros(0, bool), empty
+    steps = np.array([r[0].size for r in records])
+    rec = [np.concatenate(col) for col in zip(*records, strict=True)]
+    # records come step by step, walks ascending within a step: place each at
+    # offset[walk] + step to order them by walk then step, without sorting
+    size = np.bincount(rec[0], minlength=n_walks)
+    offset = np.zeros(n_walks, dtype=np.int64)
+    np.cumsum(size[:-1], out=offset[1:])
+    step = np.repeat(np.arange(steps.size), steps)
+    pos = offset[rec[0]] + step
+    out = []
+    for col in rec:
+        arr = np.empty_like(col)
+        arr[pos] = col
+        out.append(arr)
+    return start, end, *out
+
+
+def split(a: np.ndarray, b: np.ndarray, walks: tuple, kept: np.ndarray) -> tuple:
+    """The walks cut at every node of ``kept`` they pass through (same format, no new walk)."""
+    _, _, w, s, f, frm = walks
+    if w.size == 0:
+        return walks
+    new = np.r_[True, w[1:] != w[:-1]] | kept[frm]
+    wid = np.cumsum(new) - 1
+    starts = np.flatnonzero(new)
+    last = np.r_[starts[1:], w.size] - 1
+    end = np.where(f[last], b[s[last]], a[s[last]])
+    return frm[starts], end, wid, s, f, frm
+
+
+def loop_nodes(walks: tuple, kept: np.ndarray, parallel: bool = False) -> np.ndarray:
+    """Also keep the first inner node of loops and of parallel chains.
+
+    A chain back to its own junction would contract to a self-loop, and two
+    chains between the same junctions to parallel edges of which only the
+    fastest is kept: their roads would vanish from the network.
+    """
+    start, end, w, _, _, frm = walks
+    if w.size == 0:
+        return kept
+    size = np.bincount(w, minlength=start.size)
+    first = np.r_[0, np.cumsum(size)[:-1]]
+    n = kept.size
+    pair = np.minimum(start, end) * np.int64(n) + np.maximum(start, end)
+    # the two walks of a chain (one per direction) share its smallest segment
+    chain = np.full(start.size, -1, dtype=np.int64)
+    nonempty = size > 0
+    chain[nonempty] = np.minimum.reduceat(walks[3], first[nonempty])
+    _, pair_id = np.unique(pair, return_inverse=True)
+    key = _sorted_unique(pair_id.ravel() * np.int64(walks[3].size + 1) + chain + 1)
+    per_pair = np.bincount(key // (walks[3].size + 1), minlength=pair_id.max() + 1)
+    dup = per_pair[pair_id.ravel()] > 1
+    bad = ((start == end) | (dup & parallel)) & (size >= 2)
+    second = first[bad] + 1  # record of the second segment: entered from the first inner node
+    kept = kept.copy()
+    kept[frm[second]] = True
+    return kept
 
 
 def spacing_nodes(
@@ -156,12 +203,9 @@ def spacing_nodes(
     The split points are chosen on one walk of each chain (the one whose first
     segment has the smaller id), so both directions share them.
     """
-    start, end, rec_walk, rec_seg, rec_fwd, rec_step = walks
-    if not np.isfinite(max_edge_m) or rec_walk.size == 0:
+    start, _, w, s, f, _ = walks
+    if not np.isfinite(max_edge_m) or w.size == 0:
         return kept
-    # order records by walk then step; first and last segment of each walk
-    order = np.lexsort((rec_step, rec_walk))
-    w, s, f = rec_walk[order], rec_seg[order], rec_fwd[order]
     bounds = np.flatnonzero(np.r_[True, w[1:] != w[:-1]])
     last = np.r_[bounds[1:], w.size] - 1
     first_seg = np.full(start.size, -1, dtype=np.int64)

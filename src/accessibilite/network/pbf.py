@@ -58,6 +58,8 @@ def read_osm_ways(path: Path, bbox: tuple | None = None) -> tuple[Lines, pd.Data
     """
     if not path.is_file():
         raise DataFileError(path, "fichier OpenStreetMap introuvable")
+    if not _has_osmium() and not path.name.lower().endswith(".pbf"):
+        return _finish(*_read_xml(path), path, bbox)
     osmium = _osmium(path)
     refs, lons, lats = array("q"), array("d"), array("d")
     counts, way_ids = array("q"), array("q")
@@ -82,6 +84,11 @@ def read_osm_ways(path: Path, bbox: tuple | None = None) -> tuple[Lines, pd.Data
                 values.append(tags.get(key))
     except RuntimeError as exc:
         raise DataFileError(path, f"fichier OpenStreetMap illisible ou tronqué ({exc})") from exc
+    return _finish(refs, lons, lats, counts, way_ids, columns, date, path, bbox)
+
+
+def _finish(refs, lons, lats, counts, way_ids, columns, date, path, bbox):
+    """Collected arrays → Lines (nodes sorted by id), tags frame, date; bbox filter."""
     refs_a = np.frombuffer(refs, dtype=np.int64) if refs else np.zeros(0, np.int64)
     lon = np.frombuffer(lons, dtype=np.float64) if lons else np.zeros(0)
     lat = np.frombuffer(lats, dtype=np.float64) if lats else np.zeros(0)
@@ -113,3 +120,52 @@ def _header_date(reader) -> str | None:
     except (AttributeError, RuntimeError):
         return None
     return stamp[:10] if stamp else None
+
+
+def _has_osmium() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("osmium") is not None
+
+
+def _read_xml(path: Path):
+    """OSM XML (``.osm``, ``.osm.bz2``) without osmium: the same arrays, via ``iterparse``."""
+    import bz2
+    import xml.etree.ElementTree as ET
+
+    opener = bz2.open if path.name.lower().endswith(".bz2") else open
+    locations: dict[int, tuple[float, float]] = {}
+    ways: list[tuple[int, list[int], dict]] = []
+    try:
+        with opener(path, "rb") as handle:
+            for _, elem in ET.iterparse(handle, events=("end",)):
+                if elem.tag == "node":
+                    locations[int(elem.get("id"))] = (
+                        float(elem.get("lon")),
+                        float(elem.get("lat")),
+                    )
+                    elem.clear()
+                elif elem.tag == "way":
+                    tags = {t.get("k"): t.get("v") for t in elem.iter("tag")}
+                    if "highway" in tags:
+                        refs = [int(nd.get("ref")) for nd in elem.iter("nd")]
+                        ways.append((int(elem.get("id")), refs, tags))
+                    elem.clear()
+    except (ET.ParseError, OSError, EOFError, ValueError, TypeError) as exc:
+        raise DataFileError(path, f"fichier OpenStreetMap illisible ou tronqué ({exc})") from exc
+    refs, lons, lats = array("q"), array("d"), array("d")
+    counts, way_ids = array("q"), array("q")
+    columns: dict[str, list] = {t: [] for t in TAGS}
+    for way_id, way_refs, tags in ways:
+        n0 = len(refs)
+        for ref in way_refs:
+            if ref in locations:
+                lon, lat = locations[ref]
+                refs.append(ref)
+                lons.append(lon)
+                lats.append(lat)
+        counts.append(len(refs) - n0)
+        way_ids.append(way_id)
+        for key, values in columns.items():
+            values.append(tags.get(key))
+    return refs, lons, lats, counts, way_ids, columns, None

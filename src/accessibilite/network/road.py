@@ -228,7 +228,7 @@ class RoadNetwork(NetworkViews):
         contracted along degree-2 chains by :mod:`accessibilite.network.build`
         (no osmnx graph); the network is then cut to the buffered territory
         (nodes inside it). Without the optional ``osmium`` package (``pip
-        install accessibilite[pbf]``), OSM XML files are read by osmnx instead.
+        install accessibilite[pbf]``), OSM XML files are parsed by the standard library.
 
         Parameters
         ----------
@@ -252,9 +252,6 @@ class RoadNetwork(NetworkViews):
         _validate_mode(mode)
         path = Path(path)
         prof = load_profile(profile)
-        if not _readers.osmium_available() and not path.name.lower().endswith(".pbf"):
-            G = _osm.read_osm(path, territory, buffer_km)  # OSM XML read by osmnx alone
-            return cls.from_networkx(G, mode, profile=prof, source=path.name)
         return cls(**_readers.osm_file_kwargs(path, mode, prof, territory, buffer_km))
 
     @classmethod
