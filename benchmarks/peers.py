@@ -1,9 +1,9 @@
 """Peer routing engines for the benchmarks: OSRM (osrm-bindings) and Valhalla (pyvalhalla).
 
 Both engines come as PyPI wheels that carry their own executables and profiles
-(no system install, no download at run time), but ``osrm-bindings`` ships only
-``abi3`` wheels for CPython >= 3.12: on the project's Python 3.11 it does not
-install. Hence a separate 3.12 virtual environment::
+(no system install, no download at run time), but both ship only ``abi3`` wheels
+for CPython >= 3.12 (on 3.11 pip falls back to sdists that compile the C++
+engines), so they do not install on the project's 3.11. Hence a 3.12 virtual environment::
 
     /root/.pyenv/versions/3.12.1/bin/python -m venv /work/scratch/peers/venv312
     /work/scratch/peers/venv312/bin/pip install osrm-bindings==26.10.0 pyvalhalla==3.9.1 \\
@@ -42,13 +42,20 @@ float64 with NaN where the engine found no route. Each ``build_*`` writes what i
 ran, with stage wall times and peak memory (``/usr/bin/time`` when present), to a
 ``*.build.json`` beside its output, and fills the ``timings`` dict when given one.
 
-Engines' own choices to keep in mind when comparing (see REPORT.md of the
-benchmark work): each snaps a point to its nearest routable edge (OSRM ignores
-components of fewer than 1,000 nodes, ``--small-component-size``; Valhalla asks
-for at least 50 reachable nodes, ``minimum_reachability``) and starts from the
-snapped point, the approach leg is not counted in the duration; OSRM's car.lua
-does not drive on ``highway=track``, Valhalla's ``auto`` does (slowly); speeds
-come from each engine's profile, not from the project's speed model.
+Engines' own choices to keep in mind when comparing: each snaps a point to its
+nearest routable edge (OSRM ignores components of fewer than 1,000 nodes,
+``--small-component-size``; Valhalla asks for at least 50 reachable nodes,
+``minimum_reachability``) and starts from the snapped point, the approach leg is
+not counted in the duration (``osrm_table_details`` gives the snap distances);
+OSRM's car.lua does not drive on ``highway=track`` nor ``highway=road``,
+Valhalla's ``auto`` does drive on tracks (slowly); speeds come from each engine's
+profile, not from the project's speed model. OSRM CH and MLD give the same
+durations; CH answers tables faster, MLD prepares faster.
+
+Measured on 05 Hautes-Alpes (2 cores, quiet machine): PBF 3.9 s; osrm-extract
+7.8 s, osrm-contract 4.7 s (or partition + customize 0.7 s); 162×21 table 0.02 s
+(CH), 2000×2000 0.7 s (CH) / 3.3 s (MLD); valhalla_build_tiles 4.1 s; Valhalla
+matrix 162×21 1.4 s, 2000×2000 207 s (``timedistancematrix``).
 """
 
 from __future__ import annotations
@@ -219,24 +226,32 @@ def _run_stage(name: str, cmd: list[str], cwd: Path, log: Path, record: dict) ->
     if time_bin.exists():
         fd, rss_file = tempfile.mkstemp(prefix="peers_rss_", suffix=".txt")
         os.close(fd)
-        full = [str(time_bin), "-f", "%M", "-o", rss_file, *full]
+        full = [str(time_bin), "-f", "%M %U %S", "-o", rss_file, *full]
     start = time.perf_counter()
     with open(log, "a") as out:
         out.write(f"\n$ {' '.join(str(c) for c in cmd)}\n")
         out.flush()
         proc = subprocess.run(full, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
     seconds = time.perf_counter() - start
-    max_rss_kb = None
+    max_rss_kb = cpu_seconds = None
     if rss_file is not None:
         try:
-            text = Path(rss_file).read_text().split()
-            max_rss_kb = int(text[-1]) if text else None
-        except (OSError, ValueError):
-            max_rss_kb = None
+            # /usr/bin/time writes "Command exited with non-zero status N" first on failure
+            lines = [line for line in Path(rss_file).read_text().splitlines() if line.strip()]
+            fields = lines[-1].split()
+            max_rss_kb, cpu_seconds = int(fields[0]), float(fields[1]) + float(fields[2])
+        except (OSError, ValueError, IndexError):
+            pass
         finally:
             Path(rss_file).unlink(missing_ok=True)
     record["stages"].append(
-        {"stage": name, "cmd": [str(c) for c in cmd], "seconds": seconds, "max_rss_kb": max_rss_kb}
+        {
+            "stage": name,
+            "cmd": [str(c) for c in cmd],
+            "seconds": seconds,
+            "cpu_seconds": cpu_seconds,  # user + system, less sensitive to a busy machine
+            "max_rss_kb": max_rss_kb,
+        }
     )
     if proc.returncode != 0:
         tail = "".join(log.read_text().splitlines(keepends=True)[-30:])
@@ -249,6 +264,7 @@ def _finish_record(record: dict, path: Path, timings: dict | None) -> None:
     if timings is not None:
         timings.update({s["stage"]: s["seconds"] for s in record["stages"]})
         timings["total"] = record["total_seconds"]
+        timings["cpu_seconds"] = {s["stage"]: s["cpu_seconds"] for s in record["stages"]}
         timings["max_rss_kb"] = {s["stage"]: s["max_rss_kb"] for s in record["stages"]}
 
 
@@ -384,10 +400,16 @@ def _osrm_details_inprocess(base, sources, destinations, distances: bool) -> dic
         annotations=["duration", "distance"] if distances else ["duration"],
         generate_hints=False,
     )
+    cpu = time.process_time()
     start = time.perf_counter()
     result = engine.Table(params)
     query = time.perf_counter() - start
-    out = {"durations": _to_matrix(result["durations"]), "query_seconds": query}
+    cpu = time.process_time() - cpu
+    out = {
+        "durations": _to_matrix(result["durations"]),
+        "query_seconds": query,
+        "query_cpu_seconds": cpu,
+    }
     out["convert_seconds"] = time.perf_counter() - start - query
     if distances:
         out["distances"] = _to_matrix(result["distances"])
@@ -560,14 +582,17 @@ def _valhalla_details_inprocess(config_path, sources, destinations, distances, c
         "costing": costing,
         "verbose": False,
     }
+    cpu = time.process_time()
     start = time.perf_counter()
     answer = actor.matrix(json.dumps(request))
     query = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     result = json.loads(answer)
     table = result["sources_to_targets"]
     out = {
         "durations": np.array(table["durations"], dtype=np.float64),
         "query_seconds": query,
+        "query_cpu_seconds": cpu,
         "algorithm": result.get("algorithm"),
     }
     if distances:
@@ -652,7 +677,7 @@ def _bridge_table(engine, path, sources, destinations, distances, **options) -> 
         )
         with np.load(answer, allow_pickle=False) as data:
             out = {key: data[key] for key in data.files}
-    for key in ("query_seconds", "convert_seconds"):
+    for key in ("query_seconds", "query_cpu_seconds", "convert_seconds"):
         if key in out:
             out[key] = float(out[key])
     if "algorithm" in out:
