@@ -196,7 +196,7 @@ HAND_EDGES = [
     (242542766, 535319780, 140.96 / (50 * 0.60 / 3.6)),  # residential, no maxspeed
     (249830215, 414206229, 28.324 / (80 * 0.45 / 3.6)),  # unclassified, no maxspeed
     (242542446, 535312224, 83.708 / (20 * 0.75 / 3.6)),  # living_street 20, access=destination
-    (130217027, 130217023, 17.77 / (80 * 0.70 / 3.6)),  # tertiary, no maxspeed
+    (130217027, 130217023, 17.77 / (80 * 0.67 / 3.6)),  # tertiary, no maxspeed
 ]
 
 

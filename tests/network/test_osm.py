@@ -72,8 +72,8 @@ def test_from_osm_xml_voiture():
         (3, 2): _gc(2, 3) / (50 * 0.80 / 3.6),
         (3, 5): (_gc(3, 4) + _gc(4, 5)) / (30 * 0.60 / 3.6),  # one-way, FR:zone30, via 4
         (5, 2): _gc(5, 2) / (50 * 0.60 / 3.6),  # one-way residential, no maxspeed
-        (5, 6): _gc(5, 6) / (80 * 0.70 / 3.6),  # tertiary, no maxspeed
-        (6, 5): _gc(5, 6) / (80 * 0.70 / 3.6),
+        (5, 6): _gc(5, 6) / (80 * 0.67 / 3.6),  # tertiary, no maxspeed
+        (6, 5): _gc(5, 6) / (80 * 0.67 / 3.6),
         (6, 1): _gc(6, 1) / (30 * 1.609344 * 0.45 / 3.6),  # unclassified "30 mph"
         (1, 6): _gc(6, 1) / (30 * 1.609344 * 0.45 / 3.6),
     }

@@ -179,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_quiet(p)
     p.set_defaults(func=_cmd_services)
 
-    add_reseau_parser(sub)
+    add_reseau_parser(sub, _add_quiet)
 
     from . import analyse as _cli_analyse
     from . import scenario as _cli_scenario

@@ -176,10 +176,8 @@ def add_network_file_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_reseau_parser(sub) -> None:
-    """The ``reseau`` sub-command."""
-    from .parser import _add_quiet
-
+def add_reseau_parser(sub, add_quiet) -> None:
+    """The ``reseau`` sub-command (``add_quiet``: the parser's ``-q`` option adder)."""
     p = sub.add_parser(
         "reseau",
         help="construire un réseau routier une fois et l'enregistrer (.npz)",
@@ -204,7 +202,7 @@ def add_reseau_parser(sub) -> None:
     )
     add_network_file_options(p)
     p.add_argument("--sortie", "-o", required=True, metavar="FICHIER", help="fichier .npz écrit")
-    _add_quiet(p)
+    add_quiet(p)
     p.set_defaults(func=cmd_reseau)
 
 
