@@ -197,30 +197,38 @@ def spacing_nodes(
     seg_len: np.ndarray,
     walks: tuple,
     max_edge_m: float,
+    rank: np.ndarray,
 ) -> np.ndarray:
     """Also keep the inner node of each chain reached past every ``max_edge_m`` metres.
 
-    The split points are chosen on one walk of each chain (the one whose first
-    segment has the smaller id), so both directions share them.
+    The split points are chosen on one walk of each chain (from its end of
+    smaller ``rank``, the nodes' order by longitude then latitude), so both
+    directions share them and they do not depend on the order of the input.
     """
-    start, _, w, s, f, _ = walks
+    start, end, w, s, f, frm = walks
     if not np.isfinite(max_edge_m) or w.size == 0:
         return kept
     bounds = np.flatnonzero(np.r_[True, w[1:] != w[:-1]])
     last = np.r_[bounds[1:], w.size] - 1
-    first_seg = np.full(start.size, -1, dtype=np.int64)
-    last_seg = np.full(start.size, -1, dtype=np.int64)
-    first_seg[w[bounds]] = s[bounds]
-    last_seg[w[last]] = s[last]
-    canonical = first_seg < last_seg  # one-segment walks have no inner node
+    # canonical walk of a chain: from its west-most end (its first inner node for
+    # a loop), whatever the order of the input: both directions share the cuts
+    first_inner = np.full(start.size, -1, dtype=np.int64)
+    last_inner = np.full(start.size, -1, dtype=np.int64)
+    many = last > bounds
+    first_inner[w[bounds[many]]] = frm[bounds[many] + 1]
+    last_inner[w[last[many]]] = frm[last[many]]
+    loop = start == end
+    canonical = np.where(loop, rank[first_inner] < rank[last_inner], rank[start] < rank[end]) & (
+        first_inner >= 0
+    )  # one-segment walks have no inner node
     pick = canonical[w]
     w, s, f = w[pick], s[pick], f[pick]
     length = seg_len[s]
     cum = np.cumsum(length)
     walk_start = np.r_[True, w[1:] != w[:-1]]
     offset = np.maximum.accumulate(np.where(walk_start, cum - length, 0.0))
-    cum_end = cum - offset
-    cum_begin = cum_end - length
+    cum_end = np.maximum(cum - offset, 0.0)  # metres from the walk's start
+    cum_begin = np.maximum(cum - length - offset, 0.0)  # (rounding: never below 0)
     crossed = np.floor(cum_end / max_edge_m) > np.floor(cum_begin / max_edge_m)
     to = np.where(f, b[s], a[s])
     kept = kept.copy()
