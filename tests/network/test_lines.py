@@ -20,7 +20,8 @@ from osmnx.distance import great_circle
 from shapely.geometry import LineString, Point
 
 from accessibilite.errors import DataFileError, InputError, NetworkError
-from accessibilite.network import RoadNetwork
+from accessibilite.network import RoadNetwork, speed_kmh
+from accessibilite.network.curvature import curvature_factor
 
 DATA = Path(__file__).parents[1] / "data" / "network"
 COMMUNES = ("04180", "04201", "05025", "05066", "05082", "05089", "05094", "05141", "05150")
@@ -135,6 +136,12 @@ def _gc_len(line) -> float:
     return float(great_circle(lat[:-1], lon[:-1], lat[1:], lon[1:]).sum())
 
 
+def _bend() -> float:
+    """Curvature factor of the bent section a–b–c (about 700 m for a 500 m chord)."""
+    sinuosity = _gc_len(SECTIONS[0]) / _gc_len(LineString([A, C]))
+    return float(curvature_factor(np.array(["secondary"]), np.array([sinuosity]), "voiture")[0])
+
+
 def _by_ends(net) -> dict:
     """{(start point, end point): seconds} of the network's edges, points in Lambert-93."""
     e = net.edges()
@@ -186,8 +193,11 @@ def test_bdtopo2_route_schema(tmp_path):
     frame.to_file(path, engine="pyogrio")
     net = RoadNetwork.from_lines(path)
     assert net.source == "IGN BD TOPO 2"
-    # importance 3 → secondary 80 × 0.80; 5 → unclassified 80 × 0.65; 4 → tertiary 80 × 0.75
-    _check(net, _expected([64, 52, 52, 60], {1: (1, 0)}))  # SENS Inverse: d → c only
+    # importance 3 → secondary 80 × 0.80 (a–b–c bends: curvature factor); 5 → unclassified;
+    # 4 → tertiary (speeds and factor from the packaged profile)
+    unclassified = speed_kmh("unclassified")
+    kmh = [speed_kmh("secondary") * _bend(), unclassified, unclassified, speed_kmh("tertiary")]
+    _check(net, _expected(kmh, {1: (1, 0)}))  # SENS Inverse: d → c only
 
 
 def test_route500_schema():
@@ -210,8 +220,10 @@ def test_route500_schema():
     )
     net = RoadNetwork.from_lines(frame)
     assert net.source == "IGN ROUTE 500"
-    # secondary 64, tertiary 60 (one-way along the digitisation), trunk 93.5, trunk_link 42
-    _check(net, _expected([64, 60, 93.5, 42], {1: (0, 1)}))
+    # secondary 64 (a–b–c bends: curvature factor), tertiary (one-way along the
+    # digitisation), trunk 93.5, trunk_link 42
+    kmh = [64 * _bend(), speed_kmh("tertiary"), 93.5, 42]
+    _check(net, _expected(kmh, {1: (0, 1)}))
 
 
 # --------------------------------------------------------------------------- bad input
@@ -293,7 +305,7 @@ def test_geofabrik_zip_as_shipped(tmp_path):
     metres = float(great_circle(44.5, 6.0, 44.5, 6.01))
     e = net.edges()
     assert len(e) == 2  # tertiary both ways; the one-way residential is parallel and slower
-    assert np.allclose(e.travel_time_s, metres / (80 * 0.75 / 3.6), rtol=1e-9)
+    assert np.allclose(e.travel_time_s, metres / (speed_kmh("tertiary") / 3.6), rtol=1e-9)
 
 
 def test_truncated_pbf_and_no_half_written_cache(tmp_path, monkeypatch):
