@@ -92,12 +92,14 @@ def test_from_osm_xml_voiture():
 def test_from_osm_xml_marche_and_velo():
     marche = RoadNetwork.from_osm(MINI_OSM, "marche")
     # 7-8 only through the private 3-7: cut with the other components
-    assert marche.osmid.tolist() == [1, 2, 3, 5, 6, 11] and marche.dropped_nodes == 2
+    assert marche.osmid.tolist() == [1, 2, 3, 5, 6, 9, 10, 11] and marche.dropped_nodes == 2
     got = _edge_dict(marche)
-    assert len(got) == 14 and all((b, a) in got for a, b in got)
+    assert len(got) == 20 and all((b, a) in got for a, b in got)
     assert got[(5, 3)] == pytest.approx((_gc(3, 4) + _gc(4, 5)) / 1.25, rel=1e-6)
-    # the footway detour 2-9-10-1 is a slower parallel edge to 2-1: the fastest is kept
+    # the footway detour 2-9-10-1 runs parallel to 2-1: it keeps its nodes 9 and 10 (a
+    # parallel chain contracted to one edge 2-1 would vanish behind the faster 2-1)
     assert got[(2, 1)] == pytest.approx(_gc(1, 2) / 1.25, rel=1e-6)
+    assert got[(9, 10)] == pytest.approx(_gc(9, 10) / 1.25, rel=1e-6)
     velo = RoadNetwork.from_osm(MINI_OSM, "velo")
     got = _edge_dict(velo)
     assert (5, 3) in got  # one-way zone 30: double-sens cyclable

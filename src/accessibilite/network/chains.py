@@ -161,7 +161,7 @@ def split(a: np.ndarray, b: np.ndarray, walks: tuple, kept: np.ndarray) -> tuple
     return frm[starts], end, wid, s, f, frm
 
 
-def loop_nodes(walks: tuple, kept: np.ndarray, parallel: bool = False) -> np.ndarray:
+def loop_nodes(walks: tuple, kept: np.ndarray, parallel: bool = True) -> np.ndarray:
     """Also keep the first inner node of loops and of parallel chains.
 
     A chain back to its own junction would contract to a self-loop, and two
