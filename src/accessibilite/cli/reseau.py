@@ -120,9 +120,11 @@ def road_km(net) -> float:
 def summary_lines(net, seconds: float, path: Path | None = None) -> list[str]:
     """French summary of a network (printed by ``reseau`` and in ``analyse``)."""
     kept = net.n_nodes / (net.n_nodes + net.dropped_nodes) if net.n_nodes else 0.0
+    km = road_km(net)
+    km_text = _fmt_int(km) if km >= 100 else _fmt_num(round(km, 1))
     lines = [
         f"Réseau {net.mode} : {_fmt_int(net.n_nodes)} nœuds, {_fmt_int(net.n_edges)} arcs, "
-        f"{_fmt_int(road_km(net))} km de voies",
+        f"{km_text} km de voies",
         f"Plus grande composante fortement connexe : {_fmt_pct(kept)} des nœuds conservés "
         f"({_fmt_int(net.dropped_nodes)} retirés)",
         f"Source : {net.source or '?'}" + (f" ({net.date})" if net.date else ""),
