@@ -109,14 +109,18 @@ def walk(a: np.ndarray, b: np.ndarray, kept: np.ndarray):
         it is entered from.
     """
     first, second = _pairs(a, b, kept)
+    itype = np.int32 if 2 * a.size < 2**31 and kept.size < 2**31 else np.int64
+    a, b = a.astype(itype, copy=False), b.astype(itype, copy=False)
+    first, second = first.astype(itype), second.astype(itype)
     node = np.concatenate([a, b])
-    seg = np.concatenate([np.arange(a.size), np.arange(a.size)])
+    seg = np.concatenate([np.arange(a.size, dtype=itype), np.arange(a.size, dtype=itype)])
     at = kept[node]
     cur_seg, cur_from = seg[at], node[at]
+    del node, seg, at
     n_walks = cur_seg.size
-    start = cur_from.copy()
+    start = cur_from.astype(np.int64)
     end = np.full(n_walks, -1, dtype=np.int64)
-    walk_id = np.arange(n_walks, dtype=np.int64)
+    walk_id = np.arange(n_walks, dtype=itype)
     records = []
     while cur_seg.size:
         fwd = a[cur_seg] == cur_from
@@ -132,19 +136,24 @@ def walk(a: np.ndarray, b: np.ndarray, kept: np.ndarray):
         empty = np.zeros(0, np.int64)
         return start, end, empty, empty, np.zeros(0, bool), empty
     steps = np.array([r[0].size for r in records])
-    rec = [np.concatenate(col) for col in zip(*records, strict=True)]
+    columns = [list(col) for col in zip(*records, strict=True)]
+    del records
     # records come step by step, walks ascending within a step: place each at
     # offset[walk] + step to order them by walk then step, without sorting
-    size = np.bincount(rec[0], minlength=n_walks)
+    walks_col = np.concatenate(columns[0])
+    size = np.bincount(walks_col, minlength=n_walks)
     offset = np.zeros(n_walks, dtype=np.int64)
     np.cumsum(size[:-1], out=offset[1:])
-    step = np.repeat(np.arange(steps.size), steps)
-    pos = offset[rec[0]] + step
+    pos = offset[walks_col] + np.repeat(np.arange(steps.size), steps)
+    del offset
     out = []
-    for col in rec:
+    for i, parts in enumerate(columns):
+        col = walks_col if i == 0 else np.concatenate(parts)
+        parts.clear()
         arr = np.empty_like(col)
         arr[pos] = col
         out.append(arr)
+        del col
     return start, end, *out
 
 
