@@ -74,3 +74,42 @@ def _no_network(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", guard)
     monkeypatch.setattr(socket, "create_connection", guard)
+
+
+# --------------------------------------------------------------------------- real road networks
+GEOFABRIK = SHARED_DATA / "roads" / "osm-geofabrik-2021"
+GEOFABRIK_FILES = {
+    "04": GEOFABRIK / "osm-roads-04-shp.zip",
+    "05": GEOFABRIK / "osm-roads-05.gpkg",
+    "78": GEOFABRIK / "osm-roads-78.gpkg",
+}
+BDTOPO = SHARED_DATA / "roads" / "bdtopo-2021"
+
+
+@pytest.fixture(scope="session")
+def geofabrik_net():
+    """``get(dep, mode, contract=True)`` → ``(RoadNetwork, build stats)``, each built once."""
+    import warnings
+
+    from accessibilite.network import RoadNetwork
+    from accessibilite.network.lines import lines_kwargs
+
+    cache: dict = {}
+
+    def get(dep: str, mode: str = "voiture", contract: bool = True):
+        key = (dep, mode, contract)
+        if key not in cache:
+            path = shared_file(GEOFABRIK_FILES[dep])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # component cut: in the stats
+                kwargs = lines_kwargs(path, mode, contract=contract)
+            stats = kwargs.pop("stats")
+            cache[key] = (RoadNetwork(**kwargs), stats)
+        return cache[key]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def bdtopo_dir() -> Path:
+    return shared_file(BDTOPO)

@@ -72,10 +72,10 @@ def test_from_osm_xml_voiture():
         (3, 2): _gc(2, 3) / (50 * 0.80 / 3.6),
         (3, 5): (_gc(3, 4) + _gc(4, 5)) / (30 * 0.60 / 3.6),  # one-way, FR:zone30, via 4
         (5, 2): _gc(5, 2) / (50 * 0.60 / 3.6),  # one-way residential, no maxspeed
-        (5, 6): _gc(5, 6) / (80 * 0.75 / 3.6),  # tertiary, no maxspeed
-        (6, 5): _gc(5, 6) / (80 * 0.75 / 3.6),
-        (6, 1): _gc(6, 1) / (30 * 1.609344 * 0.65 / 3.6),  # unclassified "30 mph"
-        (1, 6): _gc(6, 1) / (30 * 1.609344 * 0.65 / 3.6),
+        (5, 6): _gc(5, 6) / (80 * 0.67 / 3.6),  # tertiary, no maxspeed
+        (6, 5): _gc(5, 6) / (80 * 0.67 / 3.6),
+        (6, 1): _gc(6, 1) / (30 * 1.609344 * 0.45 / 3.6),  # unclassified "30 mph"
+        (1, 6): _gc(6, 1) / (30 * 1.609344 * 0.45 / 3.6),
     }
     # excluded: service access=private (3-7), footway, track, motor_vehicle=no, building
     assert got.keys() == expected.keys()
@@ -92,12 +92,14 @@ def test_from_osm_xml_voiture():
 def test_from_osm_xml_marche_and_velo():
     marche = RoadNetwork.from_osm(MINI_OSM, "marche")
     # 7-8 only through the private 3-7: cut with the other components
-    assert marche.osmid.tolist() == [1, 2, 3, 5, 6, 11] and marche.dropped_nodes == 2
+    assert marche.osmid.tolist() == [1, 2, 3, 5, 6, 9, 10, 11] and marche.dropped_nodes == 2
     got = _edge_dict(marche)
-    assert len(got) == 14 and all((b, a) in got for a, b in got)
+    assert len(got) == 20 and all((b, a) in got for a, b in got)
     assert got[(5, 3)] == pytest.approx((_gc(3, 4) + _gc(4, 5)) / 1.25, rel=1e-6)
-    # the footway detour 2-9-10-1 is a slower parallel edge to 2-1: the fastest is kept
+    # the footway detour 2-9-10-1 runs parallel to 2-1: it keeps its nodes 9 and 10 (a
+    # parallel chain contracted to one edge 2-1 would vanish behind the faster 2-1)
     assert got[(2, 1)] == pytest.approx(_gc(1, 2) / 1.25, rel=1e-6)
+    assert got[(9, 10)] == pytest.approx(_gc(9, 10) / 1.25, rel=1e-6)
     velo = RoadNetwork.from_osm(MINI_OSM, "velo")
     got = _edge_dict(velo)
     assert (5, 3) in got  # one-way zone 30: double-sens cyclable

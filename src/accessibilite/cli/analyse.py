@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+import time
 from pathlib import Path
 
 import accessibilite as acc
@@ -179,6 +180,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 def _analyse(args: argparse.Namespace) -> int:
     from ..outputs import atomic, maps, report
 
+    start = time.perf_counter()
     progress = Progress(9, quiet=args.silencieux)
     ctx = _prepare(args, progress)
     services, provider = ctx.services, ctx.provider
@@ -209,6 +211,7 @@ def _analyse(args: argparse.Namespace) -> int:
         )
     _close(fig)
     _print_summary(deficits, ctx, out)
+    print(f"Durée totale : {_fmt_num(round(time.perf_counter() - start, 1))} s")
     return 0
 
 

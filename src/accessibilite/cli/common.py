@@ -228,6 +228,7 @@ def _cli_text(text: str) -> str:
     return text
 
 
+
 # --------------------------------------------------------------------------- services
 from .service_files import (  # noqa: E402  (re-exported: one place loads service files)
     _is_france_services_file,

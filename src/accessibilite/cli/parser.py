@@ -9,6 +9,7 @@ import accessibilite as acc
 
 from .common import _MODES, _ORIGINES, _date, _number
 from .communes import _cmd_communes
+from .reseau import add_network_file_options, add_reseau_parser
 from .services import _cmd_services
 
 # --------------------------------------------------------------------------- parser
@@ -92,8 +93,12 @@ def _add_territory(p: argparse.ArgumentParser, national: bool = False) -> None:
     )
 
 
-def _add_service_file_options(p: argparse.ArgumentParser) -> None:
-    """Options telling how to read a service file (columns, CRS, layer, itinerant sites)."""
+def _add_service_file_options(p: argparse.ArgumentParser, layer_flag: str = "--couche-sites") -> None:
+    """Options telling how to read a service file (columns, CRS, layer, itinerant sites).
+
+    ``layer_flag``: ``--couche`` for ``services`` (its only file); ``--couche-sites`` where
+    ``--couche`` names the layer of the road network file (``analyse``, ``scenario``).
+    """
     g = p.add_argument_group("lecture du fichier des sites")
     g.add_argument("--colonne-x", metavar="COLONNE", help="colonne des longitudes ou des X")
     g.add_argument("--colonne-y", metavar="COLONNE", help="colonne des latitudes ou des Y")
@@ -110,7 +115,12 @@ def _add_service_file_options(p: argparse.ArgumentParser) -> None:
         help="système des coordonnées (ex. 2154, EPSG:3857) ; par défaut celui du fichier, "
         "ou deviné (WGS84, Lambert-93, Lambert II étendu)",
     )
-    g.add_argument("--couche", metavar="NOM", help="couche d'un GeoPackage, feuille d'un classeur")
+    g.add_argument(
+        layer_flag,
+        dest="couche_sites",
+        metavar="NOM",
+        help="couche du GeoPackage des sites, feuille du classeur",
+    )
     g.add_argument(
         "--sans-itinerants",
         action="store_true",
@@ -153,9 +163,11 @@ def _add_analysis_options(p: argparse.ArgumentParser, national: bool = False) ->
     p.add_argument(
         "--reseau",
         metavar="FICHIER",
-        help="réseau routier local : GraphML (OSMnx), OSM XML ou .osm.pbf ; "
-        "sans lui, le réseau embarqué du département s'il existe (04), sinon le réseau "
-        "téléchargé depuis OpenStreetMap (internet requis)",
+        help="réseau routier local : OSM (.osm.pbf, .osm, .osm.bz2), GraphML (OSMnx), "
+        "couche de lignes Geofabrik (.shp.zip, .shp, .gpkg) ou BD TOPO (.gpkg, .geojson), "
+        "réseau enregistré par « accessibilite reseau » (.npz) ; sans lui, le réseau embarqué "
+        "du département s'il existe (04), sinon le réseau téléchargé depuis OpenStreetMap "
+        "(internet requis)",
     )
     p.add_argument(
         "--telecharger-reseau",
@@ -163,6 +175,7 @@ def _add_analysis_options(p: argparse.ArgumentParser, national: bool = False) ->
         help="télécharger le réseau OpenStreetMap actuel même quand un réseau embarqué "
         "existe pour ce département (internet requis)",
     )
+    add_network_file_options(p)
     p.add_argument(
         "--buffer-km",
         type=_number,
@@ -238,9 +251,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FICHIER",
         help="écrire les lignes rejetées (toutes leurs colonnes et le motif) dans ce CSV",
     )
-    _add_service_file_options(p)
+    _add_service_file_options(p, layer_flag="--couche")
     _add_quiet(p)
     p.set_defaults(func=_cmd_services)
+
+    add_reseau_parser(sub, _add_quiet)
 
     from . import analyse as _cli_analyse
     from . import scenario as _cli_scenario

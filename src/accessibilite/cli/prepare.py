@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import time
 from pathlib import Path
 
 import accessibilite as acc
@@ -19,6 +20,7 @@ from .common import (
     _load_communes,
     _load_service_file,
 )
+from .reseau import load_network, summary_lines
 from .service_files import (
     _column_options,
     _columns_lines,
@@ -32,9 +34,6 @@ from .service_files import (
 def _without_itinerants_if_asked(args: argparse.Namespace, services):
     return _without_itinerants(services) if getattr(args, "sans_itinerants", False) else services
 
-
-_GRAPHML = (".graphml", ".gml")
-_OSM = (".osm", ".pbf", ".xml", ".osm.bz2")
 
 
 def _names(communes) -> str:
@@ -78,7 +77,7 @@ def _load_services(args: argparse.Namespace):
     where = {"departement": args.departement, "buffer_km": args.buffer_km}
     if path is None and _column_options(args):
         raise acc.InputError(
-            "--colonnes, --colonne-x/-y, --crs et --couche décrivent le fichier donné par "
+            "--colonnes, --colonne-x/-y, --crs et --couche-sites décrivent le fichier donné par "
             "--services-fichier FICHIER : donnez-le"
         )
     if kind == "france-services" and path is not None:
@@ -132,16 +131,13 @@ def _load_provider(args: argparse.Namespace, communes):
     if args.mode == "vol-oiseau":
         return acc.StraightLineEstimate()
     if args.reseau:
-        path = _existing_file(args.reseau)
-        name = path.name.lower()
-        if name.endswith(_GRAPHML):
-            return acc.RoadNetwork.from_graphml(path, mode=args.mode)
-        if name.endswith(_OSM):  # a regional extract is cut to the communes + margin
-            return acc.RoadNetwork.from_osm(
-                path, mode=args.mode, territory=communes, buffer_km=args.buffer_km
-            )
-        raise acc.DataFileError(
-            path, "format de réseau non reconnu (attendu .graphml, .osm ou .osm.pbf)"
+        return load_network(
+            args.reseau,
+            args.mode,
+            territory=communes,
+            buffer_km=args.buffer_km,
+            couche=getattr(args, "couche", None),
+            schema=getattr(args, "schema", "auto"),
         )
     if _use_embedded_network(args):
         args.reseau_embarque = True  # named in the report's method lines
@@ -222,7 +218,11 @@ def _prepare(args: argparse.Namespace, progress: Progress):
         carreaux = acc.load_carreaux(_existing_file(args.carreaux), communes=communes)
     label = "Estimation à vol d'oiseau" if args.mode == "vol-oiseau" else "Réseau routier"
     progress.step(f"{label} ({args.mode})")
+    t0 = time.perf_counter()
     provider = _load_provider(args, communes)
+    if not args.silencieux and hasattr(provider, "n_nodes"):
+        for line in summary_lines(provider, time.perf_counter() - t0)[:2]:
+            print(f"  {line}", file=sys.stderr)
     communes, excluded = _within_network(args, communes, provider)
     return argparse.Namespace(
         communes=communes, excluded=excluded, services=services, carreaux=carreaux,

@@ -76,8 +76,8 @@ def _column_options(args: argparse.Namespace) -> dict:
     if getattr(args, "crs", None):
         crs = str(args.crs).strip()
         options["crs"] = f"EPSG:{crs}" if crs.isdigit() else crs
-    if getattr(args, "couche", None):
-        options["layer"] = args.couche
+    if getattr(args, "couche_sites", None):
+        options["layer"] = args.couche_sites
     return options
 
 

@@ -215,7 +215,9 @@ def build(
         walks = chains.walk(a, b, kept)
     else:
         spaced = chains.loop_nodes(walks, kept)
-        spaced = chains.spacing_nodes(a, b, spaced, seg_len, walks, max_edge_m)
+        rank = np.empty(n, dtype=np.int64)
+        rank[np.lexsort((lat, lon))] = np.arange(n)
+        spaced = chains.spacing_nodes(a, b, spaced, seg_len, walks, max_edge_m, rank)
         walks = chains.split(a, b, walks, spaced)
     u, v, time, length = chains.contract(walks, ab_ok, ba_ok, t, t, seg_len)
     if u.size == 0:
@@ -247,7 +249,7 @@ def build(
         keep2, (u, v) = _compact(x.size, u, v)
         x, y = x[keep2], y[keep2]
         ids = None if ids is None else ids[keep2]
-    total_km = float(length.sum()) / 1000.0
+    total_km = _road_km(u, v, length)
     keep, dropped = largest_component(u, v, x.size, mode)
     renumber = np.cumsum(keep) - 1
     on = keep[u] & keep[v]
@@ -260,7 +262,7 @@ def build(
         "nodes_before": int(x.size),
         "edges_before": int(u.size),
         "km_before": total_km,
-        "km_dropped": total_km - float(length[on].sum()) / 1000.0,
+        "km_dropped": total_km - _road_km(u[on], v[on], length[on]),
     }
     return {
         "x": x[keep],
@@ -272,6 +274,16 @@ def build(
         "dropped_nodes": dropped,
         "stats": stats,
     }
+
+
+def _road_km(u: np.ndarray, v: np.ndarray, length: np.ndarray) -> float:
+    """Length of road (km): a two-way edge pair counts once."""
+    n = int(max(u.max(initial=0), v.max(initial=0))) + 1
+    key = u * np.int64(n) + v
+    rev = v * np.int64(n) + u
+    both = np.isin(rev, key)
+    once = ~both | (u < v)
+    return float(length[once].sum()) / 1000.0
 
 
 def _compact(n: int, *index: np.ndarray):

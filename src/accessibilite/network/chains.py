@@ -109,14 +109,18 @@ def walk(a: np.ndarray, b: np.ndarray, kept: np.ndarray):
         it is entered from.
     """
     first, second = _pairs(a, b, kept)
+    itype = np.int32 if 2 * a.size < 2**31 and kept.size < 2**31 else np.int64
+    a, b = a.astype(itype, copy=False), b.astype(itype, copy=False)
+    first, second = first.astype(itype), second.astype(itype)
     node = np.concatenate([a, b])
-    seg = np.concatenate([np.arange(a.size), np.arange(a.size)])
+    seg = np.concatenate([np.arange(a.size, dtype=itype), np.arange(a.size, dtype=itype)])
     at = kept[node]
     cur_seg, cur_from = seg[at], node[at]
+    del node, seg, at
     n_walks = cur_seg.size
-    start = cur_from.copy()
+    start = cur_from.astype(np.int64)
     end = np.full(n_walks, -1, dtype=np.int64)
-    walk_id = np.arange(n_walks, dtype=np.int64)
+    walk_id = np.arange(n_walks, dtype=itype)
     records = []
     while cur_seg.size:
         fwd = a[cur_seg] == cur_from
@@ -132,19 +136,24 @@ def walk(a: np.ndarray, b: np.ndarray, kept: np.ndarray):
         empty = np.zeros(0, np.int64)
         return start, end, empty, empty, np.zeros(0, bool), empty
     steps = np.array([r[0].size for r in records])
-    rec = [np.concatenate(col) for col in zip(*records, strict=True)]
+    columns = [list(col) for col in zip(*records, strict=True)]
+    del records
     # records come step by step, walks ascending within a step: place each at
     # offset[walk] + step to order them by walk then step, without sorting
-    size = np.bincount(rec[0], minlength=n_walks)
+    walks_col = np.concatenate(columns[0])
+    size = np.bincount(walks_col, minlength=n_walks)
     offset = np.zeros(n_walks, dtype=np.int64)
     np.cumsum(size[:-1], out=offset[1:])
-    step = np.repeat(np.arange(steps.size), steps)
-    pos = offset[rec[0]] + step
+    pos = offset[walks_col] + np.repeat(np.arange(steps.size), steps)
+    del offset
     out = []
-    for col in rec:
+    for i, parts in enumerate(columns):
+        col = walks_col if i == 0 else np.concatenate(parts)
+        parts.clear()
         arr = np.empty_like(col)
         arr[pos] = col
         out.append(arr)
+        del col
     return start, end, *out
 
 
@@ -161,7 +170,7 @@ def split(a: np.ndarray, b: np.ndarray, walks: tuple, kept: np.ndarray) -> tuple
     return frm[starts], end, wid, s, f, frm
 
 
-def loop_nodes(walks: tuple, kept: np.ndarray, parallel: bool = False) -> np.ndarray:
+def loop_nodes(walks: tuple, kept: np.ndarray, parallel: bool = True) -> np.ndarray:
     """Also keep the first inner node of loops and of parallel chains.
 
     A chain back to its own junction would contract to a self-loop, and two
@@ -197,30 +206,38 @@ def spacing_nodes(
     seg_len: np.ndarray,
     walks: tuple,
     max_edge_m: float,
+    rank: np.ndarray,
 ) -> np.ndarray:
     """Also keep the inner node of each chain reached past every ``max_edge_m`` metres.
 
-    The split points are chosen on one walk of each chain (the one whose first
-    segment has the smaller id), so both directions share them.
+    The split points are chosen on one walk of each chain (from its end of
+    smaller ``rank``, the nodes' order by longitude then latitude), so both
+    directions share them and they do not depend on the order of the input.
     """
-    start, _, w, s, f, _ = walks
+    start, end, w, s, f, frm = walks
     if not np.isfinite(max_edge_m) or w.size == 0:
         return kept
     bounds = np.flatnonzero(np.r_[True, w[1:] != w[:-1]])
     last = np.r_[bounds[1:], w.size] - 1
-    first_seg = np.full(start.size, -1, dtype=np.int64)
-    last_seg = np.full(start.size, -1, dtype=np.int64)
-    first_seg[w[bounds]] = s[bounds]
-    last_seg[w[last]] = s[last]
-    canonical = first_seg < last_seg  # one-segment walks have no inner node
+    # canonical walk of a chain: from its west-most end (its first inner node for
+    # a loop), whatever the order of the input: both directions share the cuts
+    first_inner = np.full(start.size, -1, dtype=np.int64)
+    last_inner = np.full(start.size, -1, dtype=np.int64)
+    many = last > bounds
+    first_inner[w[bounds[many]]] = frm[bounds[many] + 1]
+    last_inner[w[last[many]]] = frm[last[many]]
+    loop = start == end
+    canonical = np.where(loop, rank[first_inner] < rank[last_inner], rank[start] < rank[end]) & (
+        first_inner >= 0
+    )  # one-segment walks have no inner node
     pick = canonical[w]
     w, s, f = w[pick], s[pick], f[pick]
     length = seg_len[s]
     cum = np.cumsum(length)
     walk_start = np.r_[True, w[1:] != w[:-1]]
     offset = np.maximum.accumulate(np.where(walk_start, cum - length, 0.0))
-    cum_end = cum - offset
-    cum_begin = cum_end - length
+    cum_end = np.maximum(cum - offset, 0.0)  # metres from the walk's start
+    cum_begin = np.maximum(cum - length - offset, 0.0)  # (rounding: never below 0)
     crossed = np.floor(cum_end / max_edge_m) > np.floor(cum_begin / max_edge_m)
     to = np.where(f, b[s], a[s])
     kept = kept.copy()

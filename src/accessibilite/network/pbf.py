@@ -61,7 +61,7 @@ def read_osm_ways(path: Path, bbox: tuple | None = None) -> tuple[Lines, pd.Data
     if not _has_osmium() and not path.name.lower().endswith(".pbf"):
         return _finish(*_read_xml(path), path, bbox)
     osmium = _osmium(path)
-    refs, lons, lats = array("q"), array("d"), array("d")
+    refs, xs, ys = array("q"), array("l"), array("l")
     counts, way_ids = array("q"), array("q")
     columns: dict[str, list] = {t: [] for t in TAGS}
     try:
@@ -71,12 +71,10 @@ def read_osm_ways(path: Path, bbox: tuple | None = None) -> tuple[Lines, pd.Data
             if not way.is_way():
                 continue
             n0 = len(refs)
-            for node in way.nodes:
-                loc = node.location
-                if loc.valid():
-                    refs.append(node.ref)
-                    lons.append(loc.lon)
-                    lats.append(loc.lat)
+            for node in way.nodes:  # fixed-point 1e-7° coordinates, converted below
+                refs.append(node.ref)
+                xs.append(node.x)
+                ys.append(node.y)
             counts.append(len(refs) - n0)
             way_ids.append(way.id)
             tags = way.tags
@@ -84,6 +82,16 @@ def read_osm_ways(path: Path, bbox: tuple | None = None) -> tuple[Lines, pd.Data
                 values.append(tags.get(key))
     except RuntimeError as exc:
         raise DataFileError(path, f"fichier OpenStreetMap illisible ou tronqué ({exc})") from exc
+    x = np.frombuffer(xs, dtype=np.int_) if xs else np.zeros(0, np.int_)
+    y = np.frombuffer(ys, dtype=np.int_) if ys else np.zeros(0, np.int_)
+    valid = (np.abs(x) <= 1_800_000_000) & (np.abs(y) <= 900_000_000)  # else: node absent
+    if not valid.all():  # drop the vertices whose node is missing from the extract
+        way = np.repeat(np.arange(len(counts)), np.frombuffer(counts, dtype=np.int64))
+        counts = array("q", np.bincount(way[valid], minlength=len(counts)).tolist())
+        refs = array("q", np.frombuffer(refs, dtype=np.int64)[valid].tobytes())
+        x, y = x[valid], y[valid]
+    lons = array("d", (x / 1e7).tobytes())
+    lats = array("d", (y / 1e7).tobytes())
     return _finish(refs, lons, lats, counts, way_ids, columns, date, path, bbox)
 
 
