@@ -30,7 +30,6 @@ import shapely
 
 from ..errors import InputError
 from ..territories import communes as _communes
-from ..territories import departement_contour
 from ..territories import departements as _all_departements
 from ..territories.datafrance import _rows
 from .access import _validate_seuil, access_times
@@ -113,13 +112,22 @@ def _load_communes(codes: list[str]) -> dict[str, gpd.GeoDataFrame]:
 
 
 def _sites_for(code: str, services: gpd.GeoDataFrame, crs, buffer_km: float) -> gpd.GeoDataFrame:
-    """Sites inside the département outline buffered by ``buffer_km`` (the loaders' rule)."""
+    """Sites of the département and its ``buffer_km`` margin, by the loaders' own rule.
+
+    A site whose commune code is in the département belongs to it; another one
+    when its point lies within the margin (with the outline tolerance), exactly
+    as ``load_france_services(departement=code, buffer_km=...)`` keeps them.
+    """
+    from ..services._territory import _outside
+
     svc = services.to_crs(crs) if services.crs != crs else services
-    contour = departement_contour(code, buffer_km)
-    shapely.prepare(contour)
     xy = shapely.get_coordinates(svc.geometry.values)
-    inside = shapely.contains_xy(contour, xy[:, 0], xy[:, 1])
-    return svc[inside].reset_index(drop=True)
+    codes = svc["code_insee"] if "code_insee" in svc.columns else pd.Series([None] * len(svc))
+    placed = np.ones(len(svc), bool)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        outside = _outside(codes.to_numpy(), xy[:, 0], xy[:, 1], placed, code, buffer_km)
+    return svc[~outside].reset_index(drop=True)
 
 
 def _without_origin(communes: gpd.GeoDataFrame, origine: str):
