@@ -10,6 +10,7 @@ import accessibilite as acc
 from .common import _MODES, _ORIGINES, _date, _number
 from .communes import _cmd_communes
 from .reseau import add_network_file_options, add_reseau_parser
+from .service_files import _add_service_file_options
 from .services import _cmd_services
 
 # --------------------------------------------------------------------------- parser
@@ -90,41 +91,6 @@ def _add_territory(p: argparse.ArgumentParser, national: bool = False) -> None:
         metavar="FICHIER",
         help="fichier de communes fourni (Admin Express, GeoJSON geo.api.gouv.fr) "
         "au lieu des données embarquées",
-    )
-
-
-def _add_service_file_options(p: argparse.ArgumentParser, layer_flag: str = "--couche-sites") -> None:
-    """Options telling how to read a service file (columns, CRS, layer, itinerant sites).
-
-    ``layer_flag``: ``--couche`` for ``services`` (its only file); ``--couche-sites`` where
-    ``--couche`` names the layer of the road network file (``analyse``, ``scenario``).
-    """
-    g = p.add_argument_group("lecture du fichier des sites")
-    g.add_argument("--colonne-x", metavar="COLONNE", help="colonne des longitudes ou des X")
-    g.add_argument("--colonne-y", metavar="COLONNE", help="colonne des latitudes ou des Y")
-    g.add_argument(
-        "--colonnes",
-        metavar="CHAMP=COLONNE,...",
-        help="colonnes à lire pour les champs id, nom, insee, date, capacite, itinerant, x, y "
-        '(ex. "nom=Nom du site,date=Date d\'ouverture") ; par défaut les noms usuels sont '
-        "reconnus et la commande services affiche ceux retenus",
-    )
-    g.add_argument(
-        "--crs",
-        metavar="SYSTEME",
-        help="système des coordonnées (ex. 2154, EPSG:3857) ; par défaut celui du fichier, "
-        "ou deviné (WGS84, Lambert-93, Lambert II étendu)",
-    )
-    g.add_argument(
-        layer_flag,
-        dest="couche_sites",
-        metavar="NOM",
-        help="couche du GeoPackage des sites, feuille du classeur",
-    )
-    g.add_argument(
-        "--sans-itinerants",
-        action="store_true",
-        help="écarter les sites itinérants (bus France Services...)",
     )
 
 
