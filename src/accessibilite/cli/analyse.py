@@ -7,7 +7,6 @@ the package's functions.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -127,8 +126,9 @@ def _embedded_network_line(provider) -> str:
 
 def _list_line(services) -> str:
     """Edition of the France Services list, and whether it is the embedded snapshot."""
-    day = dt.date.fromisoformat(services.attrs["date_liste"])
-    text = f"liste ANCT du {day.strftime('%d/%m/%Y')}"
+    from ..outputs.context import fmt_date
+
+    text = f"liste ANCT du {fmt_date(services.attrs['date_liste'])}"
     source = Path(str(services.attrs.get("source", "")))
     if source.parent == acc.datasets.folder():
         text += ", copie embarquée dans accessibilite"
@@ -247,6 +247,14 @@ def _close(fig) -> None:
     plt.close(fig)
 
 
+def _sites_off_network(ctx: argparse.Namespace) -> int:
+    """Sites farther than the snapping distance from the road network (never reached)."""
+    snap = getattr(ctx.provider, "snap", None)
+    if snap is None or not len(ctx.services):
+        return 0
+    return int(snap(ctx.services)["au_dela_snap"].sum())
+
+
 def _print_summary(deficits, ctx: argparse.Namespace, out: Path) -> None:
     from ..outputs.maps import population_beyond
 
@@ -257,7 +265,11 @@ def _print_summary(deficits, ctx: argparse.Namespace, out: Path) -> None:
     print(f"Méthode : {ctx.provider.description}")
     if ctx.services.attrs.get("date_liste"):
         print(f"Liste France Services : {_list_line(ctx.services)}")
-    print(f"Communes : {len(com)} ; sites de service pris en compte : {len(ctx.services)}")
+    off = _sites_off_network(ctx)
+    sites = f"sites de service pris en compte : {len(ctx.services) - off}"
+    if off:
+        sites += f" ({off} autre(s) hors de portée du réseau routier, ignoré(s))"
+    print(f"Communes : {len(com)} ; {sites}")
     if ctx.excluded is not None:
         print(f"Communes hors de l'emprise du réseau (exclues) : {len(ctx.excluded)}")
     if ctx.sans_origine is not None:
