@@ -296,7 +296,7 @@ def _compact(n: int, *index: np.ndarray):
     return ids, tuple(renumber[arr] for arr in index)
 
 
-def largest_component(u: np.ndarray, v: np.ndarray, n: int, mode: str, stacklevel: int = 4):
+def largest_component(u: np.ndarray, v: np.ndarray, n: int, mode: str, stacklevel: int = 5):
     """Mask of the largest strongly connected component, and the count of nodes dropped.
 
     A French ``UserWarning`` reports the nodes dropped.
