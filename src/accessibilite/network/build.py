@@ -176,6 +176,8 @@ def build(
             f"({lines.n_ways} voies lues) : vérifier la zone, la couche ou le mode"
         )
     nodes, (a, b) = _compact(lines.lon.size, a, b)
+    if nodes.size < 2**31 and a.size < 2**30:  # halve the memory of the index arrays
+        a, b = a.astype(np.int32), b.astype(np.int32)
     lon, lat = lines.lon[nodes], lines.lat[nodes]
     n = nodes.size
     seg_len = great_circle(lon[a], lat[a], lon[b], lat[b])
