@@ -38,7 +38,11 @@ What is written
 * ``tiles=N`` writes N copies of the network side by side in longitude, each one
   shifted by the bounding-box width plus a margin (5 % of the width, at least
   0.05°), with node and way ids shifted by a per-copy stride: a synthetic
-  N-times-larger network (copies are not connected to each other).
+  N-times-larger network (copies are not connected to each other). A point
+  ``(lon, lat)`` of the source lies at ``(lon + offset[0] + k * stats.tile_shift,
+  lat + offset[1])`` in copy ``k`` (0-based). Copy ``k``'s node ids are
+  ``id_offset + k * n + 1 .. id_offset + (k + 1) * n`` (``n`` nodes per copy), its
+  way ids ``id_offset + k * max_way_id + way_id``.
 
 Importing this module does no work; pyogrio, shapely and osmium are imported by
 the function itself.
@@ -91,16 +95,34 @@ def _text(value) -> str | None:
     return text or None
 
 
+def _number(value) -> float | None:
+    """A finite float, or None (None, NaN, pandas NA, text that is no number)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if np.isfinite(number) else None
+
+
+def _is_true(frame, column: str) -> np.ndarray:
+    """Geofabrik's ``T`` / ``F`` flags as booleans (missing column or value: False)."""
+    if column not in frame:
+        return np.zeros(len(frame), bool)
+    return frame[column].eq("T").fillna(False).to_numpy(dtype=bool)
+
+
 def _level_codes(frame) -> np.ndarray:
     """One small integer per row for its ``(layer, bridge, tunnel)``."""
     n = len(frame)
     layer = (
-        frame["layer"].fillna(0).to_numpy(dtype=np.float64).round().astype(np.int64)
+        np.nan_to_num(frame["layer"].to_numpy(dtype=np.float64, na_value=np.nan))
+        .round()
+        .astype(np.int64)
         if "layer" in frame
         else np.zeros(n, np.int64)
     )
-    bridge = (frame["bridge"] == "T").to_numpy() if "bridge" in frame else np.zeros(n, bool)
-    tunnel = (frame["tunnel"] == "T").to_numpy() if "tunnel" in frame else np.zeros(n, bool)
+    bridge = _is_true(frame, "bridge")
+    tunnel = _is_true(frame, "tunnel")
     raw = (layer - layer.min()) * 4 + bridge * 2 + tunnel
     _, codes = np.unique(raw, return_inverse=True)
     return codes.astype(np.int64)
@@ -134,15 +156,15 @@ def _way_tags(frame) -> list[list[tuple[str, str]]]:
             tags.append(("oneway", "yes"))
         elif oneway[i] == "T":
             tags.append(("oneway", "-1"))
-        speed = maxspeed[i]
-        if speed is not None and speed == speed and speed > 0:
-            tags.append(("maxspeed", str(int(speed))))
+        speed = _number(maxspeed[i])
+        if speed is not None and speed > 0:
+            tags.append(("maxspeed", str(int(round(speed)))))
         for key, value in (("name", name[i]), ("ref", ref[i])):
             value = _text(value)
             if value is not None:
                 tags.append((key, value))
-        lay = layer[i]
-        if lay is not None and lay == lay and int(round(lay)) != 0:
+        lay = _number(layer[i])
+        if lay is not None and int(round(lay)) != 0:
             tags.append(("layer", str(int(round(lay)))))
         if bridge[i] == "T":
             tags.append(("bridge", "yes"))
@@ -210,6 +232,8 @@ def geofabrik_to_pbf(
         frame = frame.explode(index_parts=False)
     frame = frame.reset_index(drop=True)
     n_rows = len(frame)
+    if n_rows == 0:
+        raise ValueError(f"{source}: no line to convert")
 
     # --- vertices → nodes (vectorised) -------------------------------------------
     xy, row = shapely.get_coordinates(frame.geometry.to_numpy(), return_index=True)
