@@ -403,3 +403,19 @@ def test_download_territory_errors():
         RoadNetwork.download("Landes")
     with pytest.raises(InputError, match="territoire vide"):
         RoadNetwork.download(gpd.GeoDataFrame(geometry=[], crs=2154))
+
+
+def test_streaming_builder_equals_the_osmnx_path():
+    """from_osm (pyosmium → build) == the former osmnx path (XML copy → graph_from_xml)."""
+    from accessibilite.network import load_profile
+    from accessibilite.network.osm import read_osm
+    from accessibilite.network.readers import networkx_kwargs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        old = RoadNetwork(
+            **networkx_kwargs(read_osm(MINI_OSM), "voiture", load_profile(), "x", None)
+        )
+        new = RoadNetwork.from_osm(MINI_OSM, "voiture")
+    pd.testing.assert_frame_equal(old.nodes(), new.nodes(), rtol=0, atol=1e-6)
+    pd.testing.assert_frame_equal(old.edges(), new.edges(), rtol=1e-12, atol=1e-6)

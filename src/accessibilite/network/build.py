@@ -176,6 +176,8 @@ def build(
             f"({lines.n_ways} voies lues) : vérifier la zone, la couche ou le mode"
         )
     nodes, (a, b) = _compact(lines.lon.size, a, b)
+    if nodes.size < 2**31 and a.size < 2**30:  # halve the memory of the index arrays
+        a, b = a.astype(np.int32), b.astype(np.int32)
     lon, lat = lines.lon[nodes], lines.lat[nodes]
     n = nodes.size
     seg_len = great_circle(lon[a], lat[a], lon[b], lat[b])
@@ -296,7 +298,7 @@ def _compact(n: int, *index: np.ndarray):
     return ids, tuple(renumber[arr] for arr in index)
 
 
-def largest_component(u: np.ndarray, v: np.ndarray, n: int, mode: str, stacklevel: int = 4):
+def largest_component(u: np.ndarray, v: np.ndarray, n: int, mode: str, stacklevel: int = 5):
     """Mask of the largest strongly connected component, and the count of nodes dropped.
 
     A French ``UserWarning`` reports the nodes dropped.
