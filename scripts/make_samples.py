@@ -113,7 +113,7 @@ def make_networks(shared: Path) -> None:
                 buffer_km=margin_km,
             )
         net.date = NETWORK_DATE
-        generic = description(net.mode, "OpenStreetMap", None)
+        generic = description(net.mode, "OpenStreetMap", None, curvature=True)
         assert " sur le réseau OpenStreetMap, " in generic, generic
         net.description = generic.replace("réseau OpenStreetMap", NETWORK_NAMES[dep, mode], 1)
         path = _deflate(net.save(OUT / f"reseau-{dep}-{mode}.npz"))

@@ -329,7 +329,7 @@ def test_analyse_without_service_list_offline_uses_the_embedded_list(capsys, tmp
         "internet : liste embarquée du 1er août 2024 utilisée"
     ) in err.splitlines()
     assert (
-        "Liste France Services : liste ANCT du 01/08/2024, copie embarquée dans accessibilite"
+        "Liste France Services : liste ANCT du 1er août 2024, copie embarquée dans accessibilite"
         in out
     )
     assert "sites de service pris en compte : 50" in out  # the 20 Landes sites + 30 in the margin

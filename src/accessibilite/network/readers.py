@@ -23,8 +23,14 @@ from .rules import osm_rules
 from .speeds import _MODE_LABEL, load_profile
 
 
-def description(mode: str, source: str, date: str | None, profile: dict | None = None) -> str:
-    """French description of a network's travel times (shown in outputs)."""
+def description(
+    mode: str, source: str, date: str | None, profile: dict | None = None, curvature: bool = False
+) -> str:
+    """French description of a network's travel times (shown in outputs).
+
+    ``curvature``: the driven speeds carry the winding-road factor (networks
+    built by the common builder from OSM files and GIS layers; not osmnx graphs).
+    """
     prof = load_profile(profile)
     src = source if source.startswith(("OpenStreetMap", "IGN")) else f"OpenStreetMap ({source}"
     if not source.startswith(("OpenStreetMap", "IGN")):
@@ -36,6 +42,8 @@ def description(mode: str, source: str, date: str | None, profile: dict | None =
             f"vitesses légales françaises (profil {prof.get('name', 'personnalisé')}) "
             "pondérées par un facteur de réalisme par type de voie"
         )
+        if curvature:
+            speed += " et réduites sur les routes sinueuses"
     else:
         speed = f"vitesse constante de {prof[mode]['speed_kmh']:g} km/h".replace(".", ",")
     return f"Temps de trajet {_MODE_LABEL[mode]} sur le réseau {src}, {speed}, plus court chemin."
@@ -110,7 +118,7 @@ def finish(built: dict, mode: str, prof: dict, source: str, date: str | None) ->
     kwargs = {k: built[k] for k in ("x", "y", "crs", "graph", "length", "osmid", "dropped_nodes")}
     return kwargs | {
         "mode": mode,
-        "description": description(mode, source, date, prof),
+        "description": description(mode, source, date, prof, curvature=True),
         "source": source,
         "date": date,
         "access_speed_kmh": conf["access_speed_kmh"],
@@ -148,6 +156,11 @@ def download(cls, territory, buffer_km, mode, cache, departement, profile):
     path = _netfile.cache_path(polygon, mode, prof)
     if cache and path.is_file():
         return cls.load(path)
+    import osmnx as ox
+
+    from .. import sources
+
+    sources.check_connection(ox.settings.overpass_url)  # offline: OfflineError at once
     with tqdm(total=2, disable=not settings.progress, unit="étape") as bar:
         bar.set_description(f"Téléchargement du réseau OSM ({mode}, {polygon.area / 1e6:,.0f} km²)")
         G = _osm.overpass_graph(polygon, mode, prof, crs)
