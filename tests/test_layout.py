@@ -1,7 +1,7 @@
 """The package layout follows the data flow: imports go one way, no cycles, short modules.
 
 Layers, in data-flow order: the foundation modules (settings, errors, sources,
-rejects) may be imported from anywhere; then territories → services → network →
+rejects, datasets) may be imported from anywhere; then territories → services → network →
 analysis → outputs → cli. A module may import its own layer or an earlier one,
 never a later one, and no two modules may import each other, even through a
 chain or a function-level (lazy) import.
@@ -18,12 +18,12 @@ import pytest
 import accessibilite
 
 PACKAGE = Path(accessibilite.__file__).resolve().parent
-FOUNDATION = {"settings", "errors", "sources", "rejects", "__init__"}
+FOUNDATION = {"settings", "errors", "sources", "rejects", "datasets", "__init__"}
 LAYERS = ["territories", "services", "network", "analysis", "outputs", "cli"]
 #: Longest module allowed (lines); the standard is "no module over ~400 lines".
 MAX_LINES = 400
 #: Modules still over the limit, with the issue that splits them.
-OVER_LIMIT: dict[str, str] = {"network/road.py": "road network constructors move to readers"}
+OVER_LIMIT: dict[str, str] = {}
 
 
 def _modules() -> dict[str, Path]:

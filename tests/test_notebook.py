@@ -88,3 +88,28 @@ def test_notebook_has_a_map(executed):
         if o.output_type in ("display_data", "execute_result") and "image/png" in o.get("data", {})
     ]  # fmt: skip
     assert images
+
+
+def test_notebook_road_analysis_of_the_04(executed):
+    """Section 7: real road times on the embedded 04 network, French number formats."""
+    text = _stdout(executed)
+    assert "Réseau : OpenStreetMap (Geofabrik), 2021-07 — © contributeurs OpenStreetMap" in text
+    assert "Alpes-de-Haute-Provence : 198 communes, 163 915 habitants" in text
+    assert "liste du 01/08/2024" in text
+    # the README's figures of command 1 (checked against the CLI by tests/cli/test_readme.py)
+    assert (
+        "04 sur route : 5 communes au-delà de 30 min, 1 097 habitants (0,7 % de la population)"
+        in text
+    )
+    found = re.search(r"04 : cantons sans site : (\d+) sur (\d+)", text)
+    # independent count: cantons none of whose communes holds a site of the 04 (on the network)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sites = acc.load_france_services(acc.datasets.france_services_file(), departement="04")
+    links = acc.commune_cantons("04")
+    covered = set(links.loc[links["code_insee"].isin(sites["code_insee"]), "code_canton"])
+    cantons = acc.cantons("04")
+    assert (int(found[1]), int(found[2])) == (len(cantons) - len(covered), len(cantons))
+    assert re.search(r"Temps moyen pondéré par la population : \d+,\d min", text)
+    assert re.search(r"Surface à 30 min ou moins d'un site : \d{1,3}( \d{3})* km²", text)
+    assert not re.search(r"\d,\d{3}\b(?! km)", text.replace("407 444", ""))  # no English 1,097

@@ -42,6 +42,8 @@ def folders(tmp_path, monkeypatch):
     monkeypatch.setattr(settings, "cache_folder", cache)
     monkeypatch.setattr(settings, "data_folder", None)
     monkeypatch.setattr(settings, "progress", False)
+    # HTTP is faked below: the connection probe would see the sockets blocked by conftest
+    monkeypatch.setattr(sources, "check_connection", lambda url, timeout=None: None)
     return cache, data
 
 
@@ -165,3 +167,84 @@ def test_bad_names(folders, bad):
 def test_bad_filenames(folders, bad):
     with pytest.raises(InputError):
         fetch("bpe", bad)
+
+
+# --------------------------------------------------------------------------- offline probe
+def test_probe_fails_at_once_with_sockets_blocked(tmp_path, monkeypatch):
+    # conftest blocks every socket connection, as a sandbox without network would
+    import time
+
+    from accessibilite import OfflineError
+
+    monkeypatch.setattr(settings, "cache_folder", tmp_path / "cache")
+    monkeypatch.setattr(settings, "data_folder", None)
+    start = time.perf_counter()
+    with pytest.raises(OfflineError, match="pas de connexion internet : www.data.gouv.fr") as err:
+        fetch("france_services")
+    assert time.perf_counter() - start < 1.0
+    message = str(err.value)
+    assert "liste-structures-france-services.csv" in message and "(" not in message
+    assert not (tmp_path / "cache").exists() or list((tmp_path / "cache").iterdir()) == []
+
+
+def test_probe_without_dns(monkeypatch):
+    import socket
+
+    from accessibilite import OfflineError
+
+    def no_dns(address, timeout=None):
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(socket, "create_connection", no_dns)
+    with pytest.raises(OfflineError, match="overpass-api.de injoignable"):
+        sources.check_connection("https://overpass-api.de/api/interpreter")
+
+
+def test_probe_gives_up_after_its_timeout(monkeypatch):
+    # a firewall dropping packets: the name resolves but the connection hangs
+    import socket
+    import threading
+    import time
+
+    from accessibilite import OfflineError
+
+    release = threading.Event()
+
+    def hang(address, timeout=None):
+        release.wait(10)
+        raise OSError("too late")
+
+    monkeypatch.setattr(socket, "create_connection", hang)
+    start = time.perf_counter()
+    try:
+        with pytest.raises(OfflineError):
+            sources.check_connection("https://www.data.gouv.fr/x", timeout=0.2)
+    finally:
+        release.set()
+    assert time.perf_counter() - start < 1.5
+
+
+def test_probe_reaches_the_proxy_and_succeeds(monkeypatch):
+    import socket
+
+    seen = []
+
+    class Conn:
+        def close(self):
+            seen.append("closed")
+
+    def connect(address, timeout=None):
+        seen.append((address, timeout))
+        return Conn()
+
+    monkeypatch.setattr(socket, "create_connection", connect)
+    monkeypatch.setenv("https_proxy", "http://proxy.example.fr:3128")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    sources.check_connection("https://www.data.gouv.fr/x", timeout=1.5)
+    assert seen == [(("proxy.example.fr", 3128), 1.5), "closed"]
+    monkeypatch.delenv("https_proxy")
+    monkeypatch.delenv("HTTPS_PROXY", raising=False)
+    seen.clear()
+    sources.check_connection("https://www.data.gouv.fr/x", timeout=1.5)
+    assert seen == [(("www.data.gouv.fr", 443), 1.5), "closed"]

@@ -7,7 +7,7 @@ attribute access so that ``import accessibilite`` (and the command line's
 Layout (one subpackage a stage of the data flow; each imports only from those
 to its left, see ``docs/architecture.md``)::
 
-    settings, errors, sources, rejects (foundation, importable everywhere)
+    settings, errors, sources, rejects, datasets (foundation, importable everywhere)
     territories → services → network → analysis → outputs → cli
 """
 
@@ -30,8 +30,12 @@ _API: dict[str, str] = {
     "InputError": "errors",
     "NetworkError": "errors",
     "DownloadError": "errors",
+    "OfflineError": "errors",
     # settings / sources
     "settings": "settings",
+    "sources": "sources",
+    # embedded sample data (France Services lists, 04 road network)
+    "datasets": "datasets",
     # territories
     "communes": "territories",
     "cantons": "territories",
@@ -144,3 +148,4 @@ if TYPE_CHECKING:  # pragma: no cover - for static analysers and IDEs
     from .errors import InputError as InputError
     from .errors import MissingColumnError as MissingColumnError
     from .errors import NetworkError as NetworkError
+    from .errors import OfflineError as OfflineError

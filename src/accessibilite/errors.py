@@ -16,6 +16,7 @@ __all__ = [
     "InputError",
     "NetworkError",
     "DownloadError",
+    "OfflineError",
 ]
 
 
@@ -74,3 +75,11 @@ class NetworkError(AccessibiliteError):
 
 class DownloadError(AccessibiliteError):
     """Official data could not be downloaded and no local copy was given."""
+
+
+class OfflineError(DownloadError):
+    """The host of a download cannot be reached at all (no DNS answer, no route, no link).
+
+    Raised at once by :func:`accessibilite.sources.check_connection`, before any
+    download starts, so that an offline machine fails in a few seconds.
+    """

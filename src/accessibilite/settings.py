@@ -27,5 +27,9 @@ progress: bool = os.environ.get("ACCESSIBILITE_PROGRESS", "1") != "0"
 #: Timeout (seconds) of HTTP downloads.
 timeout: float = 180.0
 
+#: Timeout (seconds) of the connection probe made before every download: an
+#: offline machine (no DNS answer, no route) is detected within this delay.
+probe_timeout: float = 2.0
+
 #: Internal projected CRS for metropolitan France (Lambert-93).
 crs: str = "EPSG:2154"

@@ -8,6 +8,12 @@
 3. a download from the official URL (streamed, with a progress bar, written
    atomically so that an interrupted download never leaves a truncated file).
 
+Before any download, :func:`check_connection` opens one TCP connection to the
+host (or to the proxy in use) with a short timeout (``settings.probe_timeout``)
+and raises :class:`~accessibilite.errors.OfflineError` at once when the name
+does not resolve or the host cannot be reached: an offline machine fails in a
+few seconds instead of waiting for retries.
+
 The URLs below are the stable addresses published by the producers
 (``data.gouv.fr/fr/datasets/r/<id>`` always serves the latest version of a
 data.gouv.fr resource). See ``docs/data-sources.md`` for the columns used.
@@ -17,7 +23,10 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import tempfile
+import threading
+import urllib.request
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -25,9 +34,9 @@ import requests
 from tqdm.auto import tqdm
 
 from . import settings
-from .errors import DownloadError, InputError
+from .errors import DownloadError, InputError, OfflineError
 
-__all__ = ["OFFICIAL_SOURCES", "fetch"]
+__all__ = ["OFFICIAL_SOURCES", "OVERPASS_URL", "check_connection", "fetch"]
 
 #: Official downloads: ``url``, cache ``filename``, ``producer``, ``licence``,
 #: and ``page`` (the human-readable dataset page, to check for newer editions).
@@ -61,6 +70,9 @@ OFFICIAL_SOURCES: dict[str, dict[str, str]] = {
         "page": "https://www.insee.fr/fr/statistiques/8217525",
     },
 }
+
+#: Overpass API used by osmnx (``osmnx.settings.overpass_url``) to download road networks.
+OVERPASS_URL = "https://overpass-api.de/api"
 
 _CHUNK = 1 << 20
 
@@ -138,19 +150,93 @@ def fetch(name_or_url: str, filename: str | None = None, *, refresh: bool = Fals
     return cached
 
 
+def check_connection(url: str, timeout: float | None = None) -> None:
+    """Raise :class:`OfflineError` at once when the host of ``url`` cannot be reached.
+
+    One TCP connection is opened to the host and port of ``url`` (or to the
+    HTTP(S) proxy of the environment, when one applies to ``url``), in a
+    background thread joined after ``timeout`` seconds: name resolution has no
+    timeout of its own, and a machine without DNS or without a route must fail
+    fast. Nothing is sent.
+
+    Parameters
+    ----------
+    url : str
+        An http(s) URL.
+    timeout : float, optional
+        Seconds to wait (default ``settings.probe_timeout``).
+
+    Raises
+    ------
+    OfflineError
+        No DNS answer, no route, refused or timed out connection, or sockets
+        disabled (a sandbox, the test suite).
+    """
+    timeout = settings.probe_timeout if timeout is None else float(timeout)
+    parsed = urlparse(url)
+    proxy = _proxy_for(url)
+    target = urlparse(proxy) if proxy else parsed
+    host = target.hostname or ""
+    port = target.port or (443 if target.scheme == "https" else 80)
+    failure: list[BaseException] = []
+
+    def probe() -> None:
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+        except Exception as exc:  # noqa: BLE001 - OSError, or sockets disabled by a sandbox
+            failure.append(exc)
+
+    thread = threading.Thread(target=probe, name="accessibilite-probe", daemon=True)
+    thread.start()
+    thread.join(timeout + 0.5)
+    if thread.is_alive():
+        failure.append(TimeoutError())
+    if failure:
+        where = f"le proxy {host}" if proxy else host
+        raise OfflineError(f"pas de connexion internet : {where} injoignable")
+
+
+def _proxy_for(url: str) -> str | None:
+    """The proxy URL the environment gives for ``url`` (``HTTPS_PROXY``...), if any."""
+    parsed = urlparse(url)
+    if urllib.request.proxy_bypass(parsed.hostname or ""):
+        return None
+    proxy = urllib.request.getproxies().get(parsed.scheme)
+    return proxy if proxy and "://" in proxy else (f"http://{proxy}" if proxy else None)
+
+
+def _reason(exc: BaseException) -> str:
+    """A short French reason of a failed request, without the nested library text."""
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        return f"erreur HTTP {exc.response.status_code}"
+    if isinstance(exc, requests.HTTPError):
+        return str(exc).split(" for url")[0] or "erreur HTTP"
+    if isinstance(exc, requests.Timeout):
+        return "délai de réponse dépassé"
+    if isinstance(exc, requests.ConnectionError):
+        return "connexion impossible ou interrompue"
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return str(exc) or type(exc).__name__
+
+
 def _download(url: str, dest: Path) -> None:
     """Stream ``url`` into ``dest`` through a temporary file renamed on success."""
     offline_hint = (
-        f"Sans connexion, téléchargez ce fichier ailleurs et passez son chemin en argument "
-        f"(source=...), ou déposez-le sous le nom {dest.name!r} dans le dossier de données "
-        f"local (accessibilite.settings.data_folder ou variable ACCESSIBILITE_DATA)."
+        f"Sans connexion, téléchargez ce fichier ailleurs et passez son chemin en argument, "
+        f"ou déposez-le sous le nom {dest.name} dans le dossier de données local, "
+        f"variable ACCESSIBILITE_DATA."
     )
+    try:
+        check_connection(url)
+    except OfflineError as exc:
+        raise OfflineError(f"{exc}, {url} non téléchargé. {offline_hint}") from None
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     except OSError as exc:
         raise DownloadError(
-            f"dossier de cache inutilisable {dest.parent} ({exc}). {offline_hint}"
+            f"dossier de cache inutilisable {dest.parent} : {_reason(exc)}. {offline_hint}"
         ) from exc
     tmp = Path(tmp_name)
     try:
@@ -175,7 +261,7 @@ def _download(url: str, dest: Path) -> None:
             raise DownloadError(f"réponse vide pour {url}. {offline_hint}")
         if total is not None and size != total:
             raise DownloadError(
-                f"téléchargement incomplet de {url} ({size} octets reçus sur {total}). "
+                f"téléchargement incomplet de {url} : {size} octets reçus sur {total}. "
                 f"{offline_hint}"
             )
         os.replace(tmp, dest)
@@ -184,7 +270,9 @@ def _download(url: str, dest: Path) -> None:
         raise
     except (requests.RequestException, OSError) as exc:
         tmp.unlink(missing_ok=True)
-        raise DownloadError(f"téléchargement impossible de {url} ({exc}). {offline_hint}") from exc
+        raise DownloadError(
+            f"téléchargement impossible de {url} : {_reason(exc)}. {offline_hint}"
+        ) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

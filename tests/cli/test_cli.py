@@ -266,35 +266,72 @@ def test_analyse_report_names_the_estimate(landes_runs):
     assert "<th>Origines</th><td>mairie de chaque commune (convention du distancier" in html
 
 
-def test_analyse_offline_without_network_is_an_error(capsys, tmp_path, fs_2024, monkeypatch):
-    def no_internet(*args, **kwargs):
-        raise acc.DownloadError("connexion à Overpass impossible")
+def test_analyse_download_failure_is_one_plain_sentence(capsys, tmp_path, fs_2024, monkeypatch):
+    def overpass_fails(*args, **kwargs):
+        raise acc.DownloadError("connexion à Overpass impossible (erreur 504 (Gateway))")
 
-    monkeypatch.setattr(acc.RoadNetwork, "download", no_internet)
+    monkeypatch.setattr(acc.sources, "check_connection", lambda url, timeout=None: None)
+    monkeypatch.setattr(acc.RoadNetwork, "download", overpass_fails)
     out = tmp_path / "sortie"
     code, _, err = run(
         capsys, "analyse", "-d", "40", "--services-fichier", fs_2024, "--sortie", out
     )
     assert code == 2
     last = err.strip().splitlines()[-1]
-    assert last.startswith("erreur : réseau routier indisponible") and "Traceback" not in err
-    assert "--reseau" in err and "--mode vol-oiseau" in err
-    assert "connexion à Overpass impossible" in err
+    assert last == (
+        "erreur : réseau routier indisponible, échec pour le téléchargement OpenStreetMap : "
+        "donnez un réseau local avec --reseau FICHIER, ou demandez l'estimation à vol "
+        "d'oiseau avec --mode vol-oiseau."
+    )
+    assert "Traceback" not in err and "(" not in last
     assert not (out / "communes.csv").exists()  # no silent vol-oiseau fallback
 
 
-def test_analyse_without_service_list_offline(capsys, tmp_path, monkeypatch):
-    import accessibilite.sources
+def test_analyse_offline_fails_at_once(capsys, tmp_path):
+    # sockets are blocked by conftest, as on a machine without internet: no --reseau for 40
+    import time
 
-    def no_internet(*args, **kwargs):
-        raise acc.DownloadError("data.gouv.fr injoignable")
-
-    monkeypatch.setattr(accessibilite.sources, "fetch", no_internet)
-    code, _, err = run(capsys, "analyse", "-d", "40", "--mode", "vol-oiseau", "-o", tmp_path)
+    out = tmp_path / "sortie"
+    start = time.perf_counter()
+    code, _, err = run(capsys, "analyse", "-d", "40", "--sortie", out)
+    elapsed = time.perf_counter() - start
     assert code == 2
-    last = err.strip().splitlines()[-1]
-    assert last.startswith("erreur : liste officielle France Services indisponible")
-    assert "data.gouv.fr injoignable" in last and "--services-fichier" in last
+    assert err.strip().splitlines() == [
+        "erreur : réseau routier indisponible, pas de connexion internet pour le "
+        "téléchargement OpenStreetMap : donnez un réseau local avec --reseau FICHIER, ou "
+        "demandez l'estimation à vol d'oiseau avec --mode vol-oiseau."
+    ]  # before any long step: not even the communes are loaded
+    assert elapsed < 5
+    assert not (out / "communes.csv").exists()
+
+
+def test_analyse_04_download_asked_offline_fails_at_once(capsys, tmp_path):
+    # the 04 has an embedded network; --telecharger-reseau asks for the current one instead
+    code, _, err = run(capsys, "analyse", "-d", "04", "--telecharger-reseau", "-o", tmp_path)
+    assert code == 2
+    assert err.strip().splitlines()[0].startswith(
+        "erreur : réseau routier indisponible, pas de connexion internet"
+    )
+    assert "--reseau FICHIER" in err and "--mode vol-oiseau" in err
+    assert not (tmp_path / "communes.csv").exists()
+
+
+def test_analyse_without_service_list_offline_uses_the_embedded_list(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(acc.settings, "cache_folder", tmp_path / "cache")  # nothing cached
+    monkeypatch.setattr(acc.settings, "data_folder", None)
+    code, out, err = run(capsys, "analyse", "-d", "40", "--mode", "vol-oiseau", "-o", tmp_path)
+    assert code == 0
+    assert (
+        "attention : liste officielle France Services non téléchargée, pas de connexion "
+        "internet : liste embarquée du 1er août 2024 utilisée"
+    ) in err.splitlines()
+    assert (
+        "Liste France Services : liste ANCT du 01/08/2024, copie embarquée dans accessibilite"
+        in out
+    )
+    assert "sites de service pris en compte : 50" in out  # the 20 Landes sites + 30 in the margin
+    html = (tmp_path / "rapport.html").read_text(encoding="utf-8")
+    assert "liste ANCT du 01/08/2024, copie embarquée dans accessibilite" in html
 
 
 def test_communes_from_user_file(capsys, tmp_path, landes_communes):

@@ -318,9 +318,11 @@ def test_download_buffers_caches_and_builds(
 ):
     import osmnx as ox
 
-    from accessibilite import settings
+    from accessibilite import settings, sources
 
     calls = []
+    # Overpass is faked: the connection probe would see the sockets blocked by conftest
+    monkeypatch.setattr(sources, "check_connection", lambda url, timeout=None: None)
 
     def fake_graph_from_polygon(polygon, **kwargs):
         calls.append((polygon, kwargs))

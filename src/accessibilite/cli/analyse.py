@@ -7,6 +7,7 @@ the package's functions.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -29,6 +30,10 @@ _MODE_LABELS = {
     "velo": "à vélo",
     "vol-oiseau": "voiture, estimation à vol d'oiseau (sans réseau routier)",
 }
+#: French month names, for the date of an embedded network ("2021-07" → "juillet 2021").
+_MONTHS = (
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+).split()
 #: Isochrone bands drawn on the maps (the threshold is added).
 _BANDS_MIN = (10, 20, 30)
 
@@ -83,11 +88,15 @@ def _method(args: argparse.Namespace, ctx: argparse.Namespace) -> dict[str, str]
     }
     if args.reseau:
         lines["Réseau routier"] = f"fichier {Path(args.reseau).name}"
+    elif getattr(args, "reseau_embarque", False):
+        lines["Réseau routier"] = _embedded_network_line(ctx.provider)
     elif args.mode != "vol-oiseau":
         lines["Réseau routier"] = (
             f"OpenStreetMap téléchargé (territoire + {_fmt_num(args.buffer_km)} km)"
         )
     lines["Services"] = f"{args.services} : {len(ctx.services)} site(s)"
+    if ctx.services.attrs.get("date_liste"):
+        lines["Liste France Services"] = _list_line(ctx.services)
     if args.date:
         lines["Date des sites"] = f"sites labellisés au {args.date}"
     if args.communes:
@@ -97,6 +106,28 @@ def _method(args: argparse.Namespace, ctx: argparse.Namespace) -> dict[str, str]
     if ctx.sans_origine is not None:
         lines["Communes sans mairie ni contour (exclues)"] = _names(ctx.sans_origine)
     return lines
+
+
+def _embedded_network_line(provider) -> str:
+    """``"réseau embarqué dans accessibilite : OpenStreetMap (Geofabrik), juillet 2021, ..."``."""
+    date = f", {provider.date}" if provider.date else ""
+    if provider.date and len(provider.date) == 7:  # "2021-07"
+        month = int(provider.date[5:])
+        date = f", {_MONTHS[month - 1]} {provider.date[:4]}"
+    return (
+        f"réseau embarqué dans accessibilite : {provider.source}{date}, "
+        "© contributeurs OpenStreetMap, licence ODbL"
+    )
+
+
+def _list_line(services) -> str:
+    """Edition of the France Services list, and whether it is the embedded snapshot."""
+    day = dt.date.fromisoformat(services.attrs["date_liste"])
+    text = f"liste ANCT du {day.strftime('%d/%m/%Y')}"
+    source = Path(str(services.attrs.get("source", "")))
+    if source.parent == acc.datasets.folder():
+        text += ", copie embarquée dans accessibilite"
+    return text
 
 
 def _compute(args: argparse.Namespace, progress: Progress, ctx: argparse.Namespace):
@@ -173,6 +204,8 @@ def _print_summary(deficits, ctx: argparse.Namespace, out: Path) -> None:
     beyond = com[com["au_dela_seuil"].astype(bool)]
     pop_beyond, share = population_beyond(com)
     print(f"Méthode : {ctx.provider.description}")
+    if ctx.services.attrs.get("date_liste"):
+        print(f"Liste France Services : {_list_line(ctx.services)}")
     print(f"Communes : {len(com)} ; sites de service pris en compte : {len(ctx.services)}")
     if ctx.excluded is not None:
         print(f"Communes hors de l'emprise du réseau (exclues) : {len(ctx.excluded)}")

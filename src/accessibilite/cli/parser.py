@@ -89,7 +89,7 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
         "--services-fichier",
         metavar="FICHIER",
         help="fichier des sites (CSV, GeoJSON, GPKG, SHP) ; sans lui, la liste officielle "
-        "France Services est téléchargée",
+        "France Services est téléchargée, ou sans internet la liste embarquée du 1er août 2024",
     )
     p.add_argument("--seuil", type=float, default=30.0, help="seuil en minutes (défaut : 30)")
     p.add_argument(
@@ -108,7 +108,14 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
         "--reseau",
         metavar="FICHIER",
         help="réseau routier local : GraphML (OSMnx), OSM XML ou .osm.pbf ; "
-        "sans lui, le réseau est téléchargé depuis OpenStreetMap (internet requis)",
+        "sans lui, le réseau embarqué du département s'il existe (04), sinon le réseau "
+        "téléchargé depuis OpenStreetMap (internet requis)",
+    )
+    p.add_argument(
+        "--telecharger-reseau",
+        action="store_true",
+        help="télécharger le réseau OpenStreetMap actuel même quand un réseau embarqué "
+        "existe pour ce département (internet requis)",
     )
     p.add_argument(
         "--buffer-km",

@@ -92,10 +92,13 @@ def _load_services(args: argparse.Namespace):
 
 
 def _load_provider(args: argparse.Namespace, communes):
-    """Travel-time provider: local network file, download, or the straight-line estimate.
+    """Travel-time provider: local network file, embedded network, download, or the estimate.
 
-    The straight-line estimate is used only when asked (``--mode vol-oiseau``),
-    never as a silent fallback when the road network cannot be obtained.
+    Without ``--reseau``, a département with an embedded network
+    (``acc.datasets.networks()``: 04 by car) uses it, offline, unless
+    ``--telecharger-reseau`` asks for the current OpenStreetMap data; the
+    others are downloaded. The straight-line estimate is used only when asked
+    (``--mode vol-oiseau``), never as a silent fallback.
     """
     if args.mode == "vol-oiseau":
         return acc.StraightLineEstimate()
@@ -111,19 +114,46 @@ def _load_provider(args: argparse.Namespace, communes):
         raise acc.DataFileError(
             path, "format de réseau non reconnu (attendu .graphml, .osm ou .osm.pbf)"
         )
+    if _use_embedded_network(args):
+        args.reseau_embarque = True  # named in the report's method lines
+        return acc.RoadNetwork.sample(args.departement, args.mode)
     try:
         return acc.RoadNetwork.download(communes, buffer_km=args.buffer_km, mode=args.mode)
     except acc.DownloadError as exc:
-        raise acc.DownloadError(
-            f"réseau routier indisponible ({exc}). Sans connexion internet, donnez un réseau "
-            "local avec --reseau FICHIER (GraphML, OSM ou PBF), ou demandez explicitement "
-            "l'estimation à vol d'oiseau avec --mode vol-oiseau."
-        ) from exc
+        raise _no_network(exc) from exc
+
+
+def _use_embedded_network(args: argparse.Namespace) -> bool:
+    """No ``--reseau``: the embedded network of the département, unless a download is asked."""
+    if getattr(args, "telecharger_reseau", False):
+        return False
+    return acc.datasets.has_network(args.departement, args.mode)
+
+
+def _no_network(exc: Exception) -> acc.DownloadError:
+    """The one-sentence CLI error when the road network cannot be downloaded."""
+    why = "pas de connexion internet" if isinstance(exc, acc.OfflineError) else "échec"
+    return acc.DownloadError(
+        f"réseau routier indisponible, {why} pour le téléchargement OpenStreetMap : "
+        "donnez un réseau local avec --reseau FICHIER, ou demandez l'estimation à vol "
+        "d'oiseau avec --mode vol-oiseau."
+    )
+
+
+def _check_download_possible(args: argparse.Namespace) -> None:
+    """When the road network must be downloaded, fail before any long step if offline."""
+    if args.mode == "vol-oiseau" or args.reseau or _use_embedded_network(args):
+        return
+    try:
+        acc.sources.check_connection(acc.sources.OVERPASS_URL)
+    except acc.OfflineError as exc:
+        raise _no_network(exc) from None
 
 
 def _prepare(args: argparse.Namespace, progress: Progress):
     """Communes, services, carreaux and provider shared by analyse and scenario."""
     _check_args(args)
+    _check_download_possible(args)
     progress.step("Chargement des communes")
     communes, sans_origine = _with_origin(args, _load_communes(args))
     progress.step("Chargement des services")
@@ -213,5 +243,3 @@ def _within_network(args: argparse.Namespace, communes, provider):
         file=sys.stderr,
     )
     return communes.loc[~outside].reset_index(drop=True), excluded.reset_index(drop=True)
-
-

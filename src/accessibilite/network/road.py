@@ -10,43 +10,26 @@ isochrone queries are delegated to :mod:`accessibilite.routing` and
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
-from scipy.sparse import csgraph
 
-from .. import settings
+from .. import datasets
 from ..errors import DataFileError, NetworkError
 from . import csr as _csr
-from . import isochrones, routing
 from . import npz as _netfile
 from . import osm as _osm
+from . import readers as _readers
 from .csr import MIN_TIME_S
-from .isochrones import BUFFER_M
-from .speeds import _MODE_LABEL, _validate_mode, load_profile
+from .speeds import _validate_mode, load_profile
+from .views import NetworkViews
 
 __all__ = ["RoadNetwork"]
 
 
-# --------------------------------------------------------------------------- descriptions
-def _description(mode: str, source: str, date: str | None, profile: dict | None = None) -> str:
-    prof = load_profile(profile)
-    src = f"OpenStreetMap ({source}{', ' + date if date else ''})"
-    if mode == "voiture":
-        speed = (
-            f"vitesses légales françaises (profil {prof.get('name', 'personnalisé')}) "
-            "pondérées par un facteur de réalisme par type de voie"
-        )
-    else:
-        speed = f"vitesse constante de {prof[mode]['speed_kmh']:g} km/h".replace(".", ",")
-    return f"Temps de trajet {_MODE_LABEL[mode]} sur le réseau {src}, {speed}, plus court chemin."
-
-
 # --------------------------------------------------------------------------- the network
-class RoadNetwork:
+class RoadNetwork(NetworkViews):
     """A directed road network in compact form, satisfying ``TravelTimeProvider``.
 
     Build it with :meth:`from_graphml`, :meth:`from_osm`, :meth:`download`,
@@ -100,7 +83,7 @@ class RoadNetwork:
         self.crs = crs
         self.source = source
         self.date = date
-        self.description = description or _description(mode, source, date)
+        self.description = description or _readers.description(mode, source, date)
         self.access_speed_kmh = float(access_speed_kmh or conf["access_speed_kmh"])
         self.max_snap_m = float(max_snap_m or conf["max_snap_m"])
         self.osmid = None if osmid is None else np.asarray(osmid, dtype=np.int64)
@@ -164,37 +147,7 @@ class RoadNetwork:
             Empty edge set, indices out of range, NaN / infinite / negative weights.
         """
         _validate_mode(mode)
-        x = np.asarray(x, dtype=np.float64).ravel()
-        y = np.asarray(y, dtype=np.float64).ravel()
-        t = np.asarray(travel_time_s, dtype=np.float64).ravel()
-        if x.shape != y.shape or x.size == 0:
-            raise NetworkError(
-                f"coordonnées x/y vides ou de tailles différentes ({x.size}, {y.size})"
-            )
-        if not (np.isfinite(x).all() and np.isfinite(y).all()):
-            raise NetworkError("coordonnées de nœuds non finies (NaN ou inf) dans x/y")
-        u = _csr.as_index(u, "u", x.size)
-        v = _csr.as_index(v, "v", x.size)
-        if not (u.size == v.size == t.size):
-            raise NetworkError(
-                f"u, v et travel_time_s doivent avoir la même longueur ({u.size}, {v.size}, {t.size})"
-            )
-        if u.size == 0:
-            raise NetworkError("réseau sans aucun arc : impossible de calculer des temps de trajet")
-        _csr.check_weights(t, "travel_time_s")
-        if length_m is None:
-            lengths = np.hypot(x[v] - x[u], y[v] - y[u])
-        else:
-            lengths = np.asarray(length_m, dtype=np.float64).ravel()
-            if lengths.size != u.size:
-                raise NetworkError(f"length_m a {lengths.size} valeurs pour {u.size} arcs")
-            _csr.check_weights(lengths, "length_m")
-        graph, length = _csr.build_csr(u, v, t, lengths, x.size)
-        description = (
-            f"Temps de trajet {_MODE_LABEL[mode]} sur un réseau fourni sous forme d'arcs "
-            "(temps de parcours donnés), plus court chemin."
-        )
-        return cls(x, y, graph, length, mode=mode, crs=crs, description=description, source="arcs")
+        return cls(**_readers.edges_kwargs(u, v, travel_time_s, x, y, length_m, crs, mode))
 
     @classmethod
     def from_networkx(
@@ -240,50 +193,7 @@ class RoadNetwork:
             No edge usable in ``mode``, missing node coordinates, bad lengths.
         """
         _validate_mode(mode)
-        prof = load_profile(profile)
-        conf = prof[mode]
-        ids, x, y, ui, vi, time, length, back, crs = _osm.graph_edges(G, mode, prof)
-        _csr.check_weights(length, "length")
-        ui, vi = np.concatenate([ui, vi[back]]), np.concatenate([vi, ui[back]])
-        time, length = np.concatenate([time, time[back]]), np.concatenate([length, length[back]])
-        # largest strongly connected component
-        n = ids.size
-        adjacency = sparse.csr_matrix((np.ones(ui.size), (ui, vi)), shape=(n, n))
-        _, labels = csgraph.connected_components(adjacency, directed=True, connection="strong")
-        keep = labels == np.argmax(np.bincount(labels))
-        dropped = int(n - keep.sum())
-        if dropped:
-            warnings.warn(
-                f"réseau {mode} : {dropped} nœud(s) hors de la plus grande composante "
-                f"fortement connexe retiré(s) ({int(keep.sum())} nœuds conservés)",
-                UserWarning,
-                stacklevel=2,
-            )
-        renumber = np.cumsum(keep) - 1
-        on = keep[ui] & keep[vi]
-        graph, lengths_csr = _csr.build_csr(
-            renumber[ui[on]], renumber[vi[on]], time[on], length[on], int(keep.sum())
-        )
-        osmid = None
-        if np.issubdtype(ids.dtype, np.integer):
-            osmid = ids[keep].astype(np.int64)
-        source = source or str(G.graph.get("name", "graphe osmnx"))
-        date = date or str(G.graph.get("created_date", ""))[:10] or None
-        return cls(
-            x[keep],
-            y[keep],
-            graph,
-            lengths_csr,
-            mode=mode,
-            crs=crs,
-            description=_description(mode, source, date, prof),
-            osmid=osmid,
-            dropped_nodes=dropped,
-            source=source,
-            date=date,
-            access_speed_kmh=conf["access_speed_kmh"],
-            max_snap_m=conf["max_snap_m"],
-        )
+        return cls(**_readers.networkx_kwargs(G, mode, load_profile(profile), source, date))
 
     @classmethod
     def from_graphml(
@@ -311,13 +221,15 @@ class RoadNetwork:
         buffer_km: float = 10,
         profile: str | Path | dict | None = None,
     ) -> RoadNetwork:
-        """Build a network from an OpenStreetMap extract: OSM XML or ``.osm.pbf``.
+        """Build a network from an OpenStreetMap extract: ``.osm.pbf``, OSM XML or ``.osm.bz2``.
 
-        The ways tagged ``highway`` (within the territory's bounding box, if given)
-        and their nodes are copied by ``osmium`` to a temporary OSM XML file, read
-        by ``osmnx.graph_from_xml``; the graph is then cut to the territory (nodes
-        inside it). PBF needs the optional ``osmium`` package (``pip install
-        accessibilite[pbf]``); without it, XML files are read directly by osmnx.
+        The file is streamed once by pyosmium (ways tagged ``highway`` with their
+        node locations; with a territory, only the ways touching its buffered
+        bounding box), split at junctions, timed by the speed model and
+        contracted along degree-2 chains by :mod:`accessibilite.network.build`
+        (no osmnx graph); the network is then cut to the buffered territory
+        (nodes inside it). Without the optional ``osmium`` package (``pip
+        install accessibilite[pbf]``), OSM XML files are read by osmnx instead.
 
         Parameters
         ----------
@@ -340,61 +252,106 @@ class RoadNetwork:
         """
         _validate_mode(mode)
         path = Path(path)
-        G = _osm.read_osm(path, territory, buffer_km)
-        return cls.from_networkx(G, mode, profile=profile, source=path.name)
+        prof = load_profile(profile)
+        if not _readers.osmium_available() and not path.name.lower().endswith(".pbf"):
+            G = _osm.read_osm(path, territory, buffer_km)  # OSM XML read by osmnx alone
+            return cls.from_networkx(G, mode, profile=prof, source=path.name)
+        return cls(**_readers.osm_file_kwargs(path, mode, prof, territory, buffer_km))
 
     @classmethod
-    def download(
+    def from_lines(
         cls,
-        territory,
-        buffer_km: float = 10,
+        source,
         mode: str = "voiture",
-        cache: bool = True,
-        *,
+        schema: str = "auto",
+        territory=None,
+        buffer_km: float = 10,
+        layer: str | None = None,
+        columns: dict | None = None,
         profile: str | Path | dict | None = None,
     ) -> RoadNetwork:
-        """Download the OSM network around a territory (osmnx / Overpass), cached on disk.
+        """Build a network from a GIS road layer: Geofabrik, IGN BD TOPO 3 / 2, ROUTE 500.
 
         Parameters
         ----------
-        territory : GeoDataFrame, GeoSeries or shapely geometry
-            Area to cover, e.g. ``communes("40")`` (a bare shapely geometry is
-            taken in EPSG:2154). The buffer is drawn in EPSG:2154, or in the
-            overseas département's CRS (``communes("974")``).
-        buffer_km : float
-            The area is enlarged by this distance so that services just across the
-            border, and roads leaving and re-entering it, count.
+        source : str, Path or GeoDataFrame
+            GeoPackage, shapefile, zipped shapefile (Geofabrik's
+            ``*-free.shp.zip``), GeoJSON, or a GeoDataFrame of lines.
         mode : {"voiture", "marche", "velo"}
-        cache : bool
-            Reuse / write the built network in ``settings.cache_folder / "reseaux"``,
-            keyed by a hash of (buffered polygon, mode, profile).
+        schema : {"auto", "geofabrik", "bdtopo3", "bdtopo2", "route500"}
+            ``auto`` recognises the schema from the columns (see
+            ``docs/networks.md``).
+        territory : GeoDataFrame, GeoSeries or shapely geometry, optional
+            Keep only the roads within this area enlarged by ``buffer_km``.
+        buffer_km : float
+        layer : str, optional
+            Layer of a multi-layer file (default: ``gis_osm_roads_free_1``,
+            ``troncon_de_route``... when present, else the only layer).
+        columns : dict, optional
+            ``{schema column: column of the file}`` when names differ.
         profile : path, dict or None
 
         Raises
         ------
+        DataFileError
+            Missing, unreadable or empty file, unknown schema, not lines, outside France.
+        NetworkError
+            No road usable in ``mode`` (in the territory).
+        """
+        from .lines import lines_kwargs
+
+        kwargs = lines_kwargs(
+            source, mode, schema, territory, buffer_km, layer, columns, profile
+        )
+        kwargs.pop("stats")
+        return cls(**kwargs)
+
+    @classmethod
+    def download(
+        cls,
+        territory=None,
+        buffer_km: float = 10,
+        mode: str = "voiture",
+        cache: bool = True,
+        *,
+        departement: str | None = None,
+        profile: str | Path | dict | None = None,
+    ) -> RoadNetwork:
+        """Download the OSM network of a département (extract) or around a territory (Overpass).
+
+        With ``departement="40"``, the département's ``.osm.pbf`` extract is
+        fetched from download.openstreetmap.fr (cached on disk with a progress
+        bar, written atomically; :mod:`accessibilite.network.download`) and read
+        as :meth:`from_osm`, cut to the département's communes enlarged by
+        ``buffer_km``. Without it, the ways around ``territory`` are downloaded
+        from the Overpass API through osmnx (for small areas).
+
+        Parameters
+        ----------
+        territory : GeoDataFrame, GeoSeries or shapely geometry, optional
+            Area to cover (default with ``departement``: its communes). A bare
+            shapely geometry is taken in EPSG:2154; the buffer is drawn in
+            EPSG:2154 or in the overseas département's CRS.
+        buffer_km : float
+            The area is enlarged by this distance so that services just across
+            the border, and roads leaving and re-entering it, count.
+        mode : {"voiture", "marche", "velo"}
+        cache : bool
+            Reuse / write the built network in ``settings.cache_folder / "reseaux"``,
+            keyed by a hash of (buffered polygon, mode, profile).
+        departement : str, optional
+            INSEE code of the département whose extract to use.
+        profile : path, dict or None
+
+        Raises
+        ------
+        InputError
+            Unknown département, bad territory.
         DownloadError
-            Overpass could not be reached or returned no data.
+            Offline, server error or no data (one French sentence saying what to pass instead).
         """
         _validate_mode(mode)
-        prof = load_profile(profile)
-        polygon, crs = _osm.territory_polygon(territory, buffer_km)
-        path = _netfile.cache_path(polygon, mode, prof)
-        if cache and path.is_file():
-            return cls.load(path)
-        from tqdm.auto import tqdm
-
-        with tqdm(total=2, disable=not settings.progress, unit="étape") as bar:
-            bar.set_description(
-                f"Téléchargement du réseau OSM ({mode}, {polygon.area / 1e6:,.0f} km²)"
-            )
-            G = _osm.overpass_graph(polygon, mode, prof, crs)
-            bar.update()
-            bar.set_description("Construction du réseau")
-            net = cls.from_networkx(G, mode, profile=prof, source="Overpass API via osmnx")
-            bar.update()
-        if cache:
-            net.save(path)
-        return net
+        return _readers.download(cls, territory, buffer_km, mode, cache, departement, profile)
 
     # ----------------------------------------------------------------- save / load
     def save(self, path: str | Path) -> Path:
@@ -429,72 +386,11 @@ class RoadNetwork:
         except (ValueError, KeyError, NetworkError) as exc:
             raise DataFileError(path, f"fichier de réseau illisible ou incomplet ({exc})") from exc
 
-    # ----------------------------------------------------------------- views
-    @property
-    def n_nodes(self) -> int:
-        """Number of nodes."""
-        return int(self.x.size)
+    @classmethod
+    def sample(cls, departement: str = "04", mode: str = "voiture") -> RoadNetwork:
+        """A network embedded in the package (:mod:`accessibilite.datasets`), loaded offline.
 
-    @property
-    def n_edges(self) -> int:
-        """Number of directed edges (after merging parallel edges)."""
-        return int(self.graph.nnz)
-
-    def nodes(self) -> pd.DataFrame:
-        """Nodes as a DataFrame ``x``, ``y`` (+ ``osmid``), index 0..n-1."""
-        frame = pd.DataFrame({"x": self.x, "y": self.y})
-        if self.osmid is not None:
-            frame["osmid"] = self.osmid
-        return frame
-
-    def edges(self) -> pd.DataFrame:
-        """Directed edges ``u``, ``v``, ``length_m``, ``travel_time_s``, sorted by u then v."""
-        g = self.graph
-        u = np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(g.indptr))
-        v = g.indices.astype(np.int64)
-        order = np.lexsort((v, u))
-        return pd.DataFrame(
-            {
-                "u": u[order],
-                "v": v[order],
-                "length_m": self.length.data[order],
-                "travel_time_s": g.data[order],
-            }
-        )
-
-    def __repr__(self) -> str:
-        km = float(self.length.data.sum()) / 1000.0
-        return (
-            f"<RoadNetwork {self.mode} : {self.n_nodes} nœuds, {self.n_edges} arcs orientés, "
-            f"{km:.1f} km de voies, {self.crs}>"
-        )
-
-    # ----------------------------------------------------------------- queries (delegated)
-    def nearest(self, services, origins=None, *, distances: bool | None = None) -> pd.DataFrame:
-        """Time to the nearest service; see :func:`accessibilite.routing.nearest`.
-
-        ``distances=True`` also gives ``distance_m`` for ``origins=None`` (whole network).
+        ``"04"``: Alpes-de-Haute-Provence, OpenStreetMap of July 2021 (ODbL); its
+        ``source`` / ``date`` give the attribution. ``InputError`` if none is embedded.
         """
-        return routing.nearest(self, services, origins, distances=distances)
-
-    def time_matrix(self, origins, destinations) -> np.ndarray:
-        """Origins × destinations times (s); see :func:`accessibilite.routing.time_matrix`."""
-        return routing.time_matrix(self, origins, destinations)
-
-    def snap(self, points) -> pd.DataFrame:
-        """Snap points to nodes; see :func:`accessibilite.routing.snap`."""
-        return routing.snap(self, points)
-
-    def isochrones(
-        self,
-        services,
-        bands_min=(10, 20, 30),
-        per_service: bool = False,
-        *,
-        buffer_m: float = BUFFER_M,
-        cell_m: float | None = None,
-    ):
-        """Nested band polygons; see :func:`accessibilite.isochrones.isochrones`."""
-        return isochrones.isochrones(
-            self, services, bands_min, per_service, buffer_m=buffer_m, cell_m=cell_m
-        )
+        return cls.load(datasets.network_file(departement, mode))

@@ -26,12 +26,28 @@ def _decode(path: Path, encoding: str | None) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise DataFileError(path, f"fichier illisible ({exc.strerror or exc})") from exc
+    raw = _decompress(path, raw)
     for enc in [encoding] if encoding else ["utf-8-sig", "cp1252", "latin-1"]:
         try:
             return raw.decode(enc)
         except (UnicodeDecodeError, LookupError):
             continue
     raise DataFileError(path, f"encodage illisible ({encoding})")
+
+
+def _decompress(path: Path, raw: bytes) -> bytes:
+    """Bytes of a ``.xz`` / ``.gz`` / ``.bz2`` compressed CSV (the embedded lists), else as is."""
+    import bz2
+    import gzip
+    import lzma
+
+    codec = {".xz": lzma, ".lzma": lzma, ".gz": gzip, ".bz2": bz2}.get(path.suffix.lower())
+    if codec is None:
+        return raw
+    try:
+        return codec.decompress(raw)
+    except (OSError, EOFError, lzma.LZMAError) as exc:
+        raise DataFileError(path, f"fichier compressé illisible ({exc})") from exc
 
 
 def _sniff_sep(text: str) -> str:

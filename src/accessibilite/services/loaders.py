@@ -35,6 +35,7 @@ from ._core import (
     _standard,
     _text,
 )
+from ._editions import _date_in_name, _official_or_embedded
 from ._read import _codes, _find, _read_any, _source_path, _to_float, _xy_columns
 
 __all__ = ["RejectedRowsWarning", "load_france_services", "load_points"]
@@ -84,8 +85,10 @@ def load_france_services(
     Parameters
     ----------
     source : str or PathLike, optional
-        The CSV file. ``None`` downloads the current official list into the
-        cache (``sources.fetch("france_services")``).
+        The CSV file (plain or ``.csv.xz`` / ``.gz``). ``None`` downloads the
+        current official list into the cache (``sources.fetch("france_services")``);
+        when it cannot be downloaded, the embedded list of 2024-08-01
+        (``datasets.france_services_file()``) is used and a warning says so.
     date : str or datetime-like, optional
         Keep only the sites labelled on or before this day (``labellisation_fs``).
         Sites labelled later are not "rejected": they are counted in
@@ -101,7 +104,9 @@ def load_france_services(
     geopandas.GeoDataFrame
         The standard services frame, ``categorie == "france_services"``.
         ``len(frame) + attrs["filtered_by_date"] + len(attrs["rejected"])``
-        equals ``attrs["rows_read"]``.
+        equals ``attrs["rows_read"]``. ``attrs["date_liste"]``: ISO date of the
+        list edition (embedded list; download day of the official list; date in
+        the file name, ``liste-fs-20240801.csv``), or None when unknown.
 
     Notes
     -----
@@ -113,6 +118,7 @@ def load_france_services(
     :class:`InputError`), and ``itinerant`` from ``itinerance == "Oui"``;
     its commune code is the geocoder's ``result_citycode``.
     """
+    source, date_liste = _official_or_embedded(source)
     table, path = _read_any(_source_path(source, "france_services"))
     n, cols = len(table), set(table.columns)
     if {"id_fs", "lib_fs", "latitude", "longitude"} <= cols:
@@ -161,7 +167,9 @@ def load_france_services(
         source=path,
         label="load_france_services",
     )
-    frame.attrs.update(schema=schema, filtered_by_date=0)
+    frame.attrs.update(
+        schema=schema, filtered_by_date=0, date_liste=date_liste or _date_in_name(path)
+    )
     return frame if date is None else _filter_by_date(frame, date)
 
 

