@@ -181,6 +181,7 @@ OUTPUTS = (
     "carte.png",
     "carte.html",
     "rapport.html",
+    "resultats.xlsx",
 )
 TERRITORY_COLUMNS = [
     "code",
@@ -533,7 +534,7 @@ def test_scenario_ouverture(capsys, tmp_path, fs_2024):
     assert greedy["code_insee"].iloc[0] == communes["code_insee"].iloc[int(np.argmax(gains))]
     exact = table[table["methode"] == "exact"]
     assert exact["population_couverte_cumulee"].max() >= greedy["population_couverte_cumulee"].max()
-    assert "Sites proposés (glouton)" in out
+    assert "Sites proposés — " in out
 
 
 def test_analyse_population_grid_origins(capsys, tmp_path, fs_2024):
@@ -655,7 +656,7 @@ def test_output_and_input_paths_clean_errors(capsys, tmp_path, fs_2024):
     # an OS error while writing: one French line, exit 2, no traceback
     code, _, err = run(capsys, "-q", "communes", "-d", "48", "-o", afile / "c.gpkg")
     assert code == 2 and len(err.splitlines()) == 1
-    assert err.startswith(f"erreur : {afile} : accès impossible (")
+    assert err.startswith(f"erreur : {afile / 'c.gpkg'}: impossible de créer le dossier {afile}")
 
 
 def test_date_on_a_file_without_opening_dates_is_said(capsys, tmp_path):

@@ -18,6 +18,7 @@ from .common import (
     _fmt_int,
     _fmt_num,
     _fmt_pct,
+    _no_empty_folder,
 )
 from .prepare import _names, _prepare
 
@@ -147,19 +148,25 @@ def _write_excluded(ctx: argparse.Namespace, out: Path) -> None:
 
     None is lost silently; a file is removed when a rerun has no such commune.
     """
+    from ..outputs.tables import write_table_csv
+
     for name, table in (("hors_reseau", ctx.excluded), ("sans_origine", ctx.sans_origine)):
         path = out / f"communes_{name}.csv"
         if table is None:
             path.unlink(missing_ok=True)
             continue
-        out.mkdir(parents=True, exist_ok=True)
-        table.to_csv(path, index=False, lineterminator="\n")
+        write_table_csv(table, path)
 
 
 # --------------------------------------------------------------------------- analyse
 def cmd_analyse(args: argparse.Namespace) -> int:
     """Run ``accessibilite analyse``."""
-    from ..outputs import maps, report
+    with _no_empty_folder(Path(args.sortie)):
+        return _analyse(args)
+
+
+def _analyse(args: argparse.Namespace) -> int:
+    from ..outputs import atomic, maps, report
 
     progress = Progress(9, quiet=args.silencieux)
     ctx = _prepare(args, progress)
@@ -171,23 +178,53 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     bands = sorted({*_BANDS_MIN, float(args.seuil)})
     isochrones = provider.isochrones(services, bands_min=bands)
 
-    progress.step("Écriture des tableaux CSV et du GeoPackage")
-    report.write_csv(deficits, out)
-    _write_excluded(ctx, out)
-    report.write_geopackage(out / "resultats.gpkg", deficits, services, isochrones)
+    progress.step("Écriture des tableaux CSV, Excel et du GeoPackage")
+    write_tables(deficits, ctx, out)
+    report.write_geopackage(
+        out / "resultats.gpkg", deficits, services, isochrones, communes=ctx.communes
+    )
 
     progress.step("Cartes")
     fig = acc.plot_access_map(deficits, services, isochrones)
-    maps.save_map(fig, out / "carte.png")
-    acc.interactive_map(deficits, services, isochrones).save(str(out / "carte.html"))
+    with atomic.replacing(out / "carte.png") as tmp:
+        maps.save_map(fig, tmp)
+    with atomic.replacing(out / "carte.html") as tmp:
+        acc.interactive_map(deficits, services, isochrones).save(str(tmp))
 
     progress.step("Rapport HTML")
-    report.write_report(
-        out / "rapport.html", deficits, services, carte_png=fig, methode=_method(args, ctx)
-    )
+    with atomic.replacing(out / "rapport.html") as tmp:
+        report.write_report(
+            tmp, deficits, services, carte_png=fig, methode=_method(args, ctx)
+        )
     _close(fig)
     _print_summary(deficits, ctx, out)
     return 0
+
+
+def write_tables(deficits, ctx: argparse.Namespace, out: Path, scenarios=None) -> None:
+    """``communes.csv``, ``cantons.csv``, ``epci.csv``, the set-aside communes and
+    ``resultats.xlsx`` (one sheet per table, plus the scenario tables given)."""
+    from ..outputs.tables import result_tables, write_table_csv
+    from ..outputs.xlsx import write_xlsx
+
+    tables = result_tables(
+        deficits, ctx.services, communes=ctx.communes,
+        commune_cantons=getattr(ctx, "commune_cantons", None),
+    )  # fmt: skip
+    for name, (frame, first, key) in tables.items():
+        write_table_csv(frame, out / f"{name}.csv", first, key)
+    _write_excluded(ctx, out)
+    sheets = {_SHEETS.get(name, name): table for name, table in tables.items()}
+    for name, table in (("Communes hors réseau", ctx.excluded),
+                        ("Communes sans origine", ctx.sans_origine)):  # fmt: skip
+        if table is not None:
+            sheets[name] = table
+    sheets.update(scenarios or {})
+    write_xlsx(out / "resultats.xlsx", sheets)
+
+
+#: Sheet names of resultats.xlsx.
+_SHEETS = {"communes": "Communes", "cantons": "Cantons", "epci": "EPCI"}
 
 
 def _close(fig) -> None:

@@ -4,6 +4,7 @@ communes and service files named on the command line, writing tables."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -92,13 +93,20 @@ def _load_communes(args: argparse.Namespace):
 
 
 def _write_table(frame, path: Path, layer: str) -> None:
-    """Write a (Geo)DataFrame to CSV (no geometry) or a vector file chosen by extension."""
+    """Write a (Geo)DataFrame to CSV (no geometry) or a vector file chosen by extension.
+
+    Atomic (temporary file, then rename) and with one French error naming the
+    file on failure (read-only folder, full disk, GDAL error): no traceback,
+    nothing half-written. CSV files are UTF-8 with a byte-order mark (French Excel).
+    """
+    from ..outputs.atomic import replacing
+    from ..outputs.tables import _gpkg_types, _plain, write_table_csv
+
     suffix = path.suffix.lower()
     if suffix != ".csv" and suffix not in _VECTOR_DRIVERS:
         raise acc.InputError(
             f"{path} : extension non reconnue (attendu .gpkg, .geojson, .shp ou .csv)"
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
     # Only one geometry column per layer: the town-hall point goes as x/y columns.
     out = frame.copy()
     if "mairie" in out.columns:
@@ -110,18 +118,34 @@ def _write_table(frame, path: Path, layer: str) -> None:
         geom = out.geometry
         if len(geom) and (geom.geom_type == "Point").all():
             out["x"], out["y"] = geom.x.round(2), geom.y.round(2)
-        table = out.drop(columns=geom.name)
-        table.to_csv(path, index=False, float_format="%.12g", lineterminator="\n")
+        write_table_csv(out.drop(columns=geom.name), path)
         return
-    if path.exists():
-        path.unlink()
     kwargs = {"layer": layer} if suffix == ".gpkg" else {}
     driver = _VECTOR_DRIVERS[suffix]
     if driver == "GeoJSON":  # RFC 7946: GeoJSON coordinates are WGS84 longitude/latitude
         out = out.to_crs(4326)
     if driver:
         kwargs["driver"] = driver
-    out.to_file(path, **kwargs)
+    out = _gpkg_types(_plain(out, geometry=True, booleans="bool"))  # same field types every run
+    with replacing(path) as tmp:
+        out.to_file(tmp, **kwargs)
+
+
+@contextlib.contextmanager
+def _no_empty_folder(folder: Path):
+    """Remove the folders a failed command created and left empty (``--sortie``)."""
+    folder = Path(folder)
+    created = [p for p in (folder, *folder.parents) if not p.exists()]
+    try:
+        yield
+    except BaseException:
+        for p in created:  # deepest first
+            try:
+                p.rmdir()
+            except OSError:  # not empty, or not ours to remove
+                break
+        raise
+
 
 # --------------------------------------------------------------------------- services
 def _is_france_services_file(path: Path) -> bool:

@@ -190,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="analyse complète : temps d'accès, déficits, cartes, rapport",
         description="Temps d'accès de chaque commune au service le plus proche, communes "
         "au-delà du seuil, cantons et EPCI sans service ; écrit communes.csv, cantons.csv, "
-        "epci.csv, resultats.gpkg, carte.png, carte.html et rapport.html dans le dossier "
+        "epci.csv, resultats.xlsx, resultats.gpkg, carte.png, carte.html et rapport.html dans le "
+        "dossier "
         "de sortie.",
     )
     _add_analysis_options(p)
@@ -215,5 +216,114 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_quiet(p)
     p.set_defaults(func=_cli_scenario.cmd_scenario)
+    _add_evolution_potential_cumul(sub)
     return parser
+
+
+def _add_evolution_potential_cumul(sub) -> None:
+    """Sub-commands ``evolution``, ``potentiel`` and ``cumul``."""
+    from . import cumul as _cli_cumul
+    from . import evolution as _cli_evolution
+    from . import potentiel as _cli_potentiel
+
+    p = sub.add_parser(
+        "evolution",
+        help="évolution de la couverture à plusieurs dates (dates de labellisation)",
+        description="Couverture des cantons et EPCI à plusieurs dates, d'après la date "
+        "d'ouverture (labellisation) des sites : evolution.csv, evolution.xlsx, "
+        "evolution.png (courbe), evolution_carte.png (une carte par date), "
+        "rapport_evolution.html.",
+    )
+    _add_analysis_options(p)
+    p.add_argument(
+        "--dates",
+        required=True,
+        metavar="DATES",
+        help="dates séparées par des virgules (AAAA-MM-JJ ou JJ/MM/AAAA), "
+        "ex. 2020-01-01,2022-01-01,2024-08-01",
+    )
+    p.add_argument(
+        "--sans-date",
+        choices=("inclure", "exclure"),
+        default="inclure",
+        help="sites sans date d'ouverture : comptés ouverts à toutes les dates (défaut) ou ignorés",
+    )
+    _add_quiet(p)
+    p.set_defaults(func=_cli_evolution.cmd_evolution)
+
+    p = sub.add_parser(
+        "potentiel",
+        help="accessibilité potentielle (2SFCA / APL) à une offre de soins",
+        description="Accessibilité potentielle localisée de chaque commune à une offre "
+        "(ex. médecins généralistes de la BPE) : potentiel.csv, potentiel.xlsx, "
+        "potentiel.png.",
+    )
+    _add_territory(p)
+    p.add_argument(
+        "--services-fichier",
+        required=True,
+        metavar="FICHIER",
+        help="offre par commune (BPE : CODGEO, NB_D201...) ou fichier de points avec une "
+        "colonne de capacité",
+    )
+    p.add_argument(
+        "--code-bpe", default="D201", help="code d'équipement BPE (défaut : D201, médecins)"
+    )
+    p.add_argument(
+        "--methode",
+        choices=("apl", "2sfca"),
+        default="apl",
+        help="apl : décroissance 0-10 min 1, 10-15 min 2/3, 15-20 min 1/3 (DREES, défaut) ; "
+        "2sfca : zone unique de --seuil minutes",
+    )
+    p.add_argument(
+        "--seuil", type=float, default=20.0, help="zone de chalandise 2sfca en minutes (défaut 20)"
+    )
+    p.add_argument(
+        "--voisins",
+        metavar="CODES",
+        help="départements voisins dont l'offre et la population comptent (effet de bord), "
+        "ex. 64,32,33,47",
+    )
+    _add_provider_options(p)
+    _add_quiet(p)
+    p.set_defaults(func=_cli_potentiel.cmd_potentiel)
+
+    p = sub.add_parser(
+        "cumul",
+        help="communes cumulant les déficits sur plusieurs services",
+        description="Temps d'accès de chaque commune à plusieurs services (France Services, "
+        "MSP, médecins...) et nombre de services au-delà de leur seuil : cumul.csv, "
+        "cumul.xlsx, cumul.png.",
+    )
+    _add_territory(p)
+    p.add_argument(
+        "--service",
+        action="append",
+        required=True,
+        metavar="NOM=FICHIER",
+        help="un service et son fichier (répéter l'option), ex. --service "
+        "\"France Services=liste-fs.csv\" --service médecins=bpe_d201.csv ; "
+        "NOM=FICHIER:SEUIL pour un seuil propre",
+    )
+    p.add_argument("--seuil", type=float, default=30.0, help="seuil en minutes (défaut : 30)")
+    _add_provider_options(p)
+    _add_quiet(p)
+    p.set_defaults(func=_cli_cumul.cmd_cumul)
+
+
+def _add_provider_options(p: argparse.ArgumentParser) -> None:
+    """Travel-time options of ``potentiel`` and ``cumul`` (as for ``analyse``)."""
+    p.add_argument("--mode", choices=_MODES, default="voiture", help="mode de déplacement")
+    p.add_argument("--reseau", metavar="FICHIER", help="réseau routier local (GraphML, OSM, PBF)")
+    p.add_argument(
+        "--buffer-km",
+        type=float,
+        default=20.0,
+        help="marge autour du département (sites voisins, réseau) (défaut : 20 km)",
+    )
+    p.add_argument(
+        "--origine", choices=("mairie", "centroide"), default="mairie", help="point de départ"
+    )
+    p.add_argument("--sortie", "-o", required=True, metavar="DOSSIER", help="dossier de sortie")
 

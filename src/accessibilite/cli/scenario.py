@@ -8,9 +8,11 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
+
 import accessibilite as acc
 
-from .analyse import _close, _compute, _method, _write_excluded
+from .analyse import _close, _compute, _method, write_tables
 from .common import (
     Progress,
     _existing_file,
@@ -18,6 +20,7 @@ from .common import (
     _fmt_num,
     _fmt_pct,
     _load_service_file,
+    _no_empty_folder,
 )
 from .prepare import _prepare
 
@@ -25,7 +28,29 @@ from .prepare import _prepare
 # --------------------------------------------------------------------------- scenario
 def cmd_scenario(args: argparse.Namespace) -> int:
     """Run ``accessibilite scenario fermeture|ouverture``."""
-    from ..outputs import maps, report
+    with _no_empty_folder(Path(args.sortie)):
+        return _scenario(args)
+
+
+#: French names of the recommendation methods in tables and messages.
+_METHODES = {"exact": "optimum exact (MCLP)", "glouton": "heuristique gloutonne"}
+
+
+def _lead(result) -> tuple[str, str]:
+    """(method shown first, method shown as comparison) of a ``les_deux`` result.
+
+    The exact optimum leads when it brings more residents within the
+    threshold than the greedy picks; with the same coverage the greedy order
+    (same gain) is kept first.
+    """
+    if result.attrs.get("ecart_population", 0) > 0:
+        return "exact", "glouton"
+    return "glouton", "exact"
+
+
+def _scenario(args: argparse.Namespace) -> int:
+    from ..outputs import atomic, maps, report
+    from ..outputs.enrich import site_columns
 
     progress = Progress(8, quiet=args.silencieux)
     ctx = _prepare(args, progress)
@@ -45,6 +70,7 @@ def cmd_scenario(args: argparse.Namespace) -> int:
             communes, services, provider, seuil_min=args.seuil, origine=origine
         )
         titre = f"Fermeture d'un site : population basculant au-delà de {_fmt_num(args.seuil)} min"
+        lead = None
     else:
         candidats = None
         if args.candidats:
@@ -66,32 +92,45 @@ def cmd_scenario(args: argparse.Namespace) -> int:
             methode="les_deux",
             origine=origine,
         )
+        lead, other = _lead(result)
+        order = {lead: 0, other: 1}
+        attrs = dict(result.attrs)
+        keys = result["methode"].map(order).to_numpy()
+        result = result.iloc[keys.argsort(kind="stable")].reset_index(drop=True)
+        result.attrs = attrs
         titre = (
             f"Ouverture de {args.k} site(s) : population ramenée sous {_fmt_num(args.seuil)} min"
+            + (" — optimum exact" if lead == "exact" else "")
         )
     out = Path(args.sortie)
-    out.mkdir(parents=True, exist_ok=True)
     name = args.type_scenario
     progress.step("Tableau, carte et rapport du scénario")
+    result = site_columns(result, services)
     table = result.drop(columns=result.geometry.name)
-    table.to_csv(out / f"{name}.csv", index=False, lineterminator="\n", float_format="%.4f")
-    fig = acc.plot_scenario_map(deficits, result, services, titre=titre)
-    maps.save_map(fig, out / f"{name}.png")
-    _write_excluded(ctx, out)
-    report.write_report(
-        out / f"rapport_{name}.html",
-        deficits,
-        services,
-        carte_png=fig,
-        methode=_method(args, ctx),
-        scenarios={titre: table},
-    )
+    shown = table  # the report's table: methods in words
+    if lead is not None:
+        table["choix"] = np.where(table["methode"] == lead, "proposé", "comparaison")
+        shown = table.assign(methode=table["methode"].map(_METHODES)).drop(columns="choix")
+        shown["methode"] = shown["methode"].where(table["choix"] == "proposé",
+                                                  shown["methode"] + " (comparaison)")  # fmt: skip
+    from ..outputs.tables import write_table_csv
+
+    write_table_csv(table, out / f"{name}.csv")
+    write_tables(deficits, ctx, out, scenarios={name.capitalize(): table})
+    fig = acc.plot_scenario_map(deficits, result, services, titre=titre, methode=lead)
+    with atomic.replacing(out / f"{name}.png") as tmp:
+        maps.save_map(fig, tmp)
+    with atomic.replacing(out / f"rapport_{name}.html") as tmp:
+        report.write_report(
+            tmp, deficits, services, carte_png=fig, methode=_method(args, ctx),
+            scenarios={titre: shown},
+        )  # fmt: skip
     _close(fig)
-    _print_scenario(result, name, out, args.seuil)
+    _print_scenario(result, name, out, args.seuil, lead)
     return 0
 
 
-def _print_scenario(result, name: str, out: Path, seuil: float) -> None:
+def _print_scenario(result, name: str, out: Path, seuil: float, lead=None) -> None:
     if name == "fermeture":
         print(f"Impact de la fermeture de chacun des {len(result)} sites (les 5 premiers) :")
         for r in result.head(5).itertuples():
@@ -105,8 +144,21 @@ def _print_scenario(result, name: str, out: Path, seuil: float) -> None:
             f"à moins de {_fmt_num(seuil)} min"
         )
     else:
+        gap = int(result.attrs.get("ecart_population", 0))
+        picks = {m: set(g["candidat_id"]) for m, g in result.groupby("methode", sort=False)}
         for methode, group in result.groupby("methode", sort=False):
-            print(f"Sites proposés ({methode}) :")
+            if methode == lead:
+                print(f"Sites proposés — {_METHODES.get(methode, methode)} :")
+            elif gap > 0:
+                print(
+                    f"Pour comparaison, {_METHODES[methode]} : {_fmt_int(gap)} habitant(s) "
+                    "de moins sous le seuil"
+                )
+            elif picks[methode] == picks.get(lead):
+                print(f"L'{_METHODES[methode]} retient les mêmes sites.")
+                continue
+            else:
+                print(f"Pour comparaison, {_METHODES[methode]} (même couverture) :")
             for r in group.itertuples():
                 print(
                     f"  {r.rang}. {r.nom} ({r.code_insee}) : +{_fmt_int(r.gain_population)} "
