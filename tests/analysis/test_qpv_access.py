@@ -62,7 +62,7 @@ def _oracle(net, services, origins):
     o_node, o_d = snap(origins.geometry.to_numpy())
     t = np.array([dist.get(int(n), np.inf) for n in o_node]) + o_d / speed
     t[o_d > net.max_snap_m] = np.inf
-    return t / 60.0
+    return t / 60.0, o_d > net.max_snap_m
 
 
 def test_walking_times_equal_networkx(sgl):
@@ -70,14 +70,14 @@ def test_walking_times_equal_networkx(sgl):
     o = res.origines
     assert (o["zone"] == "qpv").sum() > 50 and (o["zone"] == "reste").sum() > 500
     for cat in ("caf", "msp"):
-        expected = _oracle(net, services[services["categorie"] == cat], o)
+        expected, _ = _oracle(net, services[services["categorie"] == cat], o)
         got = o[f"temps_marche_{cat}_min"].to_numpy()
         assert np.isfinite(got[o["zone"] == "qpv"]).all() and np.isfinite(got).mean() > 0.5
         np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9)
 
 
 def test_shares_from_origin_times_and_populations_add_up(sgl):
-    _, qpv, communes, _, res = sgl
+    net, qpv, communes, services, res = sgl
     t = res.table
     assert len(t) == 2  # one quarter × one mode × two categories
     com = communes.set_index("code_insee").loc["78551"]
@@ -91,10 +91,13 @@ def test_shares_from_origin_times_and_populations_add_up(sgl):
     )
     assert t["population_estimee"].all()
     o = res.origines
+    _, off = _oracle(net, services, o)  # grid points off the network: left out (no grid)
+    assert off.sum() > 20 and not off[(o["zone"] == "qpv").to_numpy()].any()
+    assert (t["points_hors_reseau"] == off.sum()).all()
     for row in t.itertuples():
         col = f"temps_marche_{row.categorie}_min"
-        tq = o.loc[o["zone"] == "qpv", col].to_numpy()
-        tr = o.loc[o["zone"] == "reste", col].to_numpy()
+        tq = o.loc[(o["zone"] == "qpv").to_numpy() & ~off, col].to_numpy()
+        tr = o.loc[(o["zone"] == "reste").to_numpy() & ~off, col].to_numpy()
         assert row.part_qpv_au_dela_10_min == pytest.approx((tq > 10).mean())
         assert row.part_reste_au_dela_20_min == pytest.approx((~(tr <= 20)).mean())
         assert row.ecart_30_min_pts == pytest.approx(

@@ -19,7 +19,11 @@ Method (``docs/indicators.md``, section QPV)
   (``provider.nearest``; unreachable = beyond every threshold).
 * **Shares.** For each piece, mode, category and threshold: the share of the
   population beyond the threshold in the QPV and in the rest of the commune,
-  and the gap (``ecart``, in percentage points, QPV − rest).
+  and the gap (``ecart``, in percentage points, QPV − rest). Without a grid, a
+  grid point farther from the road network than its snapping limit
+  (``max_snap_m``: forest, river, fields) is taken as uninhabited and left out of
+  that mode's shares (``points_hors_reseau``); an inhabited cell is never left
+  out (unreachable = beyond every threshold).
 """
 
 from __future__ import annotations
@@ -30,12 +34,11 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from ..errors import InputError, MissingColumnError
 from ..network.estimate import StraightLineEstimate
 from ..network.speeds import load_profile
-from ..territories.carreaux import cells_in_communes
+from ._qpv_origins import grid_points, origins_from_cells, origins_from_grid
 
 __all__ = ["QpvAccess", "qpv_access", "straight_line", "grid_points", "SEUILS_MIN"]
 
@@ -96,27 +99,6 @@ def straight_line(mode: str) -> StraightLineEstimate:
     return est
 
 
-def grid_points(polygon, pas_m: float) -> np.ndarray:
-    """Points of a regular square grid of step ``pas_m`` inside ``polygon``.
-
-    The grid is anchored on multiples of ``pas_m`` (offset by half a step), so
-    that two runs give the same points; a polygon holding no grid point gets
-    its ``representative_point``. Returns an array of shapely Points.
-    """
-    if polygon is None or polygon.is_empty:
-        return np.empty(0, dtype=object)
-    xmin, ymin, xmax, ymax = polygon.bounds
-    xs = np.arange(np.floor(xmin / pas_m) * pas_m + pas_m / 2, xmax, pas_m)
-    ys = np.arange(np.floor(ymin / pas_m) * pas_m + pas_m / 2, ymax, pas_m)
-    gx, gy = np.meshgrid(xs, ys)
-    pts = shapely.points(gx.ravel(), gy.ravel())
-    shapely.prepare(polygon)
-    pts = pts[shapely.contains(polygon, pts)]
-    if len(pts) == 0:
-        pts = np.array([polygon.representative_point()], dtype=object)
-    return pts
-
-
 # ------------------------------------------------------------------ validation
 def _validate(qpv, communes, services, providers, seuils):
     if not isinstance(qpv, gpd.GeoDataFrame):
@@ -169,66 +151,6 @@ def _pieces(qpv: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> gpd.GeoDataFra
     return pieces[["code_qp", "nom_qp", "code_insee", "commune", "population", "geometry"]]
 
 
-def _origins_from_cells(pieces, communes, carreaux):
-    cells = cells_in_communes(carreaux, communes)
-    joined = gpd.sjoin(
-        cells, pieces[["code_qp", "code_insee", "geometry"]], how="left", predicate="within"
-    )
-    joined = joined[~joined.index.duplicated(keep="first")]
-    # a cell centre in a QPV piece of another commune stays with its own commune's rest
-    same = joined["code_insee_left"] == joined["code_insee_right"]
-    code_qp = joined["code_qp"].where(same, None)
-    origins = gpd.GeoDataFrame(
-        {
-            "zone": np.where(code_qp.notna(), "qpv", "reste"),
-            "code_qp": code_qp.astype(object).to_numpy(),
-            "code_insee": cells["code_insee"].to_numpy(dtype=object),
-            "poids": cells["population"].to_numpy(dtype=float),
-            "idcar": cells["idcar"].to_numpy(dtype=object),
-        },
-        geometry=cells.geometry.to_numpy(),
-        crs=communes.crs,
-    )
-    pop = origins[origins["zone"] == "qpv"].groupby(["code_qp", "code_insee"])["poids"].sum()
-    return origins, pop
-
-
-def _origins_from_grid(pieces, communes, pas_qpv_m, pas_reste_m):
-    rows = []
-    for p in pieces.itertuples():
-        for pt in grid_points(p.geometry, pas_qpv_m):
-            rows.append(("qpv", p.code_qp, p.code_insee, pt))
-    for c in communes.itertuples():
-        qp = pieces.loc[pieces["code_insee"] == c.code_insee, "geometry"]
-        rest = c.geometry.difference(shapely.union_all(qp.to_numpy())) if len(qp) else c.geometry
-        for pt in grid_points(rest, pas_reste_m):
-            rows.append(("reste", None, c.code_insee, pt))
-    origins = gpd.GeoDataFrame(
-        {
-            "zone": [r[0] for r in rows],
-            "code_qp": pd.Series([r[1] for r in rows], dtype=object),
-            "code_insee": [r[2] for r in rows],
-        },
-        geometry=[r[3] for r in rows],
-        crs=communes.crs,
-    )
-    area = communes.set_index("code_insee").geometry.area
-    pop_com = communes.set_index("code_insee")["population"].astype(float)
-    share = pieces.geometry.area.to_numpy() / area.reindex(pieces["code_insee"]).to_numpy()
-    pop = pd.Series(
-        share * pop_com.reindex(pieces["code_insee"]).to_numpy(),
-        index=pd.MultiIndex.from_frame(pieces[["code_qp", "code_insee"]]),
-    )
-    # each point stands for an equal part of its zone's population
-    key = origins["code_qp"].fillna("") + "|" + origins["code_insee"]
-    zone_pop = {f"{q}|{c}": v for (q, c), v in pop.items()}
-    for code in communes["code_insee"]:
-        zone_pop[f"|{code}"] = pop_com[code] - pop.xs(code, level="code_insee").sum()
-    counts = key.map(key.value_counts())
-    origins["poids"] = key.map(zone_pop).to_numpy(dtype=float) / counts.to_numpy(dtype=float)
-    return origins, pop
-
-
 def _beyond(times_min: np.ndarray, weights: np.ndarray, seuil: float) -> float:
     total = weights.sum()
     if total <= 0:
@@ -239,9 +161,10 @@ def _beyond(times_min: np.ndarray, weights: np.ndarray, seuil: float) -> float:
 def _mean(times_min: np.ndarray, weights: np.ndarray) -> float:
     if weights.sum() <= 0:
         return np.nan
-    if (~np.isfinite(times_min) & (weights > 0)).any():
+    used = weights > 0
+    if (~np.isfinite(times_min) & used).any():
         return np.inf
-    return float(np.average(times_min, weights=weights))
+    return float(np.average(times_min[used], weights=weights[used]))
 
 
 # ------------------------------------------------------------------ main
@@ -288,7 +211,8 @@ def qpv_access(
         ``population_commune``, ``population_qpv``, ``population_reste``
         (QPV pieces of a commune + rest = commune population),
         ``population_estimee``, ``temps_moyen_qpv_min``,
-        ``temps_moyen_reste_min``, and per threshold *s*
+        ``temps_moyen_reste_min``, ``points_hors_reseau`` (grid points left
+        out, see the module docstring), and per threshold *s*
         ``part_qpv_au_dela_<s>_min``, ``part_reste_au_dela_<s>_min``,
         ``ecart_<s>_min_pts`` (percentage points, QPV − rest),
         ``habitants_qpv_au_dela_<s>_min``. Sorted by code_qp, commune, mode,
@@ -299,9 +223,9 @@ def qpv_access(
     concerned = communes[communes["code_insee"].isin(set(pieces["code_insee"]))]
     concerned = concerned.reset_index(drop=True)
     if carreaux is not None:
-        origins, pop = _origins_from_cells(pieces, concerned, carreaux)
+        origins, pop = origins_from_cells(pieces, concerned, carreaux)
     else:
-        origins, pop = _origins_from_grid(pieces, concerned, pas_qpv_m, pas_reste_m)
+        origins, pop = origins_from_grid(pieces, concerned, pas_qpv_m, pas_reste_m)
     pieces["population_qpv"] = [
         float(pop.get((q, c), 0.0))
         for q, c in zip(pieces["code_qp"], pieces["code_insee"], strict=True)
@@ -317,11 +241,17 @@ def qpv_access(
     services = services.to_crs(concerned.crs) if services.crs != concerned.crs else services
     categories = sorted(services["categorie"].astype(str).unique())
     for mode, provider in providers.items():
+        limit = getattr(provider, "max_snap_m", None)
         for cat in categories:
             sub = services[services["categorie"].astype(str) == cat]
             res = provider.nearest(sub, origins.geometry)
             t = res["time_s"].to_numpy(dtype=float, na_value=np.nan) / 60.0
             origins[f"temps_{mode}_{cat}_min"] = np.where(np.isfinite(t), t, np.inf)
+            if limit is not None and "snap_m" in res.columns:
+                snap = res["snap_m"].to_numpy(dtype=float, na_value=np.nan)
+                origins[f"hors_reseau_{mode}"] = ~(snap <= float(limit))
+        if f"hors_reseau_{mode}" not in origins.columns:
+            origins[f"hors_reseau_{mode}"] = False
 
     pop_com = concerned.set_index("code_insee")["population"].astype(float)
     qpv_pop_by_com = pieces.groupby("code_insee")["population_qpv"].sum()
@@ -333,6 +263,11 @@ def qpv_access(
         wq, wr = origins.loc[in_q, "poids"].to_numpy(), origins.loc[rest, "poids"].to_numpy()
         population_reste = pop_com[p.code_insee] - qpv_pop_by_com[p.code_insee]
         for mode in providers:
+            # without a population grid, a point off the network (forest, river, field) is
+            # taken as uninhabited and left out of that mode's shares; a cell is never
+            off = origins[f"hors_reseau_{mode}"].to_numpy(dtype=bool) & (carreaux is None)
+            wq_m = np.where(off[in_q.to_numpy()], 0.0, wq)
+            wr_m = np.where(off[rest.to_numpy()], 0.0, wr)
             for cat in categories:
                 col = f"temps_{mode}_{cat}_min"
                 tq, tr = origins.loc[in_q, col].to_numpy(), origins.loc[rest, col].to_numpy()
@@ -347,12 +282,13 @@ def qpv_access(
                     "population_qpv": p.population_qpv,
                     "population_reste": population_reste,
                     "population_estimee": carreaux is None,
-                    "temps_moyen_qpv_min": _mean(tq, wq),
-                    "temps_moyen_reste_min": _mean(tr, wr),
+                    "temps_moyen_qpv_min": _mean(tq, wq_m),
+                    "temps_moyen_reste_min": _mean(tr, wr_m),
+                    "points_hors_reseau": int(off[in_q.to_numpy() | rest.to_numpy()].sum()),
                 }
                 for s in seuils:
                     tag = f"{s:g}".replace(".", "_")
-                    pq, pr = _beyond(tq, wq, s), _beyond(tr, wr, s)
+                    pq, pr = _beyond(tq, wq_m, s), _beyond(tr, wr_m, s)
                     row[f"part_qpv_au_dela_{tag}_min"] = pq
                     row[f"part_reste_au_dela_{tag}_min"] = pr
                     row[f"ecart_{tag}_min_pts"] = 100.0 * (pq - pr)

@@ -216,6 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_quiet(p)
     p.set_defaults(func=_cli_scenario.cmd_scenario)
+
+    from .qpv import add_qpv_parser
+
+    add_qpv_parser(sub, _add_territory, _add_quiet)
     _add_evolution_potential_cumul(sub)
     return parser
 
