@@ -197,6 +197,10 @@ def _analyse(args: argparse.Namespace) -> int:
             tmp, deficits, services, carte_png=fig, methode=_method(args, ctx)
         )
     _close(fig)
+    if getattr(args, "qpv", None):  # analyse --qpv FICHIER: QPV layer, table, maps, section
+        from .qpv import analyse_qpv
+
+        analyse_qpv(args, ctx, out)
     _print_summary(deficits, ctx, out)
     return 0
 

@@ -195,6 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
         "de sortie.",
     )
     _add_analysis_options(p)
+    p.add_argument(
+        "--qpv",
+        metavar="FICHIER",
+        help="contours des quartiers prioritaires (ANCT) : couche qpv dans resultats.gpkg, "
+        "section QPV du rapport, qpv.csv, qpv.xlsx et une carte par QPV",
+    )
     _add_quiet(p)
     p.set_defaults(func=_cli_analyse.cmd_analyse)
 

@@ -18,7 +18,7 @@ import accessibilite as acc
 
 from .common import Progress, _existing_file, _fmt_pct, _load_communes, _load_service_file
 
-__all__ = ["cmd_qpv", "add_qpv_parser", "qpv_providers", "qpv_maps"]
+__all__ = ["cmd_qpv", "add_qpv_parser", "qpv_providers", "qpv_maps", "analyse_qpv"]
 
 _MODES = ("marche", "velo", "voiture")
 _GRAPHML = (".graphml", ".gml")
@@ -214,3 +214,30 @@ def _summary(result, out: Path) -> None:
                      f"{_fmt_pct(r.part_reste_au_dela_20_min)} (reste de la commune)")  # fmt: skip
         print(line)
     print(f"Résultats écrits dans {out}", file=sys.stdout)
+
+
+def analyse_qpv(args: argparse.Namespace, ctx: argparse.Namespace, out: Path) -> None:
+    """``analyse --qpv FICHIER``: the QPV of the analysis in its mode, added to its outputs.
+
+    Adds the ``qpv`` layer to ``resultats.gpkg`` and the QPV section to
+    ``rapport.html``, and writes ``qpv.csv``, ``qpv.xlsx`` and the maps.
+    """
+    from ..analysis.qpv import qpv_access
+    from ..outputs.atomic import write_bytes
+    from ..outputs.qpv_tables import add_qpv_layer, add_qpv_section, write_qpv_tables
+
+    qpv = acc.load_qpv(_existing_file(args.qpv), args.departement)
+    if len(qpv) == 0:
+        raise acc.InputError(
+            f"{args.qpv} : aucun QPV retenu dans le département {args.departement}"
+        )
+    mode = args.mode if args.mode in _MODES else "voiture"  # vol-oiseau: a car estimate
+    providers = {mode: ctx.provider}
+    result = qpv_access(qpv, ctx.communes, ctx.services, providers, carreaux=ctx.carreaux)
+    write_qpv_tables(result, out)
+    maps = qpv_maps(result, ctx.services, ctx.communes, providers)
+    for code, png in maps.items():
+        write_bytes(out / f"carte_qpv_{code}.png", png)
+    add_qpv_layer(out / "resultats.gpkg", result)
+    add_qpv_section(out / "rapport.html", result, maps)
+    _summary(result, out)

@@ -24,6 +24,7 @@ _BAND_COLOURS = ("#1a9850", "#a6d96a", "#fee08b")  # ≤ 10, 10-20, 20-30 min on
 _BEYOND = "#7a0177"  # origin points beyond 30 min
 _QPV_COLOUR = "#d7301f"
 _MARGIN_M = 1200.0
+_LABELS = {"marche": "à pied", "velo": "à vélo", "voiture": "en voiture"}
 
 
 def _roads(ax, network, window) -> int:
@@ -49,7 +50,7 @@ def _roads(ax, network, window) -> int:
     return int(len(segs))
 
 
-def _bands(ax, iso, clip, handles) -> None:
+def _bands(ax, iso, clip, handles, label: str = "à pied") -> None:
     from matplotlib.patches import Patch
 
     if iso is None or not len(iso):
@@ -63,7 +64,7 @@ def _bands(ax, iso, clip, handles) -> None:
         if not ring.is_empty:
             _polygons(ax, [ring], f"bande_{band:g}", fc=colour, ec="none", alpha=0.55, zorder=1)
         low = "0" if k == 0 else fmt_num(iso["bande_min"].iloc[k - 1])
-        handles.append(Patch(fc=colour, alpha=0.55, label=f"{low} à {fmt_num(band)} min à pied"))
+        handles.append(Patch(fc=colour, alpha=0.55, label=f"{low} à {fmt_num(band)} min {label}"))
 
 
 def plot_qpv_map(
@@ -129,8 +130,8 @@ def plot_qpv_map(
     zoom = np.array(qgeom.bounds) + np.array([-1, -1, 1, 1]) * _MARGIN_M
     for ax, window in ((ax0, com.total_bounds), (ax1, zoom)):
         clip = shapely.box(*window)
-        _bands(ax, isochrones.to_crs(crs) if isochrones is not None else None, clip,
-               handles if ax is ax0 else [])  # fmt: skip
+        iso = isochrones.to_crs(crs) if isochrones is not None else None
+        _bands(ax, iso, clip, handles if ax is ax0 else [], _LABELS.get(mode, mode))
         _polygons(ax, com.geometry.to_numpy(), "commune", fc="none", ec="#252525", lw=0.9,
                   ls="--", zorder=3)  # fmt: skip
         _polygons(ax, pieces.geometry.to_numpy(), "qpv", fc="none", ec=_QPV_COLOUR, lw=2.2,
@@ -168,10 +169,12 @@ def plot_qpv_map(
                label="Point d'origine au-delà de 30 min"),
     ]  # fmt: skip
     if n_roads:
-        handles.append(Line2D([], [], color="#6b6b6b", lw=0.6, label="Voies praticables à pied"))
+        handles.append(
+            Line2D([], [], color="#6b6b6b", lw=0.6, label=f"Voies praticables {_LABELS.get(mode, mode)}")
+        )
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, frameon=False,
                bbox_to_anchor=(0.5, 0.055))  # fmt: skip
-    labels = {"marche": "à pied", "velo": "à vélo", "voiture": "en voiture"}
+    labels = _LABELS
     fig.suptitle(f"QPV {name} ({code_qp}) — accès {labels.get(mode, mode)} : {categorie}",
                  fontsize=14, fontweight="bold", y=0.97)  # fmt: skip
     if len(row):

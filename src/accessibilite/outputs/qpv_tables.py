@@ -16,12 +16,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .atomic import write_text
+from .atomic import replacing, write_text
 from .style import fmt_int, fmt_num, fmt_pct
 from .tables import write_table_csv
 from .xlsx import write_xlsx
 
-__all__ = ["qpv_export_table", "write_qpv_tables", "qpv_section", "write_qpv_report"]
+__all__ = [
+    "qpv_export_table",
+    "write_qpv_tables",
+    "qpv_section",
+    "write_qpv_report",
+    "add_qpv_section",
+    "add_qpv_layer",
+]
 
 _MODES = {"marche": "à pied", "velo": "à vélo", "voiture": "en voiture"}
 _FIRST = ("code_qp", "nom_qp", "code_insee", "commune", "mode", "categorie")
@@ -176,3 +183,57 @@ def write_qpv_report(path, result, maps: Mapping[str, bytes] | None = None, titr
         f"{qpv_section(result, maps)}</body></html>\n"
     )
     return write_text(path, page)
+
+
+def add_qpv_section(report_path, result, maps: Mapping[str, bytes] | None = None) -> Path:
+    """Insert :func:`qpv_section` into a report of :func:`write_report`, before "Méthode".
+
+    The report is rewritten atomically; without a "Méthode" heading the section
+    goes before the footer.
+    """
+    path = Path(report_path)
+    text = path.read_text(encoding="utf-8")
+    section = qpv_section(result, maps)
+    for anchor in ("<h2>Méthode</h2>", "<footer>"):
+        if anchor in text:
+            text = text.replace(anchor, section + "\n" + anchor, 1)
+            break
+    else:
+        text += section
+    return write_text(path, text)
+
+
+def add_qpv_layer(gpkg_path, result) -> Path:
+    """Add (or replace) the ``qpv`` layer of a GeoPackage: QPV pieces × mode × category.
+
+    One polygon row per QPV piece, mode and category with the table's columns
+    (shares 0-1); the file is copied, extended and renamed (atomic), with the
+    fixed GeoPackage date of :func:`write_geopackage` (byte-identical reruns).
+    """
+    import shutil
+
+    import geopandas as gpd
+    import pyogrio
+
+    path = Path(gpkg_path)
+    geoms = result.pieces.set_index(["code_qp", "code_insee"]).geometry
+    table = result.table.copy()
+    keys = list(zip(table["code_qp"], table["code_insee"], strict=True))
+    layer = gpd.GeoDataFrame(
+        table.replace([np.inf, -np.inf], np.nan),
+        geometry=[geoms[k] for k in keys],
+        crs=result.pieces.crs,
+    )
+    old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
+    try:
+        with replacing(path) as tmp:
+            if path.exists():
+                shutil.copyfile(path, tmp)
+            pyogrio.write_dataframe(
+                layer, tmp, layer="qpv", driver="GPKG", append=False,
+                promote_to_multi=True, layer_options={"SPATIAL_INDEX": "YES", "OVERWRITE": "YES"},
+            )  # fmt: skip
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
+    return path
