@@ -177,3 +177,36 @@ def test_bad_inputs(mdm):
         acc.qpv_access(qpv, communes, services.drop(columns="categorie"), {"marche": None})
     with pytest.raises(acc.InputError, match="seuils"):
         acc.qpv_access(qpv, communes, services, {"marche": straight_line("marche")}, seuils_min=[0])
+
+
+def test_quarter_across_two_communes_adds_up_in_each():
+    """A hand-drawn quarter across Mont-de-Marsan and Saint-Pierre-du-Mont: two pieces."""
+    import sys
+
+    sys.path.insert(0, str(DATA))
+    from make_files import poly
+
+    communes = acc.communes("40")
+    qpv = gpd.GeoDataFrame(
+        {"code_qp": ["QN04009X"], "nom_qp": ["Quartier de test à cheval"]},
+        geometry=[poly(-0.5060, 43.8830, 0.0035, 0.0025)],
+        crs="EPSG:4326",
+    ).to_crs("EPSG:2154")
+    services = gpd.GeoDataFrame(
+        {"service_id": ["s"], "categorie": ["caf"]},
+        geometry=gpd.points_from_xy([420000.0], [6320000.0]),
+        crs="EPSG:2154",
+    )
+    res = acc.qpv_access(qpv, communes, services, {"marche": straight_line("marche")})
+    t = res.table.set_index("code_insee")
+    assert sorted(t.index) == ["40192", "40281"]
+    whole = qpv.geometry.iloc[0]
+    by_code = communes.set_index("code_insee")
+    for code in ("40192", "40281"):
+        piece = whole.intersection(by_code.geometry[code])
+        expected = by_code.population[code] * piece.area / by_code.geometry[code].area
+        assert t.loc[code, "population_qpv"] == pytest.approx(expected, rel=1e-9)
+        assert t.loc[code, "population_qpv"] + t.loc[code, "population_reste"] == pytest.approx(
+            by_code.population[code]
+        )
+    assert res.pieces.geometry.area.sum() == pytest.approx(whole.area, rel=1e-6)

@@ -98,3 +98,32 @@ def test_analyse_qpv_on_embedded_walking_network(tmp_path, capsys):
     assert page.index('<section id="qpv">') < page.index("<h2>Méthode</h2>")
     assert "Contour de test - Digne-les-Bains centre" in page
     assert (tmp_path / "carte_qpv_QN00499T.png").stat().st_size > 50_000
+
+
+def test_qpv_network_rebuilt_per_mode_matches_the_api(tmp_path, capsys, sgl_graphml):
+    """--reseau GraphML: walking and cycling networks rebuilt, same shares as the API."""
+    sites = tmp_path / "sites.csv"
+    sites.write_text(
+        "id;nom;latitude;longitude\ncaf-1;Accueil (test);48.8975;2.0940\n"
+        "caf-2;Accueil 2 (test);48.9110;2.0710\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "sortie"
+    code, _, err = run(capsys, "-q", "qpv", "-d", "78", "--qpv", DATA / "qpv_test_04_78.geojson",
+                       "--services-fichier", sites, "--services", "caf", "--modes", "marche,velo",
+                       "--reseau", sgl_graphml, "--sortie", out)  # fmt: skip
+    assert code == 0, err
+    table = pd.read_csv(out / "qpv.csv", encoding="utf-8-sig").set_index("mode")
+    qpv = acc.load_qpv(DATA / "qpv_test_04_78.geojson", "78")
+    services = acc.load_points(sites, categorie="caf", departement="78")
+    with pytest.warns(UserWarning):
+        nets = {m: acc.RoadNetwork.from_graphml(sgl_graphml, mode=m) for m in ("marche", "velo")}
+    res = acc.qpv_access(qpv, acc.communes("78"), services, nets).table.set_index("mode")
+    for mode, label in (("marche", "à pied"), ("velo", "à vélo")):
+        for s in (10, 20, 30):
+            assert table.loc[label, f"pct_reste_au_dela_{s}_min"] == pytest.approx(
+                100 * res.loc[mode, f"part_reste_au_dela_{s}_min"], abs=1e-4
+            )
+    assert (
+        table.loc["à vélo", "temps_moyen_reste_min"] < table.loc["à pied", "temps_moyen_reste_min"]
+    )

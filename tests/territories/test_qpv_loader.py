@@ -105,6 +105,7 @@ def test_missing_name_column_names_file_and_column(tmp_path):
     assert "CODE_QP" in str(err.value)  # the columns found are listed
 
 
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")
 def test_missing_file_and_missing_crs(tmp_path):
     with pytest.raises(DataFileError, match="introuvable"):
         acc.load_qpv(tmp_path / "absent.geojson")
@@ -116,3 +117,17 @@ def test_missing_file_and_missing_crs(tmp_path):
     with pytest.raises(DataFileError, match="système de coordonnées absent") as err:
         acc.load_qpv(path)
     assert str(path) in str(err.value)
+
+
+def test_zipped_shapefile(tmp_path):
+    """The 2015 shapefile as downloaded, in a zip archive."""
+    import zipfile
+
+    archive = tmp_path / "QP_METROPOLE_LB93.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in sorted(DATA.glob("QP_METROPOLE_LB93.*")):
+            zf.write(part, part.name)
+    qpv = acc.load_qpv(archive, "40")
+    direct = acc.load_qpv(DATA / "QP_METROPOLE_LB93.shp", "40")
+    assert qpv["code_qp"].tolist() == direct["code_qp"].tolist()
+    assert qpv.geometry.equals(direct.geometry)
