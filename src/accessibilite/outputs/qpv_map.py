@@ -123,6 +123,7 @@ def plot_qpv_map(
     sites = services.to_crs(crs)
     sites = sites[sites["categorie"].astype(str) == categorie]
     name = pieces["nom_qp"].iloc[0]
+    cat_label = "France Services" if categorie == "france_services" else categorie
 
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11.69, 6.6), gridspec_kw={"wspace": 0.05})
     handles: list = []
@@ -162,7 +163,7 @@ def plot_qpv_map(
     handles += [
         Line2D([], [], color=_QPV_COLOUR, lw=2.2, label=f"QPV {name}"),
         Line2D([], [], color="#252525", lw=0.9, ls="--", label="Limite communale"),
-        Line2D([], [], marker="*", ls="", ms=11, color="#08306b", label=f"Sites : {categorie}"),
+        Line2D([], [], marker="*", ls="", ms=11, color="#08306b", label=f"Sites : {cat_label}"),
         Line2D([], [], marker="o", ls="", ms=5, color="#ffffff", mec="#404040",
                label="Points d'origine du QPV (couleur de leur bande)"),
         Line2D([], [], marker="o", ls="", ms=5, color=_BEYOND, mec="#404040",
@@ -175,7 +176,7 @@ def plot_qpv_map(
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, frameon=False,
                bbox_to_anchor=(0.5, 0.055))  # fmt: skip
     labels = _LABELS
-    fig.suptitle(f"QPV {name} ({code_qp}) — accès {labels.get(mode, mode)} : {categorie}",
+    fig.suptitle(f"QPV {name} ({code_qp}) — accès {labels.get(mode, mode)} : {cat_label}",
                  fontsize=14, fontweight="bold", y=0.97)  # fmt: skip
     if len(row):
         r = row.iloc[0]
