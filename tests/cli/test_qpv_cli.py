@@ -98,6 +98,14 @@ def test_analyse_qpv_on_embedded_walking_network(tmp_path, capsys):
     assert page.index('<section id="qpv">') < page.index("<h2>Méthode</h2>")
     assert "Contour de test - Digne-les-Bains centre" in page
     assert (tmp_path / "carte_qpv_QN00499T.png").stat().st_size > 50_000
+    first = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    code, out, _ = run(capsys, "-q", "analyse", "-d", "04", "--mode", "marche",
+                       "--communes", "04070", "--qpv", DATA / "qpv_test_04_78.geojson",
+                       "--sortie", tmp_path)  # fmt: skip
+    assert code == 0
+    again = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert sorted(again) == sorted(first)
+    assert [n for n in first if first[n] != again[n]] == []  # byte-identical rerun
 
 
 def test_qpv_network_rebuilt_per_mode_matches_the_api(tmp_path, capsys, sgl_graphml):
