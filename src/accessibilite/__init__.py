@@ -46,6 +46,10 @@ _API: dict[str, str] = {
     "departements": "territories",
     # population grid
     "load_carreaux": "territories",
+    # priority neighbourhoods (QPV)
+    "load_qpv": "territories",
+    "qpv_access": "analysis",
+    "QpvAccess": "analysis",
     # services
     "load_france_services": "services",
     "load_points": "services",

@@ -9,14 +9,17 @@ from .access import access_times
 from .coverage import coverage_over_time, cumulated_deficits
 from .indicators import flag_deficits
 from .potential import potential_access
+from .qpv import QpvAccess, qpv_access
 from .scenarios import closure_impact, recommend_sites
 
 __all__ = [
+    "QpvAccess",
     "access_times",
     "closure_impact",
     "coverage_over_time",
     "cumulated_deficits",
     "flag_deficits",
     "potential_access",
+    "qpv_access",
     "recommend_sites",
 ]

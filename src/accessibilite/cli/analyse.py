@@ -210,6 +210,10 @@ def _analyse(args: argparse.Namespace) -> int:
             tmp, deficits, services, carte_png=fig, methode=_method(args, ctx)
         )
     _close(fig)
+    if getattr(args, "qpv", None):  # analyse --qpv FICHIER: QPV layer, table, maps, section
+        from .qpv import analyse_qpv
+
+        analyse_qpv(args, ctx, out)
     _print_summary(deficits, ctx, out)
     print(f"Durée totale : {_fmt_num(round(time.perf_counter() - start, 1))} s")
     return 0

@@ -236,6 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
         "departements.csv et carte_france.png.",
     )
     _add_analysis_options(p, national=True)
+    p.add_argument(
+        "--qpv",
+        metavar="FICHIER",
+        help="contours des quartiers prioritaires (ANCT) : couche qpv dans resultats.gpkg, "
+        "section QPV du rapport, qpv.csv, qpv.xlsx et une carte par QPV",
+    )
     _add_quiet(p)
     p.set_defaults(func=_cli_analyse.cmd_analyse)
 
@@ -257,6 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_quiet(p)
     p.set_defaults(func=_cli_scenario.cmd_scenario)
+
+    from .qpv import add_qpv_parser
+
+    add_qpv_parser(sub, _add_territory, _add_quiet)
     _add_evolution_potential_cumul(sub)
     return parser
 

@@ -12,6 +12,7 @@ from .carreaux import load_carreaux
 from .datafrance import departements
 from .groupings import cantons, commune_cantons, epcis
 from .municipal import communes, departement_contour
+from .qpv import load_qpv
 
 __all__ = [
     "cantons",
@@ -21,5 +22,6 @@ __all__ = [
     "departements",
     "epcis",
     "load_carreaux",
+    "load_qpv",
     "read_communes",
 ]
