@@ -98,7 +98,7 @@ def test_notebook_road_analysis_of_the_04(executed):
     assert "liste du 01/08/2024" in text
     # the README's figures of command 1 (checked against the CLI by tests/cli/test_readme.py)
     assert (
-        "04 sur route : 5 communes au-delà de 30 min, 1 097 habitants (0,7 % de la population)"
+        "04 sur route : 14 communes au-delà de 30 min, 2 910 habitants (1,8 % de la population)"
         in text
     )
     found = re.search(r"04 : cantons sans site : (\d+) sur (\d+)", text)

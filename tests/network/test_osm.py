@@ -388,6 +388,7 @@ def test_overseas_graph_in_the_departement_crs(monkeypatch, tmp_path):
         return G.copy()
 
     monkeypatch.setattr(ox, "graph_from_polygon", fake_graph_from_polygon)
+    monkeypatch.setattr("accessibilite.sources.check_connection", lambda url, timeout=None: None)
     monkeypatch.setattr("accessibilite.settings.cache_folder", tmp_path)
     RoadNetwork.download(reunion, buffer_km=1, mode="voiture", cache=False)
     area = gpd.GeoSeries(polygons, crs=4326).to_crs(2975).iloc[0]
