@@ -118,3 +118,24 @@ def test_report_edition_date_setting_and_byte_identical(tmp_path, monkeypatch):
     one = _report(tmp_path, deficits, services)
     assert "<td>1er mars 2025</td>" in one
     assert _report(tmp_path, deficits, services) == one
+
+
+def test_list_text_names_the_sites_off_the_network():
+    import pandas as pd
+
+    from accessibilite.outputs.context import list_text
+
+    sites = pd.DataFrame(
+        {
+            "categorie": ["france_services"] * 3,
+            "date_ouverture": pd.to_datetime(["2020-01-01", "2021-06-15", "2024-05-23"]),
+        }
+    )
+    sites.attrs["date_liste"] = "2024-08-01"
+    assert list_text(sites) == (
+        "liste du 1er août 2024 ; 3 sites, labellisés du 1er janvier 2020 au 23 mai 2024"
+    )
+    sites.attrs["sites_hors_reseau"] = 2
+    assert list_text(sites).endswith(
+        "au 23 mai 2024, dont 2 sites hors de portée du réseau routier (ignorés)"
+    )

@@ -185,6 +185,7 @@ def _analyse(args: argparse.Namespace) -> int:
     ctx = _prepare(args, progress)
     services, provider = ctx.services, ctx.provider
     deficits = _compute(args, progress, ctx)
+    services.attrs["sites_hors_reseau"] = _sites_off_network(ctx)  # said in the report
     out = Path(args.sortie)
 
     progress.step("Isochrones")

@@ -158,6 +158,9 @@ def list_text(services) -> str | None:
             n += f", {verb} du {fmt_date(dates.min())} au {fmt_date(dates.max())}"
         elif len(dates):
             n += f", {verb} le {fmt_date(dates.min())}"
+    off = int(attrs.get("sites_hors_reseau") or 0)
+    if off:  # beyond the snapping distance of the road network: never reached, said here
+        n += f", dont {_plural(off, 'site')} hors de portée du réseau routier (ignorés)"
     bits.append(n)
     return " ; ".join(bits)
 
