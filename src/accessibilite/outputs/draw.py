@@ -113,8 +113,13 @@ def smooth_envelope(geoms, radius_m: float) -> np.ndarray:
     reads as an area. Then ``simplify(radius_m / 5)`` lightens the drawing and
     parts smaller than a disc of radius ``radius_m / 2`` are dropped. The exact
     band polygons stay in ``resultats.gpkg``.
+
+    The corridors are first simplified by ``radius_m / 10`` (a buffer of
+    100,000-vertex corridors is slow: 04 by car, 7.8 s → 0.9 s). Buffering does
+    not increase the Hausdorff distance, so the envelope moves by less than that
+    tolerance (under 1 mm at the map's scale).
     """
-    arr = np.asarray(geoms, dtype=object)
+    arr = shapely.simplify(np.asarray(geoms, dtype=object), radius_m / 10)
     grown = shapely.buffer(arr, radius_m, quad_segs=4)
     closed = shapely.simplify(shapely.buffer(grown, -radius_m / 2, quad_segs=4), radius_m / 5)
     out = []
