@@ -102,6 +102,31 @@ def _witness(src, avoid, limit, budget, out_head, e_dst, e_w, out_next, contract
 
 
 @njit(cache=True)
+def _live_neighbours(e, nxt, end, e_w, contracted, nodes, weights):
+    """Uncontracted neighbours along an edge list (``e`` its head, ``nxt`` its links,
+    ``end`` the neighbour of each edge), the cheapest edge per neighbour, written
+    into ``nodes`` / ``weights`` (grown when full). Returns them and their count."""
+    k = 0
+    while e >= 0:
+        a = end[e]
+        if not contracted[a]:
+            found = -1
+            for q in range(k):
+                if nodes[q] == a:
+                    found = q
+            if found >= 0:
+                weights[found] = min(weights[found], e_w[e])
+            else:
+                if k == len(nodes):
+                    nodes = _grow(nodes, 2 * k)
+                    weights = _grow(weights, 2 * k)
+                nodes[k], weights[k] = a, e_w[e]
+                k += 1
+        e = nxt[e]
+    return nodes, weights, k
+
+
+@njit(cache=True)
 def _contract(n, u0, v0, w0):
     """Contract every node; returns (rank, src, dst, w, n_edges, n_shortcuts)."""
     m = len(u0)
@@ -158,42 +183,10 @@ def _contract(n, u0, v0, w0):
             for _attempt in range(2):
                 budget = _PRIORITY_SETTLED if simulate else _WITNESS_SETTLED
                 # live neighbours, cheapest edge per neighbour
-                ni = 0
-                e = in_head[v]
-                while e >= 0:
-                    a = e_src[e]
-                    if not contracted[a]:
-                        found = -1
-                        for q in range(ni):
-                            if in_u[q] == a:
-                                found = q
-                        if found >= 0:
-                            in_w[found] = min(in_w[found], e_w[e])
-                        else:
-                            if ni == len(in_u):
-                                in_u = _grow(in_u, 2 * ni)
-                                in_w = _grow(in_w, 2 * ni)
-                            in_u[ni], in_w[ni] = a, e_w[e]
-                            ni += 1
-                    e = in_next[e]
-                no = 0
-                e = out_head[v]
-                while e >= 0:
-                    b = e_dst[e]
-                    if not contracted[b]:
-                        found = -1
-                        for q in range(no):
-                            if out_v[q] == b:
-                                found = q
-                        if found >= 0:
-                            out_wt[found] = min(out_wt[found], e_w[e])
-                        else:
-                            if no == len(out_v):
-                                out_v = _grow(out_v, 2 * no)
-                                out_wt = _grow(out_wt, 2 * no)
-                            out_v[no], out_wt[no] = b, e_w[e]
-                            no += 1
-                    e = out_next[e]
+                in_u, in_w, ni = _live_neighbours(in_head[v], in_next, e_src, e_w, contracted,
+                                                  in_u, in_w)
+                out_v, out_wt, no = _live_neighbours(out_head[v], out_next, e_dst, e_w,
+                                                     contracted, out_v, out_wt)
                 ns = 0
                 for p in range(ni):
                     a = in_u[p]
