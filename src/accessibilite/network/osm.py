@@ -249,8 +249,8 @@ def _extra_osm_tags():
         ox.settings.useful_tags_way = before
 
 
-def _highways_to_xml(path: Path, out: Path, bbox: tuple | None = None) -> None:
-    """Copy the highway ways of an OSM file (within a lon/lat bbox) and their nodes to OSM XML."""
+def _osmium(path: Path):
+    """The pyosmium module, or a French error naming ``path`` when it is not installed."""
     try:
         import osmium
     except ImportError as exc:
@@ -259,6 +259,12 @@ def _highways_to_xml(path: Path, out: Path, bbox: tuple | None = None) -> None:
             "la lecture des fichiers .osm.pbf nécessite le paquet osmium "
             "(pip install 'accessibilite[pbf]')",
         ) from exc
+    return osmium
+
+
+def _highways_to_xml(path: Path, out: Path, bbox: tuple | None = None) -> None:
+    """Copy the highway ways of an OSM file (within a lon/lat bbox) and their nodes to OSM XML."""
+    osmium = _osmium(path)
     try:
         way_ids: set[int] = set()
         node_ids: set[int] = set()

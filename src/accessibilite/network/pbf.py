@@ -17,19 +17,8 @@ import pandas as pd
 
 from ..errors import DataFileError, NetworkError
 from .build import Lines
+from .osm import _osmium
 from .rules import TAGS
-
-
-def _osmium(path: Path):
-    try:
-        import osmium
-    except ImportError as exc:
-        raise DataFileError(
-            path,
-            "la lecture des fichiers .osm.pbf nécessite le paquet osmium "
-            "(pip install 'accessibilite[pbf]')",
-        ) from exc
-    return osmium
 
 
 def read_osm_ways(path: Path, bbox: tuple | None = None) -> tuple[Lines, pd.DataFrame, str | None]:
