@@ -28,6 +28,7 @@ from .context import (
     territory_text,
 )
 from .style import _method_text, _plural, fmt_int, fmt_num, fmt_pct, population_beyond
+from .xlsx import HEADERS
 
 
 def _e(value) -> str:
@@ -131,16 +132,12 @@ def _key_figures(communes: pd.DataFrame, seuil: float, cantons) -> str:
     return f'<table class="chiffres">{items}</table>'
 
 
+#: Columns of the canton / EPCI tables of the report, with their French headers (xlsx's).
 _TERRITORY_HEADERS = {
-    "code": "Code",
-    "nom": "Nom",
-    "population": "Population",
-    "population_au_dela_seuil": "Population au-delà du seuil",
-    "part_au_dela_seuil": "Part au-delà du seuil",
-    "nb_sites": "Sites",
-    "commune_la_plus_eloignee": "Commune la plus éloignée",
-    "temps_max_min": "Temps max (min)",
-}
+    c: HEADERS[c]
+    for c in ("code", "nom", "population", "population_au_dela_seuil", "part_au_dela_seuil",
+              "nb_sites", "commune_la_plus_eloignee", "temps_max_min")
+}  # fmt: skip
 
 
 #: French wording of the origins stored by access_times.
@@ -150,21 +147,12 @@ _ORIGINES = {
     "carreaux": "carreaux habités de 200 m (INSEE Filosofi), moyenne pondérée par la population",
 }
 #: French headers of the scenario tables (closure_impact, recommend_sites); others as is.
-_SCENARIO_HEADERS = {
-    "service_id": "Site",
-    "nom": "Nom",
-    "population_basculant": "Habitants basculant au-delà du seuil",
-    "nb_communes_basculant": "Communes basculant",
-    "communes_basculant": "Communes concernées",
-    "hausse_temps_moyen_min": "Hausse du temps moyen (min)",
-    "rang": "Rang",
-    "candidat_id": "Candidat",
-    "code_insee": "Code INSEE",
-    "gain_population": "Habitants gagnés",
-    "population_couverte_cumulee": "Population couverte (cumul)",
-    "part_couverte_cumulee": "Part couverte (cumul)",
-    "methode": "Méthode",
-}
+_SCENARIO_HEADERS = {"service_id": "Site"} | {
+    c: HEADERS[c]
+    for c in ("nom", "population_basculant", "nb_communes_basculant", "communes_basculant",
+              "hausse_temps_moyen_min", "rang", "candidat_id", "code_insee", "gain_population",
+              "population_couverte_cumulee", "part_couverte_cumulee", "methode")
+}  # fmt: skip
 _SCENARIO_DIGITS = {"part_couverte_cumulee": "%", "hausse_temps_moyen_min": 1}
 
 
