@@ -33,10 +33,10 @@ def _minutes(origins, points) -> np.ndarray:
 def test_evolution_writes_table_chart_and_maps(capsys, tmp_path, fs_2024, monkeypatch):
     import accessibilite.outputs.maps as maps
 
-    figures, save_map = {}, maps.save_map  # by file name (written as ".name.<pid>.tmp.png")
+    figures, save_map = {}, maps.save_map  # by file name
 
     def keep(fig, path, **kwargs):
-        figures[path.name.split(".")[1]] = fig
+        figures[path.name.split(".")[0]] = fig
         return save_map(fig, path, **kwargs)
 
     monkeypatch.setattr(maps, "save_map", keep)

@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from accessibilite.errors import InputError, MissingColumnError  # noqa: E402
+from accessibilite.errors import DataFileError, InputError, MissingColumnError  # noqa: E402
 from accessibilite.outputs.maps import (  # noqa: E402
     class_bounds,
     class_colours,
@@ -264,6 +264,24 @@ def test_bad_input():
     with pytest.raises(InputError, match="format"):
         save_map(fig, "carte.jpg")
     plt.close(fig)
+
+
+def test_save_map_is_atomic(tmp_path, monkeypatch):
+    # a failure while writing leaves the former map as it was, and no temporary file
+    deficits, services = hand_case()
+    fig = plot_access_map(deficits, services)
+    target = tmp_path / "carte.png"
+    target.write_bytes(b"former map")
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fig, "savefig", broken)
+    with pytest.raises(DataFileError, match="carte.png"):
+        save_map(fig, target)
+    plt.close(fig)
+    assert target.read_bytes() == b"former map"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["carte.png"]
 
 
 @pytest.mark.parametrize("suffix", ["png", "pdf", "svg"])

@@ -200,8 +200,7 @@ def _analyse(args: argparse.Namespace) -> int:
 
     progress.step("Cartes")
     fig = acc.plot_access_map(deficits, services, isochrones)
-    with atomic.replacing(out / "carte.png") as tmp:
-        maps.save_map(fig, tmp)
+    maps.save_map(fig, out / "carte.png")
     with atomic.replacing(out / "carte.html") as tmp:
         acc.interactive_map(deficits, services, isochrones).save(str(tmp))
 

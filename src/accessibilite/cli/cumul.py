@@ -87,7 +87,7 @@ def cmd_cumul(args: argparse.Namespace) -> int:
 
 
 def _cumul(args: argparse.Namespace) -> int:
-    from ..outputs import atomic, maps
+    from ..outputs import maps
     from ..outputs.indicator_map import deficit_count_map
     from ..outputs.style import CATEGORY_SOURCES, SOURCE_CREDITS, fmt_pct
     from ..outputs.tables import write_table_csv
@@ -157,8 +157,7 @@ def _cumul(args: argparse.Namespace) -> int:
         chiffres=chiffres,
         sources=f"Sources : {', '.join(credits)}. Temps : {provider.description}",
     )  # fmt: skip
-    with atomic.replacing(out / "cumul.png") as tmp:
-        maps.save_map(fig, tmp)
+    maps.save_map(fig, out / "cumul.png")
     _close(fig)
     print(f"Temps : {provider.description}")
     counts = result["nb_deficits"].value_counts().reindex(range(n + 1), fill_value=0)

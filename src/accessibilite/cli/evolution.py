@@ -116,8 +116,7 @@ def _evolution(args: argparse.Namespace) -> int:
 
     progress.step("Graphique et cartes")
     chart = plot_coverage_chart(table, args.seuil)
-    with atomic.replacing(out / "evolution.png") as tmp:
-        maps.save_map(chart, tmp, dpi=150)
+    maps.save_map(chart, out / "evolution.png", dpi=150)
     times0 = panels[-1][1]
     sources = sources_text(times0, services)
     method = getattr(ctx.provider, "description", "")
@@ -126,8 +125,7 @@ def _evolution(args: argparse.Namespace) -> int:
         titre=f"Temps d'accès au site le plus proche, du {fmt_date(dates[0])} "
         f"au {fmt_date(dates[-1])} — {_departement_name(args.departement)}",
     )  # fmt: skip
-    with atomic.replacing(out / "evolution_carte.png") as tmp:
-        maps.save_map(carte, tmp, dpi=150)
+    maps.save_map(carte, out / "evolution_carte.png", dpi=150)
 
     progress.step("Rapport HTML")
     methode = _method(args, ctx)

@@ -78,7 +78,7 @@ def cmd_potentiel(args: argparse.Namespace) -> int:
 
 
 def _potentiel(args: argparse.Namespace) -> int:
-    from ..outputs import atomic, maps
+    from ..outputs import maps
     from ..outputs.indicator_map import plot_indicator_map, quantile_classes, quantile_colours
     from ..outputs.style import fmt_pct
     from ..outputs.tables import write_table_csv
@@ -145,8 +145,7 @@ def _potentiel(args: argparse.Namespace) -> int:
         f"({fmt_pct(pop[zero].sum() / pop.sum() if pop.sum() else 0)} de la population)",
         sources=f"{sources}. Méthode : {method} ; {edge} ; temps : {provider.description}",
     )  # fmt: skip
-    with atomic.replacing(out / "potentiel.png") as tmp:
-        maps.save_map(fig, tmp)
+    maps.save_map(fig, out / "potentiel.png")
     _close(fig)
     print(f"Méthode : {method}")
     print(f"Temps : {provider.description}")

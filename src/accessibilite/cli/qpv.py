@@ -10,7 +10,6 @@ the package's functions.
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 from pathlib import Path
 
@@ -144,6 +143,7 @@ def qpv_maps(result, services, communes, providers) -> dict[str, bytes]:
     """PNG bytes of one map per quarter (walking isochrones when walking is computed)."""
     import matplotlib.pyplot as plt
 
+    from ..outputs.draw import figure_png
     from ..outputs.qpv_map import BANDS_MIN, plot_qpv_map
 
     mode = "marche" if "marche" in providers else next(iter(providers))
@@ -157,10 +157,8 @@ def qpv_maps(result, services, communes, providers) -> dict[str, bytes]:
     for code in sorted(result.pieces["code_qp"].unique()):
         fig = plot_qpv_map(result, code, services, communes, network=road, isochrones=iso,
                            categorie=cat, mode=mode)  # fmt: skip
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=150, metadata={"Software": None}, facecolor="white")
+        out[code] = figure_png(fig, dpi=150)
         plt.close(fig)
-        out[code] = buf.getvalue()
     return out
 
 

@@ -122,8 +122,7 @@ def _scenario(args: argparse.Namespace) -> int:
     write_table_csv(table, out / f"{name}.csv")
     write_tables(deficits, ctx, out, scenarios={name.capitalize(): table})
     fig = acc.plot_scenario_map(deficits, result, services, titre=titre, methode=lead)
-    with atomic.replacing(out / f"{name}.png") as tmp:
-        maps.save_map(fig, tmp)
+    maps.save_map(fig, out / f"{name}.png")
     with atomic.replacing(out / f"rapport_{name}.html") as tmp:
         report.write_report(
             tmp, deficits, services, carte_png=fig, methode=_method(args, ctx),

@@ -7,6 +7,8 @@ a north arrow. Every artist gets a ``gid`` so that tests can find it.
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import shapely
 
@@ -143,3 +145,10 @@ def distinct_bands(bands, areas, seuil: float) -> np.ndarray:
         if float(band) == float(seuil) or not same:
             keep[k], previous = True, area
     return keep
+
+
+def figure_png(fig, dpi: int = 150) -> bytes:
+    """A figure as PNG bytes, without the software metadata (byte-identical reruns)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None}, facecolor="white")
+    return buf.getvalue()

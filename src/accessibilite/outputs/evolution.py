@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .atomic import write_text
-from .draw import _layer, _north_arrow
+from .draw import _layer, _north_arrow, figure_png
 from .style import (
     COULEUR_SEUIL,
     class_bounds,
@@ -242,9 +241,7 @@ def _small_scale(ax) -> None:
 
 
 def _png(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=130, metadata={"Software": None}, facecolor="white")
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    return base64.b64encode(figure_png(fig, dpi=130)).decode("ascii")
 
 
 def _e(value) -> str:

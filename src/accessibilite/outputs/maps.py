@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from ..errors import InputError, MissingColumnError
+from . import atomic
 from .context import caption_text
 from .draw import (
     _layer,
@@ -312,6 +313,9 @@ def _stack_page(fig, ax, chiffres: list[str], handles: list, extra, caption) -> 
 def save_map(fig: Figure, path, dpi: int = 200) -> Path:
     """Save a figure with no timestamp nor version metadata (byte-identical reruns).
 
+    Written atomically (:func:`.atomic.replacing`): a failure leaves the former
+    file as it was and raises a French :class:`~accessibilite.DataFileError`.
+
     Parameters
     ----------
     fig : matplotlib Figure
@@ -336,8 +340,7 @@ def save_map(fig: Figure, path, dpi: int = 200) -> Path:
     }.get(fmt)
     if metadata is None:
         raise InputError(f"{path}: format de carte non pris en charge (png, pdf ou svg)")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with matplotlib.rc_context({"svg.hashsalt": "accessibilite"}):
-        fig.savefig(path, dpi=dpi, format=fmt, metadata=metadata, facecolor="white")
+    with atomic.replacing(path) as tmp, matplotlib.rc_context({"svg.hashsalt": "accessibilite"}):
+        fig.savefig(tmp, dpi=dpi, format=fmt, metadata=metadata, facecolor="white")
     return path
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,6 +26,7 @@ from .context import (
     network_text,
     territory_text,
 )
+from .draw import figure_png
 from .style import _method_text, _plural, fmt_int, fmt_num, fmt_pct, population_beyond
 from .xlsx import HEADERS
 
@@ -84,9 +84,7 @@ def _png_bytes(image) -> bytes:
             raise InputError(f"{path}: image de carte introuvable")
         return path.read_bytes()
     if hasattr(image, "savefig"):
-        buf = io.BytesIO()
-        image.savefig(buf, format="png", dpi=150, metadata={"Software": None}, facecolor="white")
-        return buf.getvalue()
+        return figure_png(image, dpi=150)
     raise InputError("carte_png doit être un chemin, des octets PNG ou une figure matplotlib")
 
 
