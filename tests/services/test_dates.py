@@ -135,7 +135,7 @@ def test_only_a_date_filter_sets_undated_sites_aside(forms_csv):
 
 
 def test_excel_workbook_with_real_date_cells(tmp_path):
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl  # a declared dependency: the test must run, never skip
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["Libellé", "Latitude", "Longitude", "Date de labellisation", "Code INSEE"])

@@ -10,14 +10,13 @@ import warnings
 
 import numpy as np
 import pyproj
-import pytest
 
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+# hypothesis is a declared dev dependency: the fuzz test must run, never skip
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from accessibilite import AccessibiliteError  # noqa: E402
-from accessibilite.services import load_points  # noqa: E402
+from accessibilite import AccessibiliteError
+from accessibilite.services import load_points
 
 _XY = [("longitude", "latitude"), ("Lon", "Lat"), ("LONGITUDE (WGS84)", "LATITUDE (WGS84)"),
        ("X_L93", "Y_L93"), ("lambert_x", "lambert_y"), ("x", "y"), ("Coord X", "Coord Y"),
