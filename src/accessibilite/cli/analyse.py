@@ -269,7 +269,7 @@ def _print_summary(deficits, ctx: argparse.Namespace, out: Path) -> None:
     print(f"Méthode : {ctx.provider.description}")
     if ctx.services.attrs.get("date_liste"):
         print(f"Liste France Services : {_list_line(ctx.services)}")
-    off = _sites_off_network(ctx)
+    off = int(ctx.services.attrs.get("sites_hors_reseau") or 0)  # set by _analyse
     sites = f"sites de service pris en compte : {len(ctx.services) - off}"
     if off:
         sites += f" ({off} autre(s) hors de portée du réseau routier, ignoré(s))"
