@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 import accessibilite as acc
 
-from .common import _TOLD, _cli_text
+from .common import _cli_text
 from .parser import build_parser
 
 __all__ = ["main", "build_parser"]
@@ -55,7 +55,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.silencieux:
         acc.settings.progress = False
     _SHOWN.clear()
-    _TOLD.clear()
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
@@ -97,8 +96,6 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     """
     text = _cli_text(message)
     if text in _SHOWN:  # the same gap of the data, met again by a later step: told once
-        return
-    if any(topic in text for topic in _TOLD):  # already said as a caveat of the outputs
         return
     _SHOWN.add(text)
     print(f"attention : {text}", file=sys.stderr)

