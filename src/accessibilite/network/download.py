@@ -131,15 +131,13 @@ EXTRACTS |= _OVERSEAS
 
 
 def _code(departement) -> str:
-    code = str(departement).strip().upper()
-    if code.isdigit() and len(code) == 1:
-        code = "0" + code
-    if code not in EXTRACTS:
-        raise InputError(
-            f"département inconnu : {departement!r} (codes INSEE : '01'…'95', '2A', '2B', "
-            "'971'…'976')"
-        )
-    return code
+    """One département code, checked as everywhere else (``datafrance``)."""
+    from ..territories.datafrance import _validate_departements
+
+    codes = _validate_departements(departement)
+    if len(codes) != 1:
+        raise InputError(f"un seul département à la fois : {departement!r}")
+    return codes[0]
 
 
 def extract_url(departement) -> str:
