@@ -31,7 +31,7 @@ import shapely
 from ..errors import InputError
 from ..territories import communes as _communes
 from ..territories import departements as _all_departements
-from ..territories.datafrance import _rows
+from ..territories.datafrance import _rows, _validate_departements
 from .access import _validate_seuil, access_times
 
 __all__ = ["NationalAccess", "national_access", "region_departements", "resolve_departements"]
@@ -88,14 +88,12 @@ def resolve_departements(value: str | Iterable[str], region: str | None = None) 
         codes += region_departements(region)
     if value is not None:
         items = value.split(",") if isinstance(value, str) else list(value)
-        for item in (str(i).strip() for i in items):
-            if item.lower() in ("all", "tous", "france"):
-                codes += known
-            elif item:
-                code = item.upper().zfill(2) if len(item) < 3 else item.upper()
-                if code not in known:
-                    raise InputError(f"département inconnu : {item!r}")
-                codes.append(code)
+        items = [str(i).strip() for i in items if str(i).strip()]
+        named = [i for i in items if i.lower() not in ("all", "tous", "france")]
+        if len(named) < len(items):
+            codes += known
+        if named:
+            codes += _validate_departements(named)
     if not codes:
         raise InputError("aucun département à analyser")
     return sorted(set(codes))
