@@ -9,6 +9,7 @@ import accessibilite as acc
 
 from .common import _MODES, _ORIGINES, _date, _number
 from .communes import _cmd_communes
+from .reseau import FORMATS as RESEAU_FORMATS
 from .reseau import add_network_file_options, add_reseau_parser
 from .service_files import _add_service_file_options
 from .services import _cmd_services
@@ -366,7 +367,8 @@ def _add_evolution_potential_cumul(sub) -> None:
 def _add_provider_options(p: argparse.ArgumentParser) -> None:
     """Travel-time options of ``potentiel`` and ``cumul`` (as for ``analyse``)."""
     p.add_argument("--mode", choices=_MODES, default="voiture", help="mode de déplacement")
-    p.add_argument("--reseau", metavar="FICHIER", help="réseau routier local (GraphML, OSM, PBF)")
+    p.add_argument("--reseau", metavar="FICHIER", help=f"réseau routier local : {RESEAU_FORMATS}")
+    add_network_file_options(p)
     p.add_argument(
         "--buffer-km",
         type=float,
