@@ -141,6 +141,57 @@ def mini_pbf(tmp_path):
     return pbf
 
 
+_TRICKY_OSM = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="test">
+  <node id="1" lat="44.5000000" lon="6.0000000"/>
+  <node id="2" lat="44.5010000" lon="6.0012345"/>
+  <node id="3" lat="44.5020000" lon="-0.0000001"/>
+  <node id="5" lat="-44.5030000" lon="179.9999999"/>
+  <way id="7"><nd ref="1"/><nd ref="4"/><nd ref="2"/>
+    <tag k="highway" v="residential"/><tag k="maxspeed" v="30 mph"/>
+    <tag k="access" v="yes;destination, delivery=1 %25 é"/><tag k="name" v="a=b,c d%"/></way>
+  <way id="8"><nd ref="2"/><nd ref="3"/><nd ref="5"/>
+    <tag k="highway" v="tertiary"/><tag k="oneway" v="-1"/>
+    <tag k="oneway:bicycle" v="no"/><tag k="motor_vehicle" v=""/></way>
+  <way id="9"><nd ref="4"/><nd ref="6"/><tag k="highway" v="track"/></way>
+  <way id="10"><nd ref="1"/><nd ref="2"/><tag k="building" v="yes"/></way>
+</osm>
+"""
+
+
+@pytest.mark.parametrize("kind", ["osm", "pbf"])
+def test_libosmium_reader_equals_the_python_xml_reader(kind, tmp_path):
+    """The OPL pass (libosmium) and the independent iterparse reader read the same ways.
+
+    Escaped tag values (``=``, ``,``, space, ``%``, non-ASCII), empty values,
+    nodes missing from the extract (way 7 loses node 4, way 9 every node),
+    negative and ±180° coordinates, a non-highway way (dropped).
+    """
+    import osmium
+
+    from accessibilite.network import pbf as reader
+
+    xml = tmp_path / "tricky.osm"
+    xml.write_text(_TRICKY_OSM, encoding="utf-8")
+    path = xml
+    if kind == "pbf":
+        path = tmp_path / "tricky.osm.pbf"
+        with osmium.SimpleWriter(str(path)) as writer:
+            for obj in osmium.FileProcessor(str(xml)):
+                (writer.add_node if obj.is_node() else writer.add_way)(obj)
+    got_lines, got_tags, _ = reader.read_osm_ways(path)
+    ref_lines, ref_tags, _ = reader._finish(*reader._read_xml(xml), xml, None)
+    for field in ("indptr", "nodes", "lon", "lat", "node_ids"):
+        np.testing.assert_array_equal(getattr(got_lines, field), getattr(ref_lines, field))
+    pd.testing.assert_frame_equal(got_tags, ref_tags)
+    assert got_tags["osm_id"].tolist() == [7, 8, 9]
+    assert got_tags["access"][0] == "yes;destination, delivery=1 %25 é"
+    assert got_tags["maxspeed"][0] == "30 mph" and got_tags["motor_vehicle"][1] == ""
+    assert got_lines.node_ids.tolist() == [1, 2, 3, 5]
+    assert np.diff(got_lines.indptr).tolist() == [2, 3, 0]
+    assert got_lines.lon.tolist() == [6.0, 6.0012345, -0.0000001, 179.9999999]
+
+
 def _lonlat_box(lon0, lat0, lon1, lat1):
     from pyproj import Transformer
     from shapely.geometry import Polygon
@@ -247,8 +298,10 @@ def test_from_networkx_filters_and_parallel_edges():
     assert net.x.tolist() == [700000.0, 700100.0, 700100.0]  # already Lambert-93: unchanged
     e = net.edges()
     assert e[["u", "v"]].values.tolist() == [[0, 1], [1, 0], [1, 2], [2, 1]]
+    # the primary edge winds: 110 m for a 100 m chord, sinuosity 1.1 → factor 0.9
+    # (data/vitesses_fr.toml [voiture.curvature]); residential and service: no factor
     assert e.travel_time_s.tolist() == pytest.approx(
-        [110 / (40 / 3.6), 100 / (30 / 3.6), 300 / (15 / 3.6), 300 / (15 / 3.6)]
+        [110 / (40 * 0.9 / 3.6), 100 / (30 / 3.6), 300 / (15 / 3.6), 300 / (15 / 3.6)]
     )
     assert e.length_m.tolist() == pytest.approx([110.0, 100.0, 300.0, 300.0])
     with pytest.raises(NetworkError, match="aucune voie utilisable en voiture"):

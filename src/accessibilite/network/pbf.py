@@ -9,6 +9,9 @@ graph is built.
 
 from __future__ import annotations
 
+import io
+import re
+import tempfile
 from array import array
 from pathlib import Path
 
@@ -50,48 +53,121 @@ def read_osm_ways(path: Path, bbox: tuple | None = None) -> tuple[Lines, pd.Data
     if not _has_osmium() and not path.name.lower().endswith(".pbf"):
         return _finish(*_read_xml(path), path, bbox)
     osmium = _osmium(path)
-    refs, xs, ys = array("q"), array("l"), array("l")
-    counts, way_ids = array("q"), array("q")
+    with tempfile.TemporaryDirectory(prefix="accessibilite-osm-") as tmp:
+        opl = Path(tmp) / "highways.opl"
+        try:
+            date = _header_date(osmium, path)
+            _highways_to_opl(osmium, path, opl)
+        except (RuntimeError, OSError, ValueError) as exc:
+            raise DataFileError(
+                path, f"fichier OpenStreetMap illisible ou tronqué ({exc})"
+            ) from exc
+        refs, lon, lat, counts, way_ids, columns = _parse_opl(opl)
+    valid = (np.abs(lon) <= 180) & (np.abs(lat) <= 90)  # else: node absent from the extract
+    if not valid.all():  # drop the vertices whose node is missing
+        way = np.repeat(np.arange(counts.size), counts)
+        counts = np.bincount(way[valid], minlength=counts.size).astype(np.int64)
+        refs, lon, lat = refs[valid], lon[valid], lat[valid]
+    return _finish(refs, lon, lat, counts, way_ids, columns, date, path, bbox)
+
+
+def _highways_to_opl(osmium, path: Path, out: Path) -> None:
+    """Highway ways of ``path``, with their node locations, written as OPL by libosmium.
+
+    The whole pass (node location index, way and ``highway`` filters, writer)
+    runs in libosmium's C++ handlers: no OSM node reaches Python.
+    """
+    locations = osmium.NodeLocationsForWays(osmium.index.create_map("flex_mem"))
+    locations.ignore_errors()  # a node missing from the extract: written without location
+    target = osmium.io.File(str(out), "opl,locations_on_ways=true,add_metadata=false")
+    with osmium.SimpleWriter(target) as writer:
+        osmium.apply(
+            str(path),
+            locations,
+            osmium.filter.EntityFilter(osmium.osm.WAY),
+            osmium.filter.KeyFilter("highway"),
+            writer,
+        )
+
+
+#: OPL vertex ``n<ref>x<lon>y<lat>`` → ``<ref> <lon> <lat>`` lines (``n`` deleted).
+_VERTEX_TABLE = bytes.maketrans(b"xy,", b"  \n")
+_TAG_KEYS = {key.encode(): key for key in TAGS}
+_ESCAPE = re.compile(r"%([0-9a-fA-F]+)%")
+
+
+def _parse_opl(opl: Path, block_bytes: int = 1 << 26):
+    """OPL way lines ``w<id> T<k=v,...> N<n<ref>x<lon>y<lat>,...>`` → arrays, read in blocks.
+
+    Node lists are parsed by pandas' C reader; tags, a short dict per way.
+    """
+    refs, lons, lats, counts, way_ids = [], [], [], [], []
     columns: dict[str, list] = {t: [] for t in TAGS}
-    try:
-        reader = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-        date = _header_date(reader)
-        for way in reader.with_locations().with_filter(osmium.filter.KeyFilter("highway")):
-            if not way.is_way():
+    decoded: dict[bytes, str] = {}  # few distinct values: each unescaped once
+    with open(opl, "rb") as handle:
+        while block := handle.readlines(block_bytes):
+            vertices, found = [], []
+            for line in block:
+                wid, tags, nodes = line.split(b" ")
+                way_ids.append(int(wid[1:]))
+                pairs = tags[1:].replace(b"=", b",").split(b",")  # escaped in keys and values
+                found.append(dict(zip(pairs[::2], pairs[1::2], strict=False)))
+                nodes = nodes[1:].rstrip()
+                counts.append(nodes.count(b",") + 1 if nodes else 0)
+                if nodes:
+                    vertices.append(nodes)
+            for raw, key in _TAG_KEYS.items():
+                columns[key] += [
+                    None
+                    if (v := tags.get(raw)) is None
+                    else decoded.get(v) or _unescape(v, decoded)
+                    for tags in found
+                ]
+            del block, found
+            if not vertices:
                 continue
-            n0 = len(refs)
-            for node in way.nodes:  # fixed-point 1e-7° coordinates, converted below
-                refs.append(node.ref)
-                xs.append(node.x)
-                ys.append(node.y)
-            counts.append(len(refs) - n0)
-            way_ids.append(way.id)
-            tags = way.tags
-            for key, values in columns.items():
-                values.append(tags.get(key))
-    except RuntimeError as exc:
-        raise DataFileError(path, f"fichier OpenStreetMap illisible ou tronqué ({exc})") from exc
-    x = np.frombuffer(xs, dtype=np.int_) if xs else np.zeros(0, np.int_)
-    y = np.frombuffer(ys, dtype=np.int_) if ys else np.zeros(0, np.int_)
-    valid = (np.abs(x) <= 1_800_000_000) & (np.abs(y) <= 900_000_000)  # else: node absent
-    if not valid.all():  # drop the vertices whose node is missing from the extract
-        way = np.repeat(np.arange(len(counts)), np.frombuffer(counts, dtype=np.int64))
-        counts = array("q", np.bincount(way[valid], minlength=len(counts)).tolist())
-        refs = array("q", np.frombuffer(refs, dtype=np.int64)[valid].tobytes())
-        x, y = x[valid], y[valid]
-    lons = array("d", (x / 1e7).tobytes())
-    lats = array("d", (y / 1e7).tobytes())
-    return _finish(refs, lons, lats, counts, way_ids, columns, date, path, bbox)
+            # a node without location is written ``n<ref>xy``: mark it out of range
+            text = b",".join(vertices).replace(b"xy", b"x999y999").translate(_VERTEX_TABLE, b"n")
+            del vertices
+            frame = pd.read_csv(
+                io.BytesIO(text),
+                sep=" ",
+                header=None,
+                names=["ref", "lon", "lat"],
+                dtype={"ref": np.int64, "lon": np.float64, "lat": np.float64},
+                engine="c",
+                low_memory=False,  # one block: no internal chunks to concatenate
+            )
+            refs.append(frame["ref"].to_numpy())
+            lons.append(frame["lon"].to_numpy())
+            lats.append(frame["lat"].to_numpy())
+    join = lambda parts, dtype: np.concatenate(parts) if parts else np.zeros(0, dtype)  # noqa: E731
+    return (
+        join(refs, np.int64),
+        join(lons, np.float64),
+        join(lats, np.float64),
+        np.asarray(counts, dtype=np.int64),
+        np.asarray(way_ids, dtype=np.int64),
+        columns,
+    )
+
+
+def _unescape(value: bytes, cache: dict) -> str:
+    """OPL value → text (``%<hex code point>%`` escapes), remembered in ``cache``."""
+    text = value.decode("utf-8", errors="replace")
+    if "%" in text:
+        text = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    cache[value] = text
+    return text
 
 
 def _finish(refs, lons, lats, counts, way_ids, columns, date, path, bbox):
     """Collected arrays → Lines (nodes sorted by id), tags frame, date; bbox filter."""
-    refs_a = np.frombuffer(refs, dtype=np.int64) if refs else np.zeros(0, np.int64)
-    lon = np.frombuffer(lons, dtype=np.float64) if lons else np.zeros(0)
-    lat = np.frombuffer(lats, dtype=np.float64) if lats else np.zeros(0)
-    count = np.frombuffer(counts, dtype=np.int64) if counts else np.zeros(0, np.int64)
+    refs_a = _array(refs, np.int64)
+    lon, lat = _array(lons, np.float64), _array(lats, np.float64)
+    count = _array(counts, np.int64)
     tags = pd.DataFrame(columns)
-    tags["osm_id"] = np.frombuffer(way_ids, dtype=np.int64) if way_ids else np.zeros(0, np.int64)
+    tags["osm_id"] = _array(way_ids, np.int64)
     if bbox is not None and count.size:
         inside = (lon >= bbox[0]) & (lon <= bbox[2]) & (lat >= bbox[1]) & (lat <= bbox[3])
         starts = np.r_[0, np.cumsum(count)[:-1]]
@@ -111,9 +187,19 @@ def _finish(refs, lons, lats, counts, way_ids, columns, date, path, bbox):
     return lines, tags, date
 
 
-def _header_date(reader) -> str | None:
+def _array(values, dtype) -> np.ndarray:
+    """An ``array.array`` (XML reader) or ndarray as an ndarray of ``dtype``."""
+    if isinstance(values, array):
+        return np.frombuffer(values, dtype=dtype) if values else np.zeros(0, dtype)
+    return np.asarray(values, dtype=dtype)
+
+
+def _header_date(osmium, path: Path) -> str | None:
+    """``osmosis_replication_timestamp`` of the file header, as ``YYYY-MM-DD``."""
     try:
-        stamp = reader.header.get("osmosis_replication_timestamp")
+        stamp = osmium.FileProcessor(str(path), osmium.osm.NOTHING).header.get(
+            "osmosis_replication_timestamp"
+        )
     except (AttributeError, RuntimeError):
         return None
     return stamp[:10] if stamp else None
