@@ -105,12 +105,23 @@ class WayRules:
     curvature: np.ndarray
 
 
-def great_circle(lon1, lat1, lon2, lat2) -> np.ndarray:
-    """Haversine distance (m), the formula and radius of ``osmnx.distance.great_circle``."""
-    y1, y2 = np.deg2rad(lat1), np.deg2rad(lat2)
-    dx = np.deg2rad(lon2) - np.deg2rad(lon1)
-    h = np.sin((y2 - y1) / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin(dx / 2) ** 2
-    return 2 * np.arcsin(np.sqrt(np.minimum(1, h))) * EARTH_RADIUS_M
+def great_circle(lon1, lat1, lon2, lat2, block: int = 1 << 20) -> np.ndarray:
+    """Haversine distance (m), the formula and radius of ``osmnx.distance.great_circle``.
+
+    Computed by blocks of ``block`` values: the temporaries stay in cache and
+    memory does not grow with the input (same values as one pass).
+    """
+    lon1, lat1, lon2, lat2 = (np.asarray(c, dtype=np.float64) for c in (lon1, lat1, lon2, lat2))
+    out = np.empty(np.broadcast(lon1, lat1, lon2, lat2).shape)
+    flat = out.reshape(-1)
+    args = [np.broadcast_to(c, out.shape).reshape(-1) for c in (lon1, lat1, lon2, lat2)]
+    for i in range(0, flat.size, block):
+        x1, y1, x2, y2 = (c[i : i + block] for c in args)
+        y1, y2 = np.deg2rad(y1), np.deg2rad(y2)
+        dx = np.deg2rad(x2) - np.deg2rad(x1)
+        h = np.sin((y2 - y1) / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin(dx / 2) ** 2
+        flat[i : i + block] = 2 * np.arcsin(np.sqrt(np.minimum(1, h))) * EARTH_RADIUS_M
+    return out
 
 
 def segments(lines: Lines):
@@ -217,9 +228,7 @@ def build(
         walks = chains.walk(a, b, kept)
     else:
         spaced = chains.loop_nodes(walks, kept)
-        rank = np.empty(n, dtype=np.int64)
-        rank[np.lexsort((lat, lon))] = np.arange(n)
-        spaced = chains.spacing_nodes(a, b, spaced, seg_len, walks, max_edge_m, rank)
+        spaced = chains.spacing_nodes(a, b, spaced, seg_len, walks, max_edge_m, lon, lat)
         walks = chains.split(a, b, walks, spaced)
     u, v, time, length = chains.contract(walks, ab_ok, ba_ok, t, t, seg_len)
     if u.size == 0:

@@ -41,10 +41,15 @@ def junctions(a: np.ndarray, b: np.ndarray, direction: np.ndarray, n: int) -> np
     out_deg = np.bincount(tail, minlength=n)
     in_deg = np.bincount(head, minlength=n)
     degree = in_deg + out_deg
-    pairs = _sorted_unique(np.concatenate([a, b]) * np.int64(n) + np.concatenate([b, a]))
-    neighbours = np.bincount(pairs // n, minlength=n)
-    incident = np.bincount(a, minlength=n) + np.bincount(b, minlength=n)
-    through = (neighbours == 2) & ((degree == 2) | (degree == 4)) & (incident == 2)
+    node, other = np.concatenate([a, b]), np.concatenate([b, a])
+    incident = np.bincount(node, minlength=n)
+    # a node with two incident segments has two distinct neighbours unless both
+    # segments lead to the same node o, i.e. unless 2·o equals the sum of the
+    # two neighbours (exact: integer sums far below 2**53)
+    total = np.bincount(node, weights=other, minlength=n)
+    twice = np.zeros(n, dtype=bool)
+    twice[node[2 * other.astype(np.float64) == total[node]]] = True
+    through = (incident == 2) & ~twice & ((degree == 2) | (degree == 4))
     return (out_deg == 0) | (in_deg == 0) | ~through
 
 
@@ -206,14 +211,21 @@ def spacing_nodes(
     seg_len: np.ndarray,
     walks: tuple,
     max_edge_m: float,
-    rank: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
 ) -> np.ndarray:
     """Also keep the inner node of each chain reached past every ``max_edge_m`` metres.
 
-    The split points are chosen on one walk of each chain (from its end of
-    smaller ``rank``, the nodes' order by longitude then latitude), so both
-    directions share them and they do not depend on the order of the input.
+    The split points are chosen on one walk of each chain (from its end that
+    comes first by longitude, then latitude), so both directions share them and
+    they do not depend on the order of the input.
     """
+
+    def before(i, j):  # node i sorts before node j by (lon, lat, index)
+        return (lon[i] < lon[j]) | (
+            (lon[i] == lon[j]) & ((lat[i] < lat[j]) | ((lat[i] == lat[j]) & (i < j)))
+        )
+
     start, end, w, s, f, frm = walks
     if not np.isfinite(max_edge_m) or w.size == 0:
         return kept
@@ -227,7 +239,7 @@ def spacing_nodes(
     first_inner[w[bounds[many]]] = frm[bounds[many] + 1]
     last_inner[w[last[many]]] = frm[last[many]]
     loop = start == end
-    canonical = np.where(loop, rank[first_inner] < rank[last_inner], rank[start] < rank[end]) & (
+    canonical = np.where(loop, before(first_inner, last_inner), before(start, end)) & (
         first_inner >= 0
     )  # one-segment walks have no inner node
     pick = canonical[w]
