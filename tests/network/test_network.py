@@ -155,7 +155,7 @@ def test_sgl_voiture_counts_match_networkx(sgl_graph, sgl_nets):
         "Temps de trajet en voiture sur le réseau OpenStreetMap "
         "(yvelines_saint-germain-en-laye_osmnx_all.graphml, 2022-12-20), vitesses légales "
         "françaises (profil vitesses_fr) pondérées par un facteur de réalisme par type de "
-        "voie, plus court chemin."
+        "voie et réduites sur les routes sinueuses, plus court chemin."
     )
     assert "vitesse constante de 4,5 km/h" in sgl_nets["marche"].description
     assert net.source == "yvelines_saint-germain-en-laye_osmnx_all.graphml"
@@ -172,8 +172,13 @@ def test_sgl_voiture_csr_equals_networkx_adjacency(sgl_graph, sgl_nets):
         )
     )
     D = nx.DiGraph()
+    bends = _curve_oracle(sgl_graph)
+    curved = 0
     for u, v, d in S.edges(data=True):
-        t = max(d["length"] / (speed_kmh(d["highway"], d.get("maxspeed")) / 3.6), MIN_TIME_S)
+        factor = bends(u, v, d)
+        curved += factor < 1
+        kmh = speed_kmh(d["highway"], d.get("maxspeed")) * factor
+        t = max(d["length"] / (kmh / 3.6), MIN_TIME_S)
         if not D.has_edge(u, v) or t < D[u][v]["t"]:
             D.add_edge(u, v, t=t, length=d["length"])
     ref_t = nx.to_scipy_sparse_array(D, nodelist=net.osmid.tolist(), weight="t", format="csr")
@@ -181,9 +186,35 @@ def test_sgl_voiture_csr_equals_networkx_adjacency(sgl_graph, sgl_nets):
     assert (abs(ref_t - net.graph)).max() < 1e-9
     assert (abs(ref_l - net.length)).max() < 1e-9
     assert ref_t.nnz == net.n_edges
+    assert curved > 50  # the winding-road factor is exercised (slopes of the Seine valley)
     assert net.length.data.sum() / 1000 == pytest.approx(
         sum(d["length"] for d in D.edges.values()) / 1000
     )
+
+
+def _curve_oracle(G):
+    """Winding-road factor of an osmnx edge, recomputed from the TOML profile.
+
+    Sinuosity = osmnx length / straight line between the end nodes in Lambert-93;
+    the profile's break points interpolated linearly; only the listed classes.
+    """
+    from pyproj import Transformer
+
+    root = Path(__file__).resolve().parents[2]
+    conf = tomllib.loads((root / "data" / "vitesses_fr.toml").read_text())["voiture"]["curvature"]
+    to_l93 = Transformer.from_crs(4326, 2154, always_xy=True)
+    xy = {n: to_l93.transform(d["x"], d["y"]) for n, d in G.nodes(data=True)}
+
+    def factor(u, v, d):
+        highway = d["highway"] if isinstance(d["highway"], list) else [d["highway"]]
+        if not set(highway) & set(conf["classes"]):
+            return 1.0
+        chord = float(np.hypot(xy[v][0] - xy[u][0], xy[v][1] - xy[u][1]))
+        if chord == 0:
+            return 1.0
+        return float(np.interp(max(d["length"] / chord, 1.0), conf["sinuosity"], conf["factor"]))
+
+    return factor
 
 
 # (u osmid, v osmid, expected seconds computed by hand from PROVENANCE attributes)

@@ -210,7 +210,8 @@ def lines_kwargs(
     built = _build.build(
         lines, rules, mode, prof, area=area, area_crs=crs, contract=contract, what=_name(path)
     )
-    out = finish(built, mode, prof, schemas.SOURCES[schema], _date(frame, path))
+    curved = bool(np.asarray(rules.curvature).any())  # not BD TOPO's own speeds
+    out = finish(built, mode, prof, schemas.SOURCES[schema], _date(frame, path), curved)
     out["stats"] = built["stats"]
     return out
 

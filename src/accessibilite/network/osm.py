@@ -22,6 +22,7 @@ import pandas as pd
 from .. import settings
 from ..errors import DataFileError, DownloadError, InputError, NetworkError
 from ..territories.datafrance import _OVERSEAS_CRS
+from .curvature import curvature_factor
 from .speeds import _MODE_LABEL, _contraflow, _usable, speed_kmh
 
 #: lon/lat boxes (lon min, lon max, lat min, lat max) of the overseas départements,
@@ -157,8 +158,9 @@ def graph_edges(G, mode: str, prof: dict):
     u, v : ndarray of int64
         Edge ``u[i] → v[i]`` as positions in ``ids``.
     time_s, length_m : ndarray of float64
-        Edge time (length ÷ speed) and length (osmnx ``length``, else the
-        straight line in EPSG:2154).
+        Edge time (length ÷ speed, the speed reduced by the winding-road factor
+        of :func:`.curvature.curvature_factor` for ``length`` ÷ straight line)
+        and length (osmnx ``length``, else the straight line in ``crs``).
     back : ndarray of bool
         Edges also usable in reverse (every edge in ``marche``, contraflow in ``velo``).
     crs : str
@@ -171,7 +173,7 @@ def graph_edges(G, mode: str, prof: dict):
         No edge usable in ``mode``, missing node coordinates.
     """
     conf = prof[mode]
-    heads, tails, lengths, speeds, back = [], [], [], [], []
+    heads, tails, lengths, speeds, back, classes = [], [], [], [], [], []
     cache: dict[tuple[str, str], float | None] = {}
     for a, b, data in G.edges(data=True):
         key = (str(data.get("highway")), str(data.get("maxspeed")))
@@ -184,6 +186,7 @@ def graph_edges(G, mode: str, prof: dict):
         tails.append(b)
         lengths.append(data.get("length"))
         speeds.append(kmh)
+        classes.append(key[0])
         back.append(mode == "marche" or (mode == "velo" and _contraflow(data, conf, prof)))
     if not heads:
         raise NetworkError(
@@ -195,8 +198,14 @@ def graph_edges(G, mode: str, prof: dict):
     x, y, crs = _project_nodes(G, ids)
     length = np.array(pd.to_numeric(pd.Series(lengths, dtype=object), errors="coerce"), float)
     missing = np.isnan(length)
-    length[missing] = np.hypot(x[vi] - x[ui], y[vi] - y[ui])[missing]
-    time = length / (np.asarray(speeds) / 3.6)
+    chord = np.hypot(x[vi] - x[ui], y[vi] - y[ui])
+    length[missing] = chord[missing]
+    # an edge of a simplified osmnx graph runs between two junctions, as a chain
+    # of the common builder: the same winding-road factor applies
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sinuosity = np.where(chord > 0, length / chord, np.inf)
+    factor = curvature_factor(np.asarray(classes, dtype=object), sinuosity, mode, prof)
+    time = length / (np.asarray(speeds) * factor / 3.6)
     return ids, x, y, ui, vi, time, length, np.asarray(back, dtype=bool), crs
 
 

@@ -28,8 +28,8 @@ def description(
 ) -> str:
     """French description of a network's travel times (shown in outputs).
 
-    ``curvature``: the driven speeds carry the winding-road factor (networks
-    built by the common builder from OSM files and GIS layers; not osmnx graphs).
+    ``curvature``: the driven speeds carry the winding-road factor (every OSM
+    network; not the BD TOPO speeds, which already include the winding).
     """
     prof = load_profile(profile)
     src = source if source.startswith(("OpenStreetMap", "IGN")) else f"OpenStreetMap ({source}"
@@ -74,7 +74,7 @@ def networkx_kwargs(G, mode: str, prof: dict, source: str | None, date: str | No
         "length": lengths_csr,
         "mode": mode,
         "crs": crs,
-        "description": description(mode, source, date, prof),
+        "description": description(mode, source, date, prof, curvature=True),
         "osmid": osmid,
         "dropped_nodes": dropped,
         "source": source,
@@ -112,13 +112,15 @@ def osm_file_kwargs(
     return finish(built, mode, prof, source or path.name, date or file_date)
 
 
-def finish(built: dict, mode: str, prof: dict, source: str, date: str | None) -> dict:
+def finish(
+    built: dict, mode: str, prof: dict, source: str, date: str | None, curvature: bool = True
+) -> dict:
     """Builder output → RoadNetwork keyword arguments (description, provenance, mode)."""
     conf = prof[mode]
     kwargs = {k: built[k] for k in ("x", "y", "crs", "graph", "length", "osmid", "dropped_nodes")}
     return kwargs | {
         "mode": mode,
-        "description": description(mode, source, date, prof, curvature=True),
+        "description": description(mode, source, date, prof, curvature=curvature),
         "source": source,
         "date": date,
         "access_speed_kmh": conf["access_speed_kmh"],
