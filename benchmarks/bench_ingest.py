@@ -50,8 +50,9 @@ if kind == "bare":
     info = f"{n} voies highway"
 elif kind == "from_osm":
     from accessibilite.network import RoadNetwork
+    t_import = time.perf_counter() - t0
     net = RoadNetwork.from_osm(path)
-    info = f"{net.n_nodes} nœuds, {net.n_edges} arcs"
+    info = f"{net.n_nodes} nœuds, {net.n_edges} arcs (dont import {t_import:.2f} s)"
 elif kind == "osmnx":
     from pathlib import Path
     from accessibilite.network import load_profile
@@ -89,17 +90,28 @@ def main(argv=None) -> int:
     parser.add_argument("--tiles", type=int, default=20, help="size of the synthetic file")
     parser.add_argument("--work", type=Path, default=None, help="folder for the PBF files")
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(HERE))
-    from geofabrik_pbf import geofabrik_to_pbf
-
     work = args.work or Path(tempfile.gettempdir()) / "accessibilite-bench-ingest"
     work.mkdir(parents=True, exist_ok=True)
     pbf = work / "05.osm.pbf"
     big = work / f"05x{args.tiles}.osm.pbf"
-    if not pbf.is_file():
-        geofabrik_to_pbf(SHARED / "osm-roads-05.gpkg", pbf)
-    if args.tiles > 1 and not big.is_file():
-        geofabrik_to_pbf(SHARED / "osm-roads-05.gpkg", big, tiles=args.tiles)
+    # files written in a child process: Linux keeps a process's peak resident
+    # memory across exec, so the measured children must start from a small parent
+    for path, tiles in [(pbf, 1)] + ([(big, args.tiles)] if args.tiles > 1 else []):
+        if not path.is_file():
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
+                    "from geofabrik_pbf import geofabrik_to_pbf; "
+                    "geofabrik_to_pbf(Path(sys.argv[2]), Path(sys.argv[3]), tiles=int(sys.argv[4]))",
+                    str(HERE),
+                    str(SHARED / "osm-roads-05.gpkg"),
+                    str(path),
+                    str(tiles),
+                ],
+                check=True,
+            )
     rows = []
 
     def run(label, kind, path, bare=None):

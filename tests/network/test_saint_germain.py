@@ -87,3 +87,40 @@ def test_twenty_pairs_2021_against_2022(sgl):
     # both snap every point onto a road nearby
     for net in (graphml, lines):
         assert (net.snap(points)["snap_m"] < 150).all()
+
+
+def test_the_gap_is_the_speed_limit_tags(sgl, sgl_graphml):
+    """Without the ``maxspeed`` tags in both files, the 2021 and 2022 times agree.
+
+    Same points and pairs; the GraphML's ``maxspeed`` attributes and the Geofabrik
+    ``maxspeed`` column (0 = unknown) are removed, so both networks time every street
+    with the class defaults. What remains is the rest of the data's change in a year
+    (classes, one-way streets, new links) and the two readers (osmnx merged edges /
+    common builder).
+    """
+    from accessibilite.network import osm as _osm
+
+    graphml, _, points, pairs = sgl
+    G = _osm.read_graphml(sgl_graphml)
+    for *_, data in G.edges(keys=True, data=True):
+        data.pop("maxspeed", None)
+    com = communes("78")
+    sgl_com = com[com["code_insee"] == "78551"].reset_index(drop=True)
+    roads = gpd.read_file(shared_file(GEOFABRIK_78), bbox=tuple(sgl_com.to_crs(4326).total_bounds))
+    assert (roads["maxspeed"] > 0).sum() > 500  # the column really is in use
+    roads["maxspeed"] = 0
+    with pytest.warns(UserWarning, match="composante"):
+        plain_2022 = RoadNetwork.from_networkx(G, source="sans maxspeed")
+        plain_2021 = RoadNetwork.from_lines(roads, territory=sgl_com, buffer_km=0)
+    t_2022, _ = _pair_routes(plain_2022, points, pairs)
+    t_2021, _ = _pair_routes(plain_2021, points, pairs)
+    crow = np.array([shapely.distance(points[i], points[j]) for i, j in pairs])
+    ratio = (t_2021 / t_2022)[crow > 2000]
+    within = np.abs(ratio - 1) <= 0.15
+    print(
+        f"\nSaint-Germain without maxspeed: median {np.median(ratio):.3f}, "
+        f"{within.sum()}/{ratio.size} pairs within 15 %: {np.round(np.sort(ratio), 3).tolist()}"
+    )
+    assert 0.97 <= np.median(ratio) <= 1.03
+    assert within.sum() >= ratio.size - 2
+    assert np.all(np.abs(ratio - 1) <= 0.20)
