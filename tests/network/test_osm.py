@@ -473,3 +473,14 @@ def test_streaming_builder_equals_the_osmnx_path():
         new = RoadNetwork.from_osm(MINI_OSM, "voiture")
     pd.testing.assert_frame_equal(old.nodes(), new.nodes(), rtol=0, atol=1e-6)
     pd.testing.assert_frame_equal(old.edges(), new.edges(), rtol=1e-12, atol=1e-6)
+
+
+def test_full_temporary_disk_is_said_in_french(monkeypatch, mini_pbf):
+    from accessibilite.network import pbf as reader
+
+    def full(*_):
+        raise RuntimeError("Write failed: No space left on device")
+
+    monkeypatch.setattr(reader, "_highways_to_opl", full)
+    with pytest.raises(DataFileError, match=r"mini.osm.pbf: espace disque insuffisant .*TMPDIR"):
+        RoadNetwork.from_osm(mini_pbf)

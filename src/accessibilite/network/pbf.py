@@ -1,10 +1,12 @@
 """Streaming OSM reader: ``.osm.pbf`` / ``.osm`` / ``.osm.bz2`` → ways for :func:`.build.build`.
 
-One pyosmium pass over the file, with node locations (pyosmium's location
-index) and a ``highway`` key filter; each way keeps its node ids, their
-longitude / latitude and the tags of :data:`.rules.TAGS`. With a bounding box,
-only the ways with at least one node inside it are kept. No osmnx / networkx
-graph is built.
+One libosmium pass over the file run by pyosmium's C++ handlers (node location
+index, way and ``highway`` key filters, OPL writer with the node locations on
+the ways) to a temporary file, then that text parsed by blocks (pandas' C
+reader for the node lists): no OSM node object is created in Python. Each way
+keeps its node ids, their longitude / latitude and the tags of
+:data:`.rules.TAGS`. With a bounding box, only the ways with at least one node
+inside it are kept. No osmnx / networkx graph is built.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import DataFileError, NetworkError
+from ..errors import DataFileError, NetworkError, in_french
 from .build import Lines
 from .osm import _osmium
 from .rules import TAGS
@@ -59,8 +61,15 @@ def read_osm_ways(path: Path, bbox: tuple | None = None) -> tuple[Lines, pd.Data
             date = _header_date(osmium, path)
             _highways_to_opl(osmium, path, opl)
         except (RuntimeError, OSError, ValueError) as exc:
+            if "space" in str(exc).lower():  # ENOSPC while writing the OPL copy
+                raise DataFileError(
+                    path,
+                    f"espace disque insuffisant dans le dossier temporaire {tmp} "
+                    "(la lecture écrit une copie texte des voies, environ 6 × la taille du "
+                    "fichier) : libérer de la place ou définir TMPDIR",
+                ) from exc
             raise DataFileError(
-                path, f"fichier OpenStreetMap illisible ou tronqué ({exc})"
+                path, f"fichier OpenStreetMap illisible ou tronqué ({in_french(str(exc))})"
             ) from exc
         refs, lon, lat, counts, way_ids, columns = _parse_opl(opl)
     valid = (np.abs(lon) <= 180) & (np.abs(lat) <= 90)  # else: node absent from the extract
