@@ -484,3 +484,20 @@ def test_full_temporary_disk_is_said_in_french(monkeypatch, mini_pbf):
     monkeypatch.setattr(reader, "_highways_to_opl", full)
     with pytest.raises(DataFileError, match=r"mini.osm.pbf: espace disque insuffisant .*TMPDIR"):
         RoadNetwork.from_osm(mini_pbf)
+
+
+@pytest.mark.parametrize("reader", ["osmium", "sans-osmium"])
+def test_from_osm_bz2_equals_xml(reader, tmp_path, request):
+    import bz2
+
+    packed = tmp_path / "mini.osm.bz2"
+    packed.write_bytes(bz2.compress(MINI_OSM.read_bytes()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        plain = RoadNetwork.from_osm(MINI_OSM)
+        if reader == "sans-osmium":
+            request.getfixturevalue("no_osmium")
+        got = RoadNetwork.from_osm(packed)
+    pd.testing.assert_frame_equal(plain.nodes(), got.nodes())
+    pd.testing.assert_frame_equal(plain.edges(), got.edges())
+    assert got.source == "mini.osm.bz2"
