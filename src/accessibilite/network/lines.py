@@ -20,7 +20,7 @@ import pandas as pd
 from ..errors import DataFileError, NetworkError
 from . import build as _build
 from . import schemas
-from .readers import finish
+from .readers import finish, stage_bar
 from .speeds import _validate_mode, load_profile
 
 #: Layers picked by default in multi-layer files (lower case), in this order.
@@ -163,7 +163,42 @@ def lines_kwargs(
 
     _validate_mode(mode)
     prof = load_profile(profile)
-    frame, path = read_layer(source, layer)
+    bar = stage_bar(2, "Lecture de la couche de routes")
+    try:
+        frame, path = read_layer(source, layer)
+        frame, schema = _resolve_schema(frame, path, schema, columns)
+        _lines_only(frame, path)
+        area = crs = None
+        if territory is not None:
+            area, crs = territory_polygon(territory, buffer_km)
+            frame = _clip(frame, area, crs, path)
+        frame = frame.reset_index(drop=True)
+        level = schemas.levels(frame) if schema == "geofabrik" else None
+        lines, row = to_lines(frame, schemas.JOIN[schema], level, path)
+        rules = schemas.rules_for(schema, frame, mode, prof)
+        rules = _build.WayRules(*(np.asarray(getattr(rules, f))[row] for f in _RULE_FIELDS))
+        bar.update()
+        bar.set_description(f"Construction du réseau {mode}")
+        built = _build.build(
+            lines, rules, mode, prof, area=area, area_crs=crs, contract=contract, what=_name(path)
+        )
+        curved = bool(np.asarray(rules.curvature).any())  # not BD TOPO's own speeds
+        out = finish(built, mode, prof, schemas.SOURCES[schema], _date(frame, path), curved)
+        out["stats"] = built["stats"]
+    finally:
+        bar.close()
+    return out
+
+
+def _resolve_schema(frame, path, schema: str, columns: dict | None):
+    """Columns renamed by ``columns``, and the schema checked or recognised.
+
+    Raises
+    ------
+    DataFileError
+        A mapped column is absent, the schema is unknown, cannot be recognised or
+        lacks its signature columns (the message names them and the arguments).
+    """
     if columns:
         missing = [c for c in columns.values() if c not in frame.columns]
         if missing:
@@ -197,23 +232,7 @@ def lines_kwargs(
                 path,
                 f"schéma {schema} : colonne(s) {', '.join(absent)} absente(s) ; utiliser columns=",
             )
-    _lines_only(frame, path)
-    area = crs = None
-    if territory is not None:
-        area, crs = territory_polygon(territory, buffer_km)
-        frame = _clip(frame, area, crs, path)
-    frame = frame.reset_index(drop=True)
-    level = schemas.levels(frame) if schema == "geofabrik" else None
-    lines, row = to_lines(frame, schemas.JOIN[schema], level, path)
-    rules = schemas.rules_for(schema, frame, mode, prof)
-    rules = _build.WayRules(*(np.asarray(getattr(rules, f))[row] for f in _RULE_FIELDS))
-    built = _build.build(
-        lines, rules, mode, prof, area=area, area_crs=crs, contract=contract, what=_name(path)
-    )
-    curved = bool(np.asarray(rules.curvature).any())  # not BD TOPO's own speeds
-    out = finish(built, mode, prof, schemas.SOURCES[schema], _date(frame, path), curved)
-    out["stats"] = built["stats"]
-    return out
+    return frame, schema
 
 
 _RULE_FIELDS = ("highway", "speed_kmh", "fwd", "bwd", "direction", "curvature")

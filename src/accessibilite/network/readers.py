@@ -104,12 +104,28 @@ def osm_file_kwargs(
     if territory is not None:
         area, crs = _osm.territory_polygon(territory, buffer_km)
         bbox = _osm._to_wgs84(area, crs).bounds
-    lines, tags, file_date = read_osm_ways(path, bbox)
-    rules = osm_rules(tags, mode, prof)
-    built = _build.build(
-        lines, rules, mode, prof, area=area, area_crs=crs, contract=contract, what=path.name
-    )
+    with stage_bar(3, f"Lecture des voies de {path.name}") as bar:
+        lines, tags, file_date = read_osm_ways(path, bbox)
+        bar.update()
+        bar.set_description("Vitesses et sens de circulation")
+        rules = osm_rules(tags, mode, prof)
+        del tags
+        bar.update()
+        bar.set_description(f"Construction du réseau {mode}")
+        built = _build.build(
+            lines, rules, mode, prof, area=area, area_crs=crs, contract=contract, what=path.name
+        )
+        bar.update()
     return finish(built, mode, prof, source or path.name, date or file_date)
+
+
+def stage_bar(total: int, desc: str):
+    """A tqdm bar of ``total`` steps starting at ``desc`` (``settings.progress``; not left behind)."""
+    from tqdm.auto import tqdm
+
+    from .. import settings
+
+    return tqdm(total=total, desc=desc, disable=not settings.progress, unit="étape", leave=False)
 
 
 def finish(

@@ -223,9 +223,11 @@ class RoadNetwork(NetworkViews):
     ) -> RoadNetwork:
         """Build a network from an OpenStreetMap extract: ``.osm.pbf``, OSM XML or ``.osm.bz2``.
 
-        The file is streamed once by pyosmium (ways tagged ``highway`` with their
-        node locations; with a territory, only the ways touching its buffered
-        bounding box), split at junctions, timed by the speed model and
+        The file is read once by libosmium through pyosmium (ways tagged
+        ``highway`` with their node locations, no OSM object created in Python;
+        with a territory, only the ways touching its buffered bounding box; a
+        temporary text copy of the highways, about 6 × their PBF size, is written
+        in the system's temporary folder), split at junctions, timed by the speed model and
         contracted along degree-2 chains by :mod:`accessibilite.network.build`
         (no osmnx graph); the network is then cut to the buffered territory
         (nodes inside it). Without the optional ``osmium`` package (``pip
@@ -297,9 +299,7 @@ class RoadNetwork(NetworkViews):
         """
         from .lines import lines_kwargs
 
-        kwargs = lines_kwargs(
-            source, mode, schema, territory, buffer_km, layer, columns, profile
-        )
+        kwargs = lines_kwargs(source, mode, schema, territory, buffer_km, layer, columns, profile)
         kwargs.pop("stats")
         return cls(**kwargs)
 
