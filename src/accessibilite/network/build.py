@@ -18,8 +18,10 @@ The builder then, vectorised with numpy (no Python loop over edges):
    whole layer and on the mode's own graph (so that a chain never mixes usable
    and unusable segments, nor changes direction: a residential street that
    goes on as a track keeps its drivable part, where osmnx's merged edge
-   ``[residential, track]`` drops it whole), and walks the degree-2 chains
-   between them (:mod:`.chains`);
+   ``[residential, track]`` drops it whole), then keeps the mode's segments
+   only and walks their degree-2 chains between junctions (:mod:`.chains`);
+   loops and parallel chains keep an inner node (tested among the chains the
+   mode can travel: the others are dropped);
 3. times every segment with its own speed × the curvature factor of its chain
    (``sinuosity = chain length / chord``, :func:`.curvature.curvature_factor`);
 4. contracts the chains exactly (times and lengths summed per direction), but
@@ -201,7 +203,18 @@ def build(
     kept = chains.junctions(a, b, direction, n)
     usable = ab_ok | ba_ok
     mode_dir = np.where(ab_ok & ba_ok, 0, np.where(ab_ok, 1, -1)).astype(np.int8)
-    kept |= chains.junctions(a[usable], b[usable], mode_dir[usable], n)
+    # (only where the mode goes: the nodes of unusable ways are no junctions of its graph,
+    # else every unusable segment would be a chain of its own, walked for nothing)
+    touched = np.zeros(n, dtype=bool)
+    touched[a[usable]] = True
+    touched[b[usable]] = True
+    kept |= chains.junctions(a[usable], b[usable], mode_dir[usable], n) & touched
+    del touched, mode_dir, direction
+    # from here on, the mode's segments only: a chain of them has no other way along it
+    n_segments = int(a.size)
+    sel = np.flatnonzero(usable)
+    a, b, way, seg_len, ab_ok, ba_ok = (arr[sel] for arr in (a, b, way, seg_len, ab_ok, ba_ok))
+    del sel, usable, go, kmh
     kept = chains.break_cycles(a, b, kept)
     walks = chains.walk(a, b, kept)
     # curvature factor of each chain between junctions
@@ -227,7 +240,10 @@ def build(
         kept = np.ones(n, dtype=bool)
         walks = chains.walk(a, b, kept)
     else:
-        spaced = chains.loop_nodes(walks, kept)
+        rec_ok = np.where(walks[4], ab_ok[walks[3]], ba_ok[walks[3]])
+        walk_ok = np.bincount(walks[2], weights=~rec_ok, minlength=walks[0].size) == 0
+        spaced = chains.loop_nodes(walks, kept, usable=walk_ok)
+        del rec_ok, walk_ok
         spaced = chains.spacing_nodes(a, b, spaced, seg_len, walks, max_edge_m, lon, lat)
         walks = chains.split(a, b, walks, spaced)
     u, v, time, length = chains.contract(walks, ab_ok, ba_ok, t, t, seg_len)
@@ -269,7 +285,7 @@ def build(
     )
     stats = {
         "ways": lines.n_ways,
-        "segments": int(a.size),
+        "segments": n_segments,
         "nodes_before": int(x.size),
         "edges_before": int(u.size),
         "km_before": total_km,

@@ -175,12 +175,16 @@ def split(a: np.ndarray, b: np.ndarray, walks: tuple, kept: np.ndarray) -> tuple
     return frm[starts], end, wid, s, f, frm
 
 
-def loop_nodes(walks: tuple, kept: np.ndarray, parallel: bool = True) -> np.ndarray:
+def loop_nodes(
+    walks: tuple, kept: np.ndarray, parallel: bool = True, usable: np.ndarray | None = None
+) -> np.ndarray:
     """Also keep the first inner node of loops and of parallel chains.
 
     A chain back to its own junction would contract to a self-loop, and two
     chains between the same junctions to parallel edges of which only the
-    fastest is kept: their roads would vanish from the network.
+    fastest is kept: their roads would vanish from the network. ``usable``
+    (one flag per walk) limits both tests to the walks the mode can travel: the
+    others are dropped by :func:`contract` and need no split.
     """
     start, end, w, _, _, frm = walks
     if w.size == 0:
@@ -188,16 +192,22 @@ def loop_nodes(walks: tuple, kept: np.ndarray, parallel: bool = True) -> np.ndar
     size = np.bincount(w, minlength=start.size)
     first = np.r_[0, np.cumsum(size)[:-1]]
     n = kept.size
-    pair = np.minimum(start, end) * np.int64(n) + np.maximum(start, end)
+    consider = size > 0 if usable is None else (size > 0) & usable
+    idx = np.flatnonzero(consider)
     # the two walks of a chain (one per direction) share its smallest segment
     chain = np.full(start.size, -1, dtype=np.int64)
-    nonempty = size > 0
+    nonempty = size > 0  # reduceat over consecutive non-empty walks: exact ranges
     chain[nonempty] = np.minimum.reduceat(walks[3], first[nonempty])
-    _, pair_id = np.unique(pair, return_inverse=True)
-    key = _sorted_unique(pair_id.ravel() * np.int64(walks[3].size + 1) + chain + 1)
-    per_pair = np.bincount(key // (walks[3].size + 1), minlength=pair_id.max() + 1)
-    dup = per_pair[pair_id.ravel()] > 1
-    bad = ((start == end) | (dup & parallel)) & (size >= 2)
+    chain = chain[idx]
+    lo, hi = np.minimum(start[idx], end[idx]), np.maximum(start[idx], end[idx])
+    _, pair_id = np.unique(lo * np.int64(n) + hi, return_inverse=True)
+    pair_id = pair_id.ravel()
+    span = np.int64(walks[3].size + 1)
+    key = _sorted_unique(pair_id * span + chain + 1)
+    per_pair = np.bincount(key // span, minlength=int(pair_id.max(initial=-1)) + 1)
+    dup = np.zeros(start.size, dtype=bool)
+    dup[idx] = per_pair[pair_id] > 1
+    bad = consider & ((start == end) | (dup & parallel)) & (size >= 2)
     second = first[bad] + 1  # record of the second segment: entered from the first inner node
     kept = kept.copy()
     kept[frm[second]] = True
