@@ -52,7 +52,7 @@ Valhalla's ``auto`` does drive on tracks (slowly); speeds come from each engine'
 profile, not from the project's speed model. OSRM CH and MLD give the same
 durations; CH answers tables faster, MLD prepares faster.
 
-Measured on 05 Hautes-Alpes (2 cores, quiet machine): PBF 3.9 s; osrm-extract
+Measured on 05 Hautes-Alpes (2 cores, quiet machine): PBF written in 3.9 s; osrm-extract
 7.8 s, osrm-contract 4.7 s (or partition + customize 0.7 s); 162×21 table 0.02 s
 (CH), 2000×2000 0.7 s (CH) / 3.3 s (MLD); valhalla_build_tiles 4.1 s; Valhalla
 matrix 162×21 1.4 s, 2000×2000 207 s (``timedistancematrix``).
