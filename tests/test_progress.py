@@ -33,3 +33,24 @@ def test_progress_bars_in_a_jupyter_kernel_are_widgets(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(tqdm.autonotebook)
+
+
+def test_network_construction_shows_its_steps(monkeypatch, capsys):
+    """from_osm and from_lines name their steps on a bar (stderr) when progress is on."""
+    from pathlib import Path
+
+    from accessibilite import RoadNetwork, settings
+
+    mini = Path(__file__).parent / "data" / "network" / "mini.osm"
+    monkeypatch.setattr(settings, "progress", True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        RoadNetwork.from_osm(mini)
+    err = capsys.readouterr().err
+    for step in ("Lecture des voies de mini.osm", "Vitesses et sens", "Construction du réseau"):
+        assert step in err
+    monkeypatch.setattr(settings, "progress", False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        RoadNetwork.from_osm(mini)
+    assert capsys.readouterr().err == ""
