@@ -138,6 +138,7 @@ def _load_provider(args: argparse.Namespace, communes):
             buffer_km=args.buffer_km,
             couche=getattr(args, "couche", None),
             schema=getattr(args, "schema", "auto"),
+            summary=not getattr(args, "silencieux", False),
         )
     if _use_embedded_network(args):
         args.reseau_embarque = True  # named in the report's method lines

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import time
+import warnings
 from pathlib import Path
 
 import accessibilite as acc
@@ -54,6 +55,7 @@ def load_network(
     buffer_km: float = 20.0,
     couche: str | None = None,
     schema: str = "auto",
+    summary: bool = False,
 ):
     """Build (or reload) the road network of a file, cut to ``territory`` + ``buffer_km``.
 
@@ -69,6 +71,9 @@ def load_network(
         Layer of a multi-layer file (GeoPackage with several layers).
     schema : {"auto", "geofabrik", "bdtopo3", "bdtopo2", "route500"}
         Attribute schema of a GIS line layer (``auto``: recognised from its columns).
+    summary : bool
+        The caller prints :func:`summary_lines`, which says how many nodes left
+        the main component: the builder's warning saying the same is not shown.
 
     Raises
     ------
@@ -87,27 +92,39 @@ def load_network(
             f"ROUTE 500), pas au fichier {path.name}"
         )
     try:
-        if kind == "npz":
-            net = acc.RoadNetwork.load(path)
-            if net.mode != mode:
-                raise acc.InputError(
-                    f"{path} : réseau enregistré en mode {net.mode}, mode demandé {mode} "
-                    f"(reconstruire le réseau avec « accessibilite reseau --mode {mode} »)"
-                )
-            return net
-        if kind == "graphml":
-            return acc.RoadNetwork.from_graphml(path, mode=mode)
-        if kind == "osm":
-            return acc.RoadNetwork.from_osm(path, mode, territory=territory, buffer_km=buffer_km)
-        return acc.RoadNetwork.from_lines(
-            path, mode=mode, schema=schema, territory=territory, buffer_km=buffer_km, layer=couche
-        )
+        with warnings.catch_warnings():
+            if summary:
+                warnings.filterwarnings("ignore", message=_COMPONENT_WARNING)
+            return _read_network(path, kind, mode, territory, buffer_km, couche, schema)
     except acc.AccessibiliteError:
         raise
     except Exception as exc:  # noqa: BLE001 - a reader's unexpected failure: one line, the file
         raise acc.DataFileError(
             path, f"réseau illisible ({type(exc).__name__} : {exc})".rstrip(" :()")
         ) from exc
+
+
+#: The builder's warning on the nodes left out of the largest component.
+_COMPONENT_WARNING = r"réseau \w+ : \d+ nœud\(s\) hors de la plus grande composante"
+
+
+def _read_network(path, kind, mode, territory, buffer_km, couche, schema):
+    """The constructor of ``kind`` on ``path`` (see :func:`load_network`)."""
+    if kind == "npz":
+        net = acc.RoadNetwork.load(path)
+        if net.mode != mode:
+            raise acc.InputError(
+                f"{path} : réseau enregistré en mode {net.mode}, mode demandé {mode} "
+                f"(reconstruire le réseau avec « accessibilite reseau --mode {mode} »)"
+            )
+        return net
+    if kind == "graphml":
+        return acc.RoadNetwork.from_graphml(path, mode=mode)
+    if kind == "osm":
+        return acc.RoadNetwork.from_osm(path, mode, territory=territory, buffer_km=buffer_km)
+    return acc.RoadNetwork.from_lines(
+        path, mode=mode, schema=schema, territory=territory, buffer_km=buffer_km, layer=couche
+    )
 
 
 def road_km(net) -> float:
@@ -153,6 +170,7 @@ def cmd_reseau(args: argparse.Namespace) -> int:
         buffer_km=args.buffer_km,
         couche=args.couche,
         schema=args.schema,
+        summary=True,
     )
     seconds = time.perf_counter() - t0
     sortie.parent.mkdir(parents=True, exist_ok=True)
