@@ -43,7 +43,7 @@ from scipy.sparse import csgraph
 from ..errors import NetworkError
 from . import chains
 from . import csr as _csr
-from .curvature import curvature_factor
+from .curvature import curvature_factor, sinuosity
 from .speeds import _MODE_LABEL
 
 #: Longest contracted edge (m) before an inner shape point is kept as a node.
@@ -213,25 +213,25 @@ def build(
     # from here on, the mode's segments only: a chain of them has no other way along it
     n_segments = int(a.size)
     sel = np.flatnonzero(usable)
-    a, b, way, seg_len, ab_ok, ba_ok = (arr[sel] for arr in (a, b, way, seg_len, ab_ok, ba_ok))
-    del sel, usable, go, kmh
+    a, b, way, seg_len, kmh, ab_ok, ba_ok = (
+        arr[sel] for arr in (a, b, way, seg_len, kmh, ab_ok, ba_ok)
+    )
+    del sel, usable, go
     kept = chains.break_cycles(a, b, kept)
     walks = chains.walk(a, b, kept)
     # curvature factor of each chain between junctions
     start, end, rec_walk, rec_seg = walks[0], walks[1], walks[2], walks[3]
     chain_len = np.bincount(rec_walk, weights=seg_len[rec_seg], minlength=start.size)
     chord = great_circle(lon[start], lat[start], lon[end], lat[end])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sinuosity = np.where(chord > 0, chain_len / chord, np.inf)
     seg_sin = np.ones(a.size)
-    seg_sin[rec_seg] = sinuosity[rec_walk]
+    seg_sin[rec_seg] = sinuosity(chain_len, chord)[rec_walk]
     factor = np.ones(a.size)
     bends = rules.curvature[way]
     if bends.any():
         factor[bends] = curvature_factor(
             np.asarray(rules.highway, dtype=object)[way[bends]], seg_sin[bends], mode, prof
         )
-    speed = rules.speed_kmh[way] * factor / 3.6
+    speed = kmh * factor / 3.6
     ok = np.isfinite(speed) & (speed > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(ok, seg_len / speed, np.inf)
@@ -240,10 +240,8 @@ def build(
         kept = np.ones(n, dtype=bool)
         walks = chains.walk(a, b, kept)
     else:
-        rec_ok = np.where(walks[4], ab_ok[walks[3]], ba_ok[walks[3]])
-        walk_ok = np.bincount(walks[2], weights=~rec_ok, minlength=walks[0].size) == 0
-        spaced = chains.loop_nodes(walks, kept, usable=walk_ok)
-        del rec_ok, walk_ok
+        usable = chains.walk_usable(walks, ab_ok, ba_ok)
+        spaced = chains.loop_nodes(walks, kept, usable=usable)
         spaced = chains.spacing_nodes(a, b, spaced, seg_len, walks, max_edge_m, lon, lat)
         walks = chains.split(a, b, walks, spaced)
     u, v, time, length = chains.contract(walks, ab_ok, ba_ok, t, t, seg_len)

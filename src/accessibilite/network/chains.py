@@ -267,6 +267,13 @@ def spacing_nodes(
     return kept
 
 
+def walk_usable(walks: tuple, ab_ok: np.ndarray, ba_ok: np.ndarray) -> np.ndarray:
+    """One flag per walk: every segment of it usable in the direction it is walked."""
+    start, _, rec_walk, rec_seg, rec_fwd, _ = walks
+    ok = np.where(rec_fwd, ab_ok[rec_seg], ba_ok[rec_seg])
+    return np.bincount(rec_walk, weights=~ok, minlength=start.size) == 0
+
+
 def contract(walks: tuple, ab_ok, ba_ok, t_ab, t_ba, seg_len):
     """Directed contracted edges: one per walk usable along its whole chain.
 
@@ -274,8 +281,7 @@ def contract(walks: tuple, ab_ok, ba_ok, t_ab, t_ba, seg_len):
     """
     start, end, rec_walk, rec_seg, rec_fwd, _ = walks
     n = start.size
-    ok = np.where(rec_fwd, ab_ok[rec_seg], ba_ok[rec_seg])
-    bad = np.bincount(rec_walk, weights=~ok, minlength=n) > 0
+    bad = ~walk_usable(walks, ab_ok, ba_ok)
     time = np.bincount(
         rec_walk, weights=np.where(rec_fwd, t_ab[rec_seg], t_ba[rec_seg]), minlength=n
     )

@@ -21,7 +21,13 @@ import pandas as pd
 from ..errors import DataFileError
 from .speeds import _as_list, _validate_mode, load_profile
 
-__all__ = ["curvature_factor", "curvature_curve"]
+__all__ = ["curvature_factor", "curvature_curve", "sinuosity"]
+
+
+def sinuosity(length: np.ndarray, chord: np.ndarray) -> np.ndarray:
+    """``length / chord`` of each edge or chain; ``inf`` where the ends meet (a loop)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(chord > 0, length / chord, np.inf)
 
 
 def curvature_curve(profile: dict | None = None) -> tuple[np.ndarray, np.ndarray, frozenset]:

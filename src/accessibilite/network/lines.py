@@ -163,8 +163,7 @@ def lines_kwargs(
 
     _validate_mode(mode)
     prof = load_profile(profile)
-    bar = stage_bar(2, "Lecture de la couche de routes")
-    try:
+    with stage_bar(2, "Lecture de la couche de routes") as bar:
         frame, path = read_layer(source, layer)
         frame, schema = _resolve_schema(frame, path, schema, columns)
         _lines_only(frame, path)
@@ -185,8 +184,6 @@ def lines_kwargs(
         curved = bool(np.asarray(rules.curvature).any())  # not BD TOPO's own speeds
         out = finish(built, mode, prof, schemas.SOURCES[schema], _date(frame, path), curved)
         out["stats"] = built["stats"]
-    finally:
-        bar.close()
     return out
 
 

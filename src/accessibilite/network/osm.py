@@ -22,7 +22,7 @@ import pandas as pd
 from .. import settings
 from ..errors import DataFileError, DownloadError, InputError, NetworkError
 from ..territories.datafrance import _OVERSEAS_CRS
-from .curvature import curvature_factor
+from .curvature import curvature_factor, sinuosity
 from .speeds import _MODE_LABEL, _contraflow, _usable, speed_kmh
 
 #: lon/lat boxes (lon min, lon max, lat min, lat max) of the overseas départements,
@@ -202,9 +202,9 @@ def graph_edges(G, mode: str, prof: dict):
     length[missing] = chord[missing]
     # an edge of a simplified osmnx graph runs between two junctions, as a chain
     # of the common builder: the same winding-road factor applies
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sinuosity = np.where(chord > 0, length / chord, np.inf)
-    factor = curvature_factor(np.asarray(classes, dtype=object), sinuosity, mode, prof)
+    factor = curvature_factor(
+        np.asarray(classes, dtype=object), sinuosity(length, chord), mode, prof
+    )
     time = length / (np.asarray(speeds) * factor / 3.6)
     return ids, x, y, ui, vi, time, length, np.asarray(back, dtype=bool), crs
 

@@ -150,11 +150,10 @@ def _parse_opl(opl: Path, block_bytes: int = 1 << 26):
             refs.append(frame["ref"].to_numpy())
             lons.append(frame["lon"].to_numpy())
             lats.append(frame["lat"].to_numpy())
-    join = lambda parts, dtype: np.concatenate(parts) if parts else np.zeros(0, dtype)  # noqa: E731
     return (
-        join(refs, np.int64),
-        join(lons, np.float64),
-        join(lats, np.float64),
+        np.concatenate([np.zeros(0, np.int64), *refs]),
+        np.concatenate([np.zeros(0), *lons]),
+        np.concatenate([np.zeros(0), *lats]),
         np.asarray(counts, dtype=np.int64),
         np.asarray(way_ids, dtype=np.int64),
         columns,
@@ -172,11 +171,11 @@ def _unescape(value: bytes, cache: dict) -> str:
 
 def _finish(refs, lons, lats, counts, way_ids, columns, date, path, bbox):
     """Collected arrays → Lines (nodes sorted by id), tags frame, date; bbox filter."""
-    refs_a = _array(refs, np.int64)
-    lon, lat = _array(lons, np.float64), _array(lats, np.float64)
-    count = _array(counts, np.int64)
+    refs_a = np.asarray(refs, dtype=np.int64)  # ndarray, or array.array of the XML reader
+    lon, lat = np.asarray(lons, dtype=np.float64), np.asarray(lats, dtype=np.float64)
+    count = np.asarray(counts, dtype=np.int64)
     tags = pd.DataFrame(columns)
-    tags["osm_id"] = _array(way_ids, np.int64)
+    tags["osm_id"] = np.asarray(way_ids, dtype=np.int64)
     if bbox is not None and count.size:
         inside = (lon >= bbox[0]) & (lon <= bbox[2]) & (lat >= bbox[1]) & (lat <= bbox[3])
         starts = np.r_[0, np.cumsum(count)[:-1]]
@@ -194,13 +193,6 @@ def _finish(refs, lons, lats, counts, way_ids, columns, date, path, bbox):
     np.cumsum(count, out=indptr[1:])
     lines = Lines(indptr, inverse.astype(np.int64), lon[first], lat[first], node_ids=ids)
     return lines, tags, date
-
-
-def _array(values, dtype) -> np.ndarray:
-    """An ``array.array`` (XML reader) or ndarray as an ndarray of ``dtype``."""
-    if isinstance(values, array):
-        return np.frombuffer(values, dtype=dtype) if values else np.zeros(0, dtype)
-    return np.asarray(values, dtype=dtype)
 
 
 def _header_date(osmium, path: Path) -> str | None:

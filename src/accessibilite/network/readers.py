@@ -119,13 +119,13 @@ def osm_file_kwargs(
     return finish(built, mode, prof, source or path.name, date or file_date)
 
 
-def stage_bar(total: int, desc: str):
-    """A tqdm bar of ``total`` steps starting at ``desc`` (``settings.progress``; not left behind)."""
+def stage_bar(total: int, desc: str, leave: bool = False):
+    """A tqdm bar of ``total`` steps starting at ``desc``, shown when ``settings.progress``."""
     from tqdm.auto import tqdm
 
     from .. import settings
 
-    return tqdm(total=total, desc=desc, disable=not settings.progress, unit="étape", leave=False)
+    return tqdm(total=total, desc=desc, disable=not settings.progress, unit="étape", leave=leave)
 
 
 def finish(
@@ -146,9 +146,6 @@ def finish(
 
 def download(cls, territory, buffer_km, mode, cache, departement, profile):
     """Body of ``RoadNetwork.download`` (see there)."""
-    from tqdm.auto import tqdm
-
-    from .. import settings
     from . import npz as _netfile
 
     prof = load_profile(profile)
@@ -179,8 +176,8 @@ def download(cls, territory, buffer_km, mode, cache, departement, profile):
     from .. import sources
 
     sources.check_connection(ox.settings.overpass_url)  # offline: OfflineError at once
-    with tqdm(total=2, disable=not settings.progress, unit="étape") as bar:
-        bar.set_description(f"Téléchargement du réseau OSM ({mode}, {polygon.area / 1e6:,.0f} km²)")
+    area_km2 = f"{polygon.area / 1e6:,.0f} km²"
+    with stage_bar(2, f"Téléchargement du réseau OSM ({mode}, {area_km2})", leave=True) as bar:
         G = _osm.overpass_graph(polygon, mode, prof, crs)
         bar.update()
         bar.set_description("Construction du réseau")
