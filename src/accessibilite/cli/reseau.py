@@ -91,10 +91,12 @@ def load_network(
             f"{option} ne s'applique qu'aux couches de lignes SIG (Geofabrik, BD TOPO, "
             f"ROUTE 500), pas au fichier {path.name}"
         )
+    from ..network import DroppedNodesWarning  # here: the CLI's help loads no heavy stack
+
     try:
         with warnings.catch_warnings():
             if summary:
-                warnings.filterwarnings("ignore", message=_COMPONENT_WARNING)
+                warnings.simplefilter("ignore", DroppedNodesWarning)
             return _read_network(path, kind, mode, territory, buffer_km, couche, schema)
     except acc.AccessibiliteError:
         raise
@@ -102,10 +104,6 @@ def load_network(
         raise acc.DataFileError(
             path, f"réseau illisible ({type(exc).__name__} : {exc})".rstrip(" :()")
         ) from exc
-
-
-#: The builder's warning on the nodes left out of the largest component.
-_COMPONENT_WARNING = r"réseau \w+ : \d+ nœud\(s\) hors de la plus grande composante"
 
 
 def _read_network(path, kind, mode, territory, buffer_km, couche, schema):

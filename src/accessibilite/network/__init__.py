@@ -9,6 +9,7 @@ is the offline fallback; both follow :class:`TravelTimeProvider`. May import
 territories, services and the foundation modules.
 """
 
+from .build import DroppedNodesWarning
 from .csr import MIN_TIME_S
 from .estimate import StraightLineEstimate
 from .provider import TravelTimeProvider
@@ -16,6 +17,7 @@ from .road import RoadNetwork
 from .speeds import load_profile, parse_maxspeed, speed_kmh
 
 __all__ = [
+    "DroppedNodesWarning",
     "MIN_TIME_S",
     "RoadNetwork",
     "StraightLineEstimate",

@@ -321,10 +321,14 @@ def _compact(n: int, *index: np.ndarray):
     return ids, tuple(renumber[arr] for arr in index)
 
 
+class DroppedNodesWarning(UserWarning):
+    """Nodes outside the largest strongly connected component were dropped (count in French)."""
+
+
 def largest_component(u: np.ndarray, v: np.ndarray, n: int, mode: str, stacklevel: int = 5):
     """Mask of the largest strongly connected component, and the count of nodes dropped.
 
-    A French ``UserWarning`` reports the nodes dropped.
+    A French :class:`DroppedNodesWarning` reports the nodes dropped.
     """
     adjacency = sparse.csr_matrix((np.ones(u.size), (u, v)), shape=(n, n))
     _, labels = csgraph.connected_components(adjacency, directed=True, connection="strong")
@@ -334,7 +338,7 @@ def largest_component(u: np.ndarray, v: np.ndarray, n: int, mode: str, stackleve
         warnings.warn(
             f"réseau {mode} : {dropped} nœud(s) hors de la plus grande composante "
             f"fortement connexe retiré(s) ({int(keep.sum())} nœuds conservés)",
-            UserWarning,
+            DroppedNodesWarning,
             stacklevel=stacklevel,
         )
     return keep, dropped
