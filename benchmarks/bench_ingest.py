@@ -98,20 +98,9 @@ def main(argv=None) -> int:
     # memory across exec, so the measured children must start from a small parent
     for path, tiles in [(pbf, 1)] + ([(big, args.tiles)] if args.tiles > 1 else []):
         if not path.is_file():
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-c",
-                    "import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
-                    "from geofabrik_pbf import geofabrik_to_pbf; "
-                    "geofabrik_to_pbf(Path(sys.argv[2]), Path(sys.argv[3]), tiles=int(sys.argv[4]))",
-                    str(HERE),
-                    str(SHARED / "osm-roads-05.gpkg"),
-                    str(path),
-                    str(tiles),
-                ],
-                check=True,
-            )
+            source = str(SHARED / "osm-roads-05.gpkg")
+            converter = [sys.executable, str(HERE / "geofabrik_pbf.py"), source, str(path)]
+            subprocess.run([*converter, "--tiles", str(tiles)], check=True)
     rows = []
 
     def run(label, kind, path, bare=None):
